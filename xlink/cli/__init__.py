@@ -1,0 +1,37 @@
+"""The ``xlink`` command line: one module per group of verbs.
+
+Every command catches :class:`xlink.errors.XlinkError` (and missing files) and
+prints a one-line error instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from xlink.cli._common import run_safely
+from xlink.cli.terminology import app as terminology_app
+
+app = typer.Typer(
+    name="xlink",
+    help="Link text to terminologies and classify text zero-shot.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(terminology_app, name="terminology")
+
+
+def _register_linking() -> None:
+    from xlink.cli import linking
+
+    linking.register(app)
+
+
+_register_linking()
+
+
+def main() -> None:
+    """Entry point of the ``xlink`` console script."""
+    sys.exit(run_safely(app))

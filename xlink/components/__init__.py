@@ -1,0 +1,1 @@
+"""spaCy components: thin adapters over xlink's library objects."""

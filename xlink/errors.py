@@ -1,0 +1,37 @@
+"""Errors that xlink raises on bad input.
+
+Every error about a file names the file, the line and what was expected, so
+that a user can fix the input without reading xlink's source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class XlinkError(Exception):
+    """Base class of every error xlink raises on purpose."""
+
+
+class FormatError(XlinkError, ValueError):
+    """A line of an input file does not have the expected form."""
+
+    def __init__(
+        self, path: str | Path, line: int | None, message: str, expected: str | None = None
+    ) -> None:
+        self.path = str(path)
+        self.line = line
+        self.expected = expected
+        where = f"{self.path}:{line}" if line is not None else self.path
+        text = f"{where}: {message}"
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)
+
+
+class IndexMismatchError(XlinkError):
+    """An index was built for another terminology, model or configuration."""
+
+
+class EmptyTerminologyError(XlinkError):
+    """A terminology holds no concept with a usable name."""

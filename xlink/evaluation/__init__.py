@@ -1,0 +1,1 @@
+"""xlink.evaluation."""

@@ -1,0 +1,32 @@
+"""One normalization for terminology names and text mentions.
+
+Names and mentions must be folded the same way, or an alias that equals a
+mention fails to match it. The fold is: Unicode NFKC, case folding, Greek
+letters spelled out, punctuation replaced by spaces, whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
+    "κ": "kappa", "λ": "lambda", "μ": "mu", "τ": "tau", "ω": "omega",
+}
+# Anything that is neither a letter nor a digit becomes a space.
+_NON_WORD = re.compile(r"[^\w]+|_+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Return the comparison form of ``text``.
+
+    >>> normalize_text("Wilson's  Disease (WD)")
+    'wilson s disease wd'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if any(ch in _GREEK for ch in text):
+        text = "".join(_GREEK.get(ch, ch) for ch in text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
