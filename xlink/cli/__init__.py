@@ -29,7 +29,14 @@ def _register_linking() -> None:
     linking.register(app)
 
 
+def _register_classify() -> None:
+    from xlink.cli import classify
+
+    classify.register(app)
+
+
 _register_linking()
+_register_classify()
 
 
 def main() -> None:
