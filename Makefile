@@ -1,0 +1,48 @@
+# xlink: set-up, tests and the demo. Every target is idempotent.
+#
+#   make demo   install what is needed, then link and classify the bundled sample text
+#   make test   install what is needed, then run the test suite
+#
+# torch is installed first, pinned to the CPU wheel, so that the package's own
+# torch requirement is already satisfied and pip pulls no CUDA build.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_VERSION ?= 2.13.0
+STAMP := $(VENV)/.xlink-installed
+PIPELINE_PKGS := $(wildcard pipelines/*/pyproject.toml)
+
+.PHONY: install demo test test-all lint benchmarks clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml $(PIPELINE_PKGS)
+	$(PIP) install -q "torch==$(TORCH_VERSION)"
+	$(PIP) install -q -e ".[dev]"
+	@for p in $(dir $(PIPELINE_PKGS)); do $(PIP) install -q "./$$p" || exit 1; done
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/xlink demo
+
+test: install
+	$(PY) -m pytest -q -m "not slow" tests
+
+test-all: install
+	$(PY) -m pytest -q tests
+
+lint: install
+	$(VENV)/bin/ruff check xlink tests
+	$(VENV)/bin/mypy xlink
+
+benchmarks: install
+	bash benchmarks/run_linking.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

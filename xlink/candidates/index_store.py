@@ -1,0 +1,134 @@
+"""The on-disk index folder: a manifest plus the generator's arrays.
+
+An index is only valid for the terminology and configuration it was built
+from. The manifest records both (as fingerprints), and :func:`check_manifest`
+refuses a mismatch with a message that says what differs and how to rebuild.
+Folders are written atomically: into a temporary sibling, then renamed, so a
+crash never leaves a half-written index where a complete one is expected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlink import __version__
+from xlink.errors import IndexMismatchError, XlinkError
+
+#: Bumped whenever the layout of an index folder changes.
+INDEX_FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def config_fingerprint(config: dict[str, Any]) -> str:
+    """A short, stable hash of a JSON-serializable configuration."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class IndexManifest:
+    """What an index folder was built from."""
+
+    kind: str
+    terminology_name: str
+    terminology_fingerprint: str
+    config: dict[str, Any]
+    n_concepts: int
+    n_names: int
+    model_fingerprint: str | None = None
+    format_version: int = INDEX_FORMAT_VERSION
+    xlink_version: str = __version__
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, folder: str | Path) -> IndexManifest:
+        path = Path(folder) / MANIFEST
+        if not path.exists():
+            raise XlinkError(
+                f"{folder}: not an xlink index (no {MANIFEST}); build it with 'xlink index build' "
+                "or let 'xlink link' build it"
+            )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except (json.JSONDecodeError, TypeError) as err:
+            raise XlinkError(f"{path}: unreadable index manifest ({err}); delete the folder and rebuild") from None
+
+
+def check_manifest(
+    manifest: IndexManifest,
+    folder: str | Path,
+    *,
+    kind: str,
+    terminology_fingerprint: str,
+    config: dict[str, Any] | None = None,
+    model_fingerprint: str | None = None,
+) -> None:
+    """Raise :class:`IndexMismatchError` unless the index fits what it is asked to serve."""
+    problems = []
+    if manifest.format_version != INDEX_FORMAT_VERSION:
+        problems.append(f"format version {manifest.format_version}, this xlink reads {INDEX_FORMAT_VERSION}")
+    if manifest.kind != kind:
+        problems.append(f"it is a {manifest.kind!r} index, not {kind!r}")
+    if manifest.terminology_fingerprint != terminology_fingerprint:
+        problems.append(
+            f"it was built for terminology {manifest.terminology_name!r} "
+            f"(fingerprint {manifest.terminology_fingerprint[:12]}), not this one "
+            f"(fingerprint {terminology_fingerprint[:12]})"
+        )
+    if config is not None and manifest.config != config:
+        problems.append(f"it was built with config {manifest.config}, not {config}")
+    if model_fingerprint is not None and manifest.model_fingerprint != model_fingerprint:
+        problems.append(
+            f"it was built with model {manifest.model_fingerprint}, not {model_fingerprint}"
+        )
+    if problems:
+        raise IndexMismatchError(
+            f"{folder}: refusing to load the index: " + "; ".join(problems) + ". Rebuild it for this terminology."
+        )
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+
+
+def default_cache_dir() -> Path:
+    """Where indexes built on the fly are cached (``$XLINK_CACHE`` or ~/.cache/xlink)."""
+    root = os.environ.get("XLINK_CACHE")
+    if root:
+        return Path(root)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "xlink"

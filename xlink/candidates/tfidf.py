@@ -1,0 +1,232 @@
+"""Character n-gram TF-IDF candidate generation, exact and deduplicated by concept.
+
+Why this shape:
+
+- scispaCy and xMEN fit their vectorizer with ``min_df=10``, which silently
+  drops every n-gram seen in fewer than ten names: a ten-name terminology
+  then has an empty vocabulary. Here ``min_df`` defaults to 1.
+- Search is exact: a sparse product of the query and name matrices, done in
+  chunks sized to the terminology so that memory stays bounded at 1M names.
+- Scores are reduced to one per concept (its best-matching name) before the
+  top-k is taken, so k candidates are k different concepts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from xlink.candidates.base import Candidate
+from xlink.candidates.index_store import (
+    IndexManifest,
+    atomic_folder,
+    check_manifest,
+    write_json,
+)
+from xlink.terminology.model import Terminology
+from xlink.text.normalize import normalize_text
+
+logger = logging.getLogger(__name__)
+
+KIND = "tfidf"
+
+
+@dataclass
+class TfidfConfig:
+    """Vectorizer settings of :class:`TfidfGenerator`.
+
+    ``analyzer="char_wb"`` builds n-grams inside word boundaries (padded with
+    spaces), which keeps word starts and ends informative.
+    """
+
+    analyzer: str = "char_wb"
+    ngram_min: int = 2
+    ngram_max: int = 4
+    min_df: int = 1
+    sublinear_tf: bool = True
+    #: Upper bound on the dense score block (queries × names) held at once.
+    max_block_cells: int = 1 << 24
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def index_config(self) -> dict[str, Any]:
+        """The settings that change the index (and so belong in its manifest)."""
+        config = asdict(self)
+        config.pop("max_block_cells")
+        config.pop("extra")
+        return config
+
+
+class TfidfGenerator:
+    """Proposes the concepts whose names share the most character n-grams with a mention."""
+
+    def __init__(self, terminology: Terminology, config: TfidfConfig | None = None) -> None:
+        self.terminology = terminology
+        self.config = config or TfidfConfig()
+        self._vectorizer: TfidfVectorizer | None = None
+        self._names_t: sp.csr_matrix | None = None  # features × names
+        self._name_texts: list[str] = []  # normalized, what is vectorized
+        self._name_originals: list[str] = []  # as written in the terminology
+        self._name_concept: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._concept_ids: list[str] = []
+        self._starts: np.ndarray = np.zeros(0, dtype=np.int64)
+
+    # -- building ---------------------------------------------------------------
+    def _vectorizer_for(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        c = self.config
+        return TfidfVectorizer(
+            analyzer=c.analyzer,
+            ngram_range=(c.ngram_min, c.ngram_max),
+            min_df=c.min_df,
+            sublinear_tf=c.sublinear_tf,
+            lowercase=False,
+            dtype=np.float32,
+            vocabulary=vocabulary,
+        )
+
+    def _collect_names(self) -> None:
+        """One row per distinct (concept, normalized name), grouped by concept."""
+        texts: list[str] = []
+        originals: list[str] = []
+        owner: list[int] = []
+        concept_ids: list[str] = []
+        for concept in self.terminology:
+            keys: dict[str, str] = {}
+            for name in concept.names:
+                key = normalize_text(name)
+                if key:
+                    keys.setdefault(key, name)
+            if not keys:
+                continue
+            index = len(concept_ids)
+            concept_ids.append(concept.concept_id)
+            texts.extend(keys)
+            originals.extend(keys.values())
+            owner.extend([index] * len(keys))
+        self._name_texts = texts
+        self._name_originals = originals
+        self._name_concept = np.asarray(owner, dtype=np.int64)
+        self._concept_ids = concept_ids
+        self._starts = np.searchsorted(self._name_concept, np.arange(len(concept_ids)))
+
+    def build(self) -> TfidfGenerator:
+        """Fit the vectorizer on the terminology's names and vectorize them."""
+        self.terminology.require_nonempty()
+        self._collect_names()
+        self._vectorizer = self._vectorizer_for()
+        matrix = self._vectorizer.fit_transform(self._name_texts)
+        self._names_t = sp.csr_matrix(matrix.T, dtype=np.float32)
+        logger.info(
+            "tfidf index: %d names of %d concepts, %d features",
+            len(self._name_texts), len(self._concept_ids), matrix.shape[1],
+        )
+        return self
+
+    # -- search -----------------------------------------------------------------
+    def generate(self, mentions: Sequence[str], k: int) -> list[list[Candidate]]:
+        """Top-``k`` concepts per mention by best-name cosine similarity."""
+        if self._vectorizer is None or self._names_t is None:
+            raise RuntimeError("TfidfGenerator.build() or .load() must be called before generate()")
+        if k <= 0:
+            return [[] for _ in mentions]
+        queries = [normalize_text(m) for m in mentions]
+        results: list[list[Candidate]] = [[] for _ in mentions]
+        live = [i for i, q in enumerate(queries) if q]
+        if not live:
+            return results
+        matrix = self._vectorizer.transform([queries[i] for i in live]).astype(np.float32)
+        n_names = self._names_t.shape[1]
+        block = max(1, min(1024, self.config.max_block_cells // max(1, n_names)))
+        k_eff = min(k, len(self._concept_ids))
+        for lo in range(0, len(live), block):
+            scores = (matrix[lo : lo + block] @ self._names_t).toarray()
+            per_concept = np.maximum.reduceat(scores, self._starts, axis=1)
+            for row, concept_scores in enumerate(per_concept):
+                top = self._top_k(concept_scores, k_eff)
+                name_scores = scores[row]
+                out = []
+                for c in top:
+                    score = float(concept_scores[c])
+                    if score <= 0.0:
+                        break
+                    lo_n = self._starts[c]
+                    hi_n = self._starts[c + 1] if c + 1 < len(self._starts) else n_names
+                    best = lo_n + int(np.argmax(name_scores[lo_n:hi_n]))
+                    out.append(Candidate(self._concept_ids[c], self._name_originals[best], score))
+                results[live[lo + row]] = out
+        return results
+
+    @staticmethod
+    def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+        """Indices of the k largest scores, best first; ties keep terminology order."""
+        if k >= scores.shape[0]:
+            return np.argsort(-scores, kind="stable")
+        part = np.argpartition(-scores, k - 1)[:k]
+        return part[np.lexsort((part, -scores[part]))]
+
+    # -- persistence ------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        """Write the index folder atomically, with its manifest."""
+        if self._vectorizer is None or self._names_t is None:
+            raise RuntimeError("build() the generator before saving it")
+        manifest = IndexManifest(
+            kind=KIND,
+            terminology_name=self.terminology.name,
+            terminology_fingerprint=self.terminology.fingerprint,
+            config=self.config.index_config(),
+            n_concepts=len(self._concept_ids),
+            n_names=len(self._name_texts),
+        )
+        with atomic_folder(folder) as tmp:
+            vocab = {term: int(i) for term, i in self._vectorizer.vocabulary_.items()}
+            write_json(tmp / "vocabulary.json", vocab)
+            np.save(tmp / "idf.npy", self._vectorizer.idf_.astype(np.float32))
+            sp.save_npz(tmp / "names_t.npz", self._names_t)
+            np.save(tmp / "name_concept.npy", self._name_concept)
+            write_json(
+                tmp / "names.json",
+                {
+                    "names": self._name_texts,
+                    "originals": self._name_originals,
+                    "concept_ids": self._concept_ids,
+                },
+            )
+            write_json(tmp / "manifest.json", manifest.to_json())
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, terminology: Terminology, config: TfidfConfig | None = None
+    ) -> TfidfGenerator:
+        """Load an index folder, refusing one built for another terminology or config."""
+        folder = Path(folder)
+        manifest = IndexManifest.read(folder)
+        generator = cls(terminology, config)
+        check_manifest(
+            manifest,
+            folder,
+            kind=KIND,
+            terminology_fingerprint=terminology.fingerprint,
+            config=generator.config.index_config(),
+        )
+        vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        vectorizer = generator._vectorizer_for(vocabulary=vocab)
+        vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
+        vectorizer.idf_ = np.load(folder / "idf.npy")
+        generator._vectorizer = vectorizer
+        generator._names_t = sp.csr_matrix(sp.load_npz(folder / "names_t.npz"))
+        generator._name_concept = np.load(folder / "name_concept.npy")
+        names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+        generator._name_texts = names["names"]
+        generator._name_originals = names["originals"]
+        generator._concept_ids = names["concept_ids"]
+        generator._starts = np.searchsorted(
+            generator._name_concept, np.arange(len(generator._concept_ids))
+        )
+        return generator

@@ -1,0 +1,148 @@
+"""Accuracy of linking gold mentions: acc@k, recall@k, and BioSyn's lenient rule.
+
+Two matching rules, because published figures use both:
+
+- ``strict`` (the default): a mention is correct at k when *every* part of its
+  gold ids (``|``-separated) has one of its alternatives (``+``-separated)
+  among the ids of the top-k predictions. For the usual one-part mention this
+  is plain acc@k. A two-part composite mention therefore cannot be correct at
+  k=1 unless one prediction carries both ids.
+- ``any``: BioSyn's ``check_label``: correct at k when the ids of any of the
+  top-k predictions intersect the gold ids, all parts and alternatives pooled.
+  This is the rule behind BioSyn's and SapBERT's published NCBI figures.
+
+Gold NIL mentions (no id) are counted apart and excluded from acc@k: they
+have no concept to rank. ``nil_predicted`` counts how many NIL mentions got
+no prediction at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xlink.evaluation.ids import normalize_ids
+from xlink.linker import LinkedMention, PredictedConcept
+
+DEFAULT_KS = (1, 5, 10, 64)
+RULES = ("strict", "any")
+
+
+def _ids_of(predictions: Sequence[PredictedConcept], k: int) -> list[frozenset[str]]:
+    return [normalize_ids(p.ids or (p.concept_id,)) for p in predictions[:k]]
+
+
+def correct_at(
+    gold: Sequence[Sequence[str]], predictions: Sequence[PredictedConcept], k: int, rule: str = "strict"
+) -> bool:
+    """Whether the top-``k`` predictions are correct for ``gold`` (parts × alternatives)."""
+    if not gold:
+        return False
+    top = _ids_of(predictions, k)
+    if rule == "any":
+        pooled = normalize_ids(i for part in gold for i in part)
+        return any(ids & pooled for ids in top)
+    if rule != "strict":
+        raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}")
+    found: frozenset[str] = frozenset().union(*top) if top else frozenset()
+    return all(normalize_ids(part) & found for part in gold)
+
+
+def first_correct_rank(
+    gold: Sequence[Sequence[str]], predictions: Sequence[PredictedConcept], rule: str = "strict"
+) -> int | None:
+    """The smallest k at which the predictions become correct, or None."""
+    for k in range(1, len(predictions) + 1):
+        if correct_at(gold, predictions, k, rule):
+            return k
+    return None
+
+
+@dataclass
+class LinkingReport:
+    """acc@k over final predictions and recall@k over generator candidates, in percent."""
+
+    n_mentions: int
+    n_evaluated: int
+    n_nil_gold: int
+    n_composite: int
+    n_no_prediction: int
+    rule: str
+    acc: dict[int, float] = field(default_factory=dict)
+    recall: dict[int, float] = field(default_factory=dict)
+    strict_acc: dict[int, float] = field(default_factory=dict)
+    nil_predicted: int = 0
+    #: acc@k for k = 1..max_k (for plots)
+    curve: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "n_mentions": self.n_mentions,
+            "n_evaluated": self.n_evaluated,
+            "n_nil_gold": self.n_nil_gold,
+            "n_composite": self.n_composite,
+            "n_no_prediction": self.n_no_prediction,
+            "rule": self.rule,
+        }
+        for k, v in self.acc.items():
+            out[f"acc@{k}"] = round(v, 2)
+        for k, v in self.recall.items():
+            out[f"recall@{k}"] = round(v, 2)
+        for k, v in self.strict_acc.items():
+            out[f"strict_acc@{k}"] = round(v, 2)
+        return out
+
+
+def evaluate_linking(
+    linked: Sequence[LinkedMention],
+    ks: Sequence[int] = DEFAULT_KS,
+    rule: str = "strict",
+    curve_k: int = 64,
+) -> LinkingReport:
+    """Score predictions against the gold ids that each mention carries."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}")
+    evaluated = [lm for lm in linked if lm.mention.gold]
+    n = len(evaluated)
+    acc_hits = dict.fromkeys(ks, 0)
+    strict_hits = dict.fromkeys(ks, 0)
+    recall_hits = dict.fromkeys(ks, 0)
+    curve_hits = [0] * curve_k
+    for lm in evaluated:
+        gold = lm.mention.gold
+        rank = first_correct_rank(gold, lm.predictions, rule)
+        if rank is not None:
+            for k in ks:
+                if rank <= k:
+                    acc_hits[k] += 1
+            for k in range(rank, curve_k + 1):
+                curve_hits[k - 1] += 1
+        cand_rank = first_correct_rank(gold, lm.candidates, rule)
+        if cand_rank is not None:
+            for k in ks:
+                if cand_rank <= k:
+                    recall_hits[k] += 1
+        if rule != "strict":
+            strict_rank = first_correct_rank(gold, lm.predictions, "strict")
+            if strict_rank is not None:
+                for k in ks:
+                    if strict_rank <= k:
+                        strict_hits[k] += 1
+
+    def pct(hits: int) -> float:
+        return 100.0 * hits / n if n else 0.0
+
+    nil = [lm for lm in linked if not lm.mention.gold]
+    return LinkingReport(
+        n_mentions=len(linked),
+        n_evaluated=n,
+        n_nil_gold=len(nil),
+        n_composite=sum(1 for lm in evaluated if len(lm.mention.gold) > 1),
+        n_no_prediction=sum(1 for lm in evaluated if not lm.predictions),
+        rule=rule,
+        acc={k: pct(acc_hits[k]) for k in ks},
+        recall={k: pct(recall_hits[k]) for k in ks},
+        strict_acc={k: pct(strict_hits[k]) for k in ks} if rule != "strict" else {},
+        nil_predicted=sum(1 for lm in nil if not lm.predictions),
+        curve=[pct(h) for h in curve_hits],
+    )

@@ -1,0 +1,232 @@
+"""Link mentions to concepts: generator (+ abbreviation expansion) → ranked predictions.
+
+This is the library-level linker that the CLI and, later, the spaCy component
+wrap. It knows nothing about file formats: mentions in, :class:`LinkedMention`
+records out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlink.candidates.base import Candidate, CandidateGenerator
+from xlink.corpus.model import Corpus, Mention
+from xlink.errors import FormatError
+from xlink.terminology.model import Terminology
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PredictedConcept:
+    """A ranked prediction: the concept, its equivalent ids, its name and score."""
+
+    concept_id: str
+    name: str
+    score: float
+    ids: tuple[str, ...] = ()
+    alias: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "concept_id": self.concept_id,
+            "ids": list(self.ids or (self.concept_id,)),
+            "name": self.name,
+            "alias": self.alias,
+            "score": round(float(self.score), 6),
+        }
+
+    @classmethod
+    def from_json(cls, record: dict[str, object]) -> PredictedConcept:
+        concept_id = str(record["concept_id"])
+        ids = record.get("ids") or [concept_id]
+        return cls(
+            concept_id=concept_id,
+            name=str(record.get("name", "")),
+            score=float(record.get("score", 0.0)),  # type: ignore[arg-type]
+            ids=tuple(str(i) for i in ids),  # type: ignore[union-attr]
+            alias=str(record.get("alias", "")),
+        )
+
+
+@dataclass
+class LinkedMention:
+    """A mention and what the linker predicts for it, best first.
+
+    ``candidates`` is the generator's list (what recall@k measures);
+    ``predictions`` is the final ranking (what acc@k measures). Without a
+    reranker the two are the same list.
+    """
+
+    mention: Mention
+    candidates: list[PredictedConcept]
+    predictions: list[PredictedConcept] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.predictions:
+            self.predictions = list(self.candidates)
+
+    def to_json(self) -> dict[str, object]:
+        m = self.mention
+        record: dict[str, object] = {
+            "document_id": m.document_id,
+            "mention_id": m.mention_id,
+            "text": m.text,
+            "start": m.start,
+            "end": m.end,
+            "type": m.type,
+            "expansion": m.expansion,
+            "gold": [list(part) for part in m.gold],
+            "predictions": [p.to_json() for p in self.predictions],
+        }
+        if self.candidates != self.predictions:
+            record["candidates"] = [c.to_json() for c in self.candidates]
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict[str, object]) -> LinkedMention:
+        mention = Mention(
+            document_id=str(record["document_id"]),
+            mention_id=str(record["mention_id"]),
+            text=str(record.get("text", "")),
+            start=int(record.get("start", 0)),  # type: ignore[arg-type]
+            end=int(record.get("end", 0)),  # type: ignore[arg-type]
+            type=str(record.get("type", "")),
+            gold=tuple(tuple(part) for part in record.get("gold", [])),  # type: ignore[union-attr]
+            expansion=record.get("expansion"),  # type: ignore[arg-type]
+        )
+        predictions = [PredictedConcept.from_json(p) for p in record.get("predictions", [])]  # type: ignore[union-attr]
+        candidates = [PredictedConcept.from_json(p) for p in record.get("candidates", [])]  # type: ignore[union-attr]
+        return cls(mention=mention, candidates=candidates or predictions, predictions=predictions)
+
+
+def write_predictions(predictions: Iterable[LinkedMention], path: str | Path) -> int:
+    """Write predictions as JSONL, atomically; return how many were written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for record in predictions:
+                out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def read_predictions(path: str | Path) -> list[LinkedMention]:
+    """Read a predictions JSONL file written by :func:`write_predictions`."""
+    path = Path(path)
+    result = []
+    expected = 'a JSON object with "document_id", "mention_id" and "predictions"'
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                result.append(LinkedMention.from_json(record))
+            except json.JSONDecodeError as err:
+                raise FormatError(path, lineno, f"invalid JSON ({err.msg})", expected) from None
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                raise FormatError(path, lineno, f"bad prediction record ({err})", expected) from None
+    return result
+
+
+class Linker:
+    """Generates candidates for mentions and turns them into ranked predictions.
+
+    When a mention is an abbreviation defined in its document
+    (``Mention.expansion``), the long form is searched too and its candidates
+    come first: "WD" has no useful n-grams, "Wilson disease" does.
+    """
+
+    def __init__(
+        self,
+        terminology: Terminology,
+        generator: CandidateGenerator,
+        k: int = 64,
+        use_abbreviations: bool = True,
+    ) -> None:
+        self.terminology = terminology
+        self.generator = generator
+        self.k = k
+        self.use_abbreviations = use_abbreviations
+
+    def _predicted(self, candidates: Sequence[Candidate]) -> list[PredictedConcept]:
+        out = []
+        for c in candidates:
+            concept = self.terminology.get(c.concept_id)
+            out.append(
+                PredictedConcept(
+                    concept_id=c.concept_id,
+                    name=concept.canonical_name if concept else c.alias,
+                    score=c.score,
+                    ids=concept.ids if concept else (c.concept_id,),
+                    alias=c.alias,
+                )
+            )
+        return out
+
+    def link(self, mentions: Sequence[Mention], batch_size: int = 1024) -> Iterator[LinkedMention]:
+        """Yield one :class:`LinkedMention` per mention, in order."""
+        for lo in range(0, len(mentions), batch_size):
+            batch = mentions[lo : lo + batch_size]
+            queries = [m.text for m in batch]
+            long_forms = [
+                i for i, m in enumerate(batch) if self.use_abbreviations and m.expansion and m.expansion != m.text
+            ]
+            queries.extend(batch[i].expansion or "" for i in long_forms)
+            found = self.generator.generate(queries, self.k)
+            merged = found[: len(batch)]
+            for j, i in enumerate(long_forms):
+                merged[i] = _merge_ranked(found[len(batch) + j], merged[i], self.k)
+            for mention, candidates in zip(batch, merged):
+                predicted = self._predicted(candidates)
+                yield LinkedMention(mention=mention, candidates=predicted, predictions=list(predicted))
+
+
+def _merge_ranked(first: Sequence[Candidate], second: Sequence[Candidate], k: int) -> list[Candidate]:
+    """``first`` then the concepts of ``second`` not already in it, up to k."""
+    seen = {c.concept_id for c in first}
+    out = list(first)
+    out.extend(c for c in second if c.concept_id not in seen)
+    return out[:k]
+
+
+def corpus_mentions(corpus: Corpus, expand_abbreviations: bool = True) -> list[Mention]:
+    """The corpus's gold mentions, each with the long form of its abbreviation when defined."""
+    mentions = corpus.mentions()
+    if not expand_abbreviations:
+        return mentions
+    from dataclasses import replace
+
+    from xlink.text.abbreviations import (
+        Abbreviation,
+        expand_mention,
+        find_abbreviation_uses,
+        find_abbreviations,
+    )
+
+    by_doc = {doc.document_id: doc for doc in corpus.documents}
+    cache: dict[str, tuple[str, list[Abbreviation]]] = {}
+    out = []
+    for mention in mentions:
+        if mention.document_id not in cache:
+            text = by_doc[mention.document_id].text
+            definitions = find_abbreviations(text)
+            cache[mention.document_id] = (text, find_abbreviation_uses(text, definitions) + definitions)
+        text, abbreviations = cache[mention.document_id]
+        long_form = expand_mention(text, mention.start, mention.end, abbreviations) if abbreviations else None
+        out.append(replace(mention, expansion=long_form) if long_form else mention)
+    return out

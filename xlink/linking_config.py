@@ -1,0 +1,101 @@
+"""Linking configurations: read a confection config and build the linker it describes.
+
+A config has a ``[linker]`` section (k, abbreviation expansion) and a
+``[generator]`` section whose ``kind`` picks the generator. Indexes built on
+the fly are cached by terminology and config fingerprint, so a second run on
+the same terminology does not rebuild them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from xlink.candidates.base import CandidateGenerator
+from xlink.candidates.index_store import config_fingerprint, default_cache_dir
+from xlink.candidates.tfidf import TfidfConfig, TfidfGenerator
+from xlink.errors import XlinkError
+from xlink.linker import Linker
+from xlink.terminology.model import Terminology
+
+logger = logging.getLogger(__name__)
+
+GENERATOR_KINDS = ("tfidf",)
+
+
+@dataclass
+class LinkingConfig:
+    """What ``xlink link`` and ``xlink evaluate-linking`` run."""
+
+    k: int = 64
+    abbreviations: bool = True
+    generator: dict[str, Any] = field(default_factory=lambda: {"kind": "tfidf"})
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> LinkingConfig:
+        from confection import Config
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(2, "no such file", str(path))
+        try:
+            config = Config().from_disk(path, interpolate=True)
+        except Exception as err:  # confection raises several types on syntax errors
+            raise XlinkError(f"{path}: unreadable config ({err})") from None
+        linker = dict(config.get("linker", {}))
+        generator = dict(config.get("generator", {"kind": "tfidf"}))
+        unknown = set(linker) - {"k", "abbreviations"}
+        if unknown:
+            raise XlinkError(f"{path}: unknown keys in [linker]: {sorted(unknown)} (allowed: k, abbreviations)")
+        return cls(k=int(linker.get("k", 64)), abbreviations=bool(linker.get("abbreviations", True)), generator=generator)
+
+
+def _tfidf_config(options: dict[str, Any]) -> TfidfConfig:
+    allowed = {f.name for f in fields(TfidfConfig)} - {"extra"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise XlinkError(f"unknown TF-IDF generator options {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return TfidfConfig(**options)
+
+
+def build_generator(
+    terminology: Terminology,
+    options: dict[str, Any],
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> CandidateGenerator:
+    """Build (or load from the cache) the generator that ``options`` describes."""
+    options = dict(options)
+    kind = options.pop("kind", "tfidf")
+    if kind not in GENERATOR_KINDS:
+        raise XlinkError(f"unknown generator kind {kind!r}; choose one of {GENERATOR_KINDS}")
+    config = _tfidf_config(options)
+    folder = (cache_dir or default_cache_dir()) / "indexes" / (
+        f"tfidf-{terminology.fingerprint[:16]}-{config_fingerprint(config.index_config())}"
+    )
+    if use_cache and (folder / "manifest.json").exists():
+        logger.info("loading cached index %s", folder)
+        return TfidfGenerator.load(folder, terminology, config)
+    start = time.perf_counter()
+    generator = TfidfGenerator(terminology, config).build()
+    logger.info("built tfidf index in %.1f s", time.perf_counter() - start)
+    if use_cache:
+        try:
+            generator.save(folder)
+        except OSError as err:
+            logger.warning("could not cache the index in %s: %s", folder, err)
+    return generator
+
+
+def build_linker(
+    terminology: Terminology,
+    config: LinkingConfig | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> Linker:
+    config = config or LinkingConfig()
+    generator = build_generator(terminology, config.generator, cache_dir, use_cache)
+    return Linker(terminology, generator, k=config.k, use_abbreviations=config.abbreviations)
