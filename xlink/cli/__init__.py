@@ -35,8 +35,15 @@ def _register_classify() -> None:
     classify.register(app)
 
 
+def _register_demo() -> None:
+    from xlink.cli import demo
+
+    demo.register(app)
+
+
 _register_linking()
 _register_classify()
+_register_demo()
 
 
 def main() -> None:

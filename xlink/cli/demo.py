@@ -1,0 +1,73 @@
+"""``xlink demo``: the main job on embedded defaults, offline.
+
+It links the disease mentions of a bundled clinical sample to a bundled MEDIC
+excerpt and prints mention → id → name → score. When a zero-shot classifier
+is installed, it also classifies bundled sample texts with label pruning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TERMINOLOGY = REPO_ROOT / "terminologies" / "medic_demo" / "medic_demo.jsonl"
+SAMPLE = RESOURCES / "sample_clinical.pubtator"
+
+
+def demo(
+    terminology: Annotated[
+        Optional[Path], typer.Option("--terminology", "-t", help="Terminology to link to.")
+    ] = None,
+    sample: Annotated[Optional[Path], typer.Option(help="PubTator file with the mentions to link.")] = None,
+    skip_classification: Annotated[bool, typer.Option(help="Only run the linking part.")] = False,
+) -> None:
+    """Link the bundled clinical sample, then classify bundled texts zero-shot."""
+    from xlink.corpus.io import load_corpus
+    from xlink.linker import corpus_mentions
+    from xlink.linking_config import build_linker
+    from xlink.terminology.loaders import load_terminology
+
+    console = Console()
+    term_path = terminology or DEFAULT_TERMINOLOGY
+    term = load_terminology(term_path).require_nonempty(term_path)
+    corpus = load_corpus(sample or SAMPLE, "pubtator")
+    linker = build_linker(term, use_cache=False)
+    linker.k = 5
+    table = Table(title=f"Disease mentions linked to {term_path.name} ({len(term)} concepts)")
+    for column in ("mention", "long form", "concept id", "name", "score", "runner-up"):
+        table.add_column(column)
+    for doc in corpus:
+        console.print(f"[bold]{doc.document_id}[/bold]: {doc.text}\n")
+    for linked in linker.link(corpus_mentions(corpus)):
+        best = linked.predictions[0] if linked.predictions else None
+        second = linked.predictions[1] if len(linked.predictions) > 1 else None
+        table.add_row(
+            linked.mention.text,
+            linked.mention.expansion or "",
+            best.concept_id if best else "NIL",
+            best.name if best else "",
+            f"{best.score:.3f}" if best else "",
+            f"{second.concept_id} {second.score:.3f}" if second else "",
+        )
+    console.print(table)
+    if not skip_classification:
+        _classification_demo(console)
+
+
+def _classification_demo(console: Console) -> None:
+    try:
+        from xlink.classify.demo import run_demo
+    except ImportError:
+        console.print("[yellow]zero-shot classification is not available in this build yet[/yellow]")
+        return
+    run_demo(console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
