@@ -95,7 +95,7 @@ class Document:
         end = max((o[1] for p in self.passages for o in p.offsets), default=0)
         chars = [" "] * end
         for passage in self.passages:
-            for piece, (start, stop) in zip(passage.text, passage.offsets):
+            for piece, (start, stop) in zip(passage.text, passage.offsets, strict=False):
                 chars[start:stop] = list(piece[: stop - start].ljust(stop - start))
         return "".join(chars)
 

@@ -264,7 +264,9 @@ def _build_document(
     """Turn the collected lines of one document into a checked :class:`Document`."""
     doc_id = doc.pmid if occurrence == 1 else f"{doc.pmid}_{occurrence}"
     title = doc.title or ""
-    passages = [Passage(id=f"{doc_id}_title", type="title", text=[title], offsets=[(0, len(title))])]
+    passages = [
+        Passage(id=f"{doc_id}_title", type="title", text=[title], offsets=[(0, len(title))])
+    ]
     text = title
     if doc.abstract is not None:
         start = len(title) + 1
@@ -393,7 +395,9 @@ def _document_lines(doc: Document) -> Iterator[str]:
         arg1 = relation.get("arg1", relation.get("arg1_id"))
         arg2 = relation.get("arg2", relation.get("arg2_id"))
         if arg1 is None or arg2 is None or not relation.get("type"):
-            logger.warning("Document %s: relation %r has no type or arguments; not written", pmid, relation)
+            logger.warning(
+                "Document %s: relation %r has no type or arguments; not written", pmid, relation
+            )
             continue
         yield "\t".join([pmid, str(relation["type"]), str(arg1), str(arg2)])
 
@@ -401,7 +405,9 @@ def _document_lines(doc: Document) -> Iterator[str]:
 def _title_and_abstract(doc: Document, text: str) -> tuple[str, str | None]:
     """Split the document text the way PubTator offsets expect it: title, space, abstract."""
     starts = sorted(
-        (passage.offsets[0][0], passage.offsets[0][1]) for passage in doc.passages if passage.offsets
+        (passage.offsets[0][0], passage.offsets[0][1])
+        for passage in doc.passages
+        if passage.offsets
     )
     if not starts or starts[0][0] != 0:
         return text, None

@@ -1,0 +1,100 @@
+"""One entry point for every corpus format: detect it, load it, save it.
+
+The CLI and the evaluation code call :func:`load_corpus` and never need to
+know which reader a file wants; when a file is ambiguous, ``--corpus-format``
+(the ``format`` argument) settles it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from xlink.corpus.bigbio import read_bigbio_jsonl, write_bigbio_jsonl
+from xlink.corpus.biosyn_queries import read_biosyn_queries, write_biosyn_queries
+from xlink.corpus.model import Corpus
+from xlink.corpus.pubtator import read_pubtator, write_pubtator
+from xlink.errors import XlinkError
+
+logger = logging.getLogger(__name__)
+
+#: The corpus formats xlink reads and writes.
+CORPUS_FORMATS = ("pubtator", "bigbio", "biosyn-queries")
+
+_READERS: dict[str, Callable[[Path], Corpus]] = {
+    "pubtator": read_pubtator,
+    "bigbio": read_bigbio_jsonl,
+    "biosyn-queries": read_biosyn_queries,
+}
+_WRITERS: dict[str, Callable[[Corpus, Path], None]] = {
+    "pubtator": write_pubtator,
+    "bigbio": write_bigbio_jsonl,
+    "biosyn-queries": write_biosyn_queries,
+}
+_ALIASES = {"biosyn": "biosyn-queries", "bigbio-kb": "bigbio", "jsonl": "bigbio"}
+_PUBTATOR_PASSAGE = re.compile(r"^[^\t|]+\|[ta]\|")
+#: How many non-blank lines detection looks at before giving up.
+_DETECTION_LINES = 20
+
+
+def _hint() -> str:
+    return f"supported corpus formats: {', '.join(CORPUS_FORMATS)}; set one with --corpus-format"
+
+
+def normalize_corpus_format(name: str) -> str:
+    """The canonical name of a corpus format (``biosyn_queries`` → ``biosyn-queries``)."""
+    key = name.strip().lower().replace("_", "-")
+    key = _ALIASES.get(key, key)
+    if key not in CORPUS_FORMATS:
+        raise XlinkError(f"unknown corpus format {name!r}; {_hint()}")
+    return key
+
+
+def detect_corpus_format(path: str | Path) -> str:
+    """Guess the format of a corpus file from its extension, then its first lines.
+
+    ``.jsonl``/``.json`` (or a first line that is a JSON object) means BigBIO;
+    ``PMID|t|`` or ``PMID|a|`` lines mean PubTator; ``||``-separated lines
+    mean BioSyn queries.
+
+    Raises:
+        XlinkError: the format cannot be told; the message lists the supported
+            formats and says that ``--corpus-format`` sets one.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".jsonl", ".json"):
+        return "bigbio"
+    seen = 0
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if _PUBTATOR_PASSAGE.match(line):
+                return "pubtator"
+            if "||" in line:
+                return "biosyn-queries"
+            if stripped.startswith("{") and stripped.endswith("}"):
+                return "bigbio"
+            seen += 1
+            if seen >= _DETECTION_LINES:
+                break
+    what = "is empty" if seen == 0 else f"matches no known format in its first {seen} line(s)"
+    raise XlinkError(f"cannot tell the format of corpus {path}: it {what}; {_hint()}")
+
+
+def load_corpus(path: str | Path, format: str | None = None) -> Corpus:
+    """Read a corpus file in ``format``, or in the format :func:`detect_corpus_format` finds."""
+    path = Path(path)
+    if not path.is_file():
+        raise XlinkError(f"corpus file {path} does not exist or is not a file")
+    name = normalize_corpus_format(format) if format else detect_corpus_format(path)
+    logger.debug("Reading %s as %s", path, name)
+    return _READERS[name](path)
+
+
+def save_corpus(corpus: Corpus, path: str | Path, format: str) -> None:
+    """Write ``corpus`` to ``path`` in ``format`` (one of :data:`CORPUS_FORMATS`)."""
+    _WRITERS[normalize_corpus_format(format)](corpus, Path(path))
