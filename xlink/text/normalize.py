@@ -10,9 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# All 24 letters: NFKC and case folding have already mapped capitals, final
+# sigma and symbol variants (ϑ, ϕ, µ, ...) onto these.
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
-    "κ": "kappa", "λ": "lambda", "μ": "mu", "τ": "tau", "ω": "omega",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi",
+    "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega",
 }
 # Anything that is neither a letter nor a digit becomes a space.
 _NON_WORD = re.compile(r"[^\w]+|_+", re.UNICODE)
