@@ -1,0 +1,20 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only benchmark data folder (``$XLINK_DATA``, else ``../shared/data``).
+
+    Tests marked ``data`` use it; they are skipped, not failed, where it is absent.
+    """
+    path = Path(os.environ.get("XLINK_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+    if not path.is_dir():
+        pytest.skip(f"shared data not found at {path}; set XLINK_DATA to run this test")
+    return path
