@@ -168,11 +168,14 @@ class Terminology:
         concepts: Iterable[Concept],
         name: str = "terminology",
         n_skipped_empty_names: int = 0,
+        duplicates_expected: bool = False,
     ) -> Terminology:
         """Collect concepts, merging records that share an id.
 
         Empty names are dropped and counted; a concept left with no name at
-        all is dropped too. Merges are counted and reported once as a warning.
+        all is dropped too. Merges are counted and reported once as a warning,
+        or at INFO level when ``duplicates_expected`` (formats such as BioSyn's
+        that write one line per name).
         """
         by_id: dict[str, Concept] = {}
         merged = 0
@@ -200,7 +203,8 @@ class Terminology:
                 merged += 1
                 by_id[concept.concept_id] = _merge(previous, concept)
         if merged:
-            logger.warning("%s: merged %d records with duplicate concept ids", name, merged)
+            level = logging.INFO if duplicates_expected else logging.WARNING
+            logger.log(level, "%s: merged %d records with duplicate concept ids", name, merged)
         return cls(by_id, name=name, n_merged_duplicates=merged, n_skipped_empty_names=skipped)
 
     # -- access -------------------------------------------------------------

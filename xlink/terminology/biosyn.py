@@ -1,0 +1,64 @@
+"""BioSyn dictionaries: ``ids||name`` lines, as released with BioSyn and SapBERT.
+
+BioSyn (Sung et al., ACL 2020) evaluates NCBI Disease and BC5CDR against
+dictionaries of one ``ids||name`` line per name, where ``ids`` may join a
+MeSH and an OMIM id (``C567755|613097||tooth agenesis selective 6``). Its
+copy of MEDIC (``medic_06Jul2012.txt``) puts all names of a concept on one
+line: ``MeSH|OMIM||name|synonym|synonym``. Loading these files lets xlink be
+compared with published results under the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from xlink.errors import FormatError
+from xlink.terminology._reading import NameCleaner, numbered_lines, terminology_name
+from xlink.terminology.model import Concept, Terminology
+
+SOURCE = "BioSyn"
+_EXPECTED = "'ids||name' or 'ids||name|synonym|...', ids joined by '|'"
+
+
+def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
+    """Load a BioSyn dictionary as a terminology.
+
+    The first id of a line is the concept id; the other ids (the OMIM half
+    of ``MeSH|OMIM``, further ids of a merged MEDIC entry) are ``alt_ids``.
+    Names after ``||`` are joined by ``|``; the first is the canonical name.
+    Lines sharing a first id are merged into one concept: in BioSyn's
+    dictionaries that is the rule, not a mistake, so it is logged once.
+    Ids are kept as written (BioSyn writes OMIM ids without ``OMIM:``).
+    """
+    path = Path(path)
+    cleaner = NameCleaner()
+
+    def concepts() -> Iterator[Concept]:
+        for lineno, line in numbered_lines(path, _EXPECTED):
+            if not line.strip():
+                continue
+            ids_field, sep, names_field = line.partition("||")
+            if not sep:
+                raise FormatError(path, lineno, "no '||' between ids and names", _EXPECTED)
+            ids = [i.strip() for i in ids_field.split("|")]
+            if not all(ids):
+                raise FormatError(path, lineno, f"empty id in {ids_field!r}", _EXPECTED)
+            names = cleaner.clean(names_field.split("|"))
+            if not names:
+                continue
+            yield Concept(
+                concept_id=ids[0],
+                canonical_name=names[0],
+                aliases=names[1:],
+                source=SOURCE,
+                alt_ids=tuple(i for i in dict.fromkeys(ids[1:]) if i != ids[0]),
+            )
+
+    records = list(concepts())
+    return Terminology.from_concepts(
+        records,
+        name=name or terminology_name(path),
+        n_skipped_empty_names=cleaner.n_skipped,
+        duplicates_expected=True,
+    ).require_nonempty(path)
