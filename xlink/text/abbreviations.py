@@ -286,8 +286,11 @@ def _definition_at(
     long_start, long_end = _trim(text, long_start, window_end)
     long_form = text[long_start:long_end]
     # Checks from Schwartz & Hearst's matchPair: a long form is longer than its
-    # short form and does not contain it as a word.
+    # short form and does not contain it as a word. "As a word" is read here
+    # as "as a token", so "WD-associated (WD)" is no definition either.
     if len(long_form) < len(short) or f"{short} " in long_form or long_form.endswith(short):
+        return None
+    if re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long_form):
         return None
     return Abbreviation(short, short_start, short_end, long_form, long_start, long_end)
 
