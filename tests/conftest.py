@@ -14,7 +14,9 @@ def shared_data() -> Path:
 
     Tests marked ``data`` use it; they are skipped, not failed, where it is absent.
     """
-    path = Path(os.environ.get("XLINK_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+    path = Path(
+        os.environ.get("XLINK_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    )
     if not path.is_dir():
         pytest.skip(f"shared data not found at {path}; set XLINK_DATA to run this test")
     return path

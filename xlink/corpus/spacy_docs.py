@@ -56,8 +56,9 @@ def corpus_to_docs(
     With a ``Language`` the text is tokenized by ``nlp.make_doc`` (no pipeline
     components run); with a bare ``Vocab`` it is split into words and
     punctuation. Entity offsets are widened to token boundaries
-    (``alignment_mode="expand"``); an entity that still cannot be aligned is
-    left out, counted and logged. A discontinuous entity becomes one span from
+    (``alignment_mode="expand"``); an entity that still cannot be aligned (it
+    lies outside the text, or covers only whitespace) is left out, counted and
+    logged. A discontinuous entity becomes one span from
     its first to its last character.
     """
     docs = []
@@ -91,7 +92,7 @@ def corpus_to_docs(
                 alignment_mode="expand",
                 span_id=entity.id,
             )
-            if span is None:
+            if span is None or not span.text.strip():
                 unaligned += 1
                 logger.warning(
                     "Document %s: entity %s (%r at %d-%d) cannot be aligned to tokens; left out",
