@@ -79,7 +79,9 @@ def build(
     ] = False,
     language: Annotated[
         list[str] | None,
-        typer.Option("--language", help="umls: keep atoms of this LAT (repeatable; default ENG; 'all')."),
+        typer.Option(
+            "--language", help="umls: keep atoms of this LAT (repeatable; default ENG; 'all')."
+        ),
     ] = None,
     source: Annotated[
         list[str] | None,

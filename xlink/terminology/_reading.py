@@ -47,7 +47,9 @@ def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as err:
-                    raise FormatError(path, lineno, f"not UTF-8 text ({err.reason})", expected) from None
+                    raise FormatError(
+                        path, lineno, f"not UTF-8 text ({err.reason})", expected
+                    ) from None
                 if lineno == 1:
                     line = line.removeprefix("\ufeff")
                 yield lineno, line.rstrip("\r\n")

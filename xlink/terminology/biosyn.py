@@ -10,6 +10,7 @@ compared with published results under the same protocol.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
     Lines sharing a first id are merged into one concept: in BioSyn's
     dictionaries that is the rule, not a mistake, so it is logged once.
     Ids are kept as written (BioSyn writes OMIM ids without ``OMIM:``).
+    HTML entities in names (``Wilson&apos;s Disease`` in BioSyn's MEDIC) are
+    decoded.
     """
     path = Path(path)
     cleaner = NameCleaner()
@@ -44,7 +47,9 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
             ids = [i.strip() for i in ids_field.split("|")]
             if not all(ids):
                 raise FormatError(path, lineno, f"empty id in {ids_field!r}", _EXPECTED)
-            names = cleaner.clean(names_field.split("|"))
+            names = cleaner.clean(
+                html.unescape(n) if "&" in n else n for n in names_field.split("|")
+            )
             if not names:
                 continue
             yield Concept(

@@ -25,6 +25,7 @@ _EXPECTED = "ICD-10-CM tabular XML with <diag><name>code</name><desc>title</desc
 @dataclass
 class _Diag:
     lineno: int
+    slot: int
     code: list[str] = field(default_factory=list)
     desc: list[str] = field(default_factory=list)
     inclusion_terms: list[str] = field(default_factory=list)
@@ -32,12 +33,12 @@ class _Diag:
 
 @dataclass
 class _TabularReader:
-    """Expat handlers that collect ``<diag>`` codes in document order."""
+    """Expat handlers that collect ``<diag>`` codes in document order (parents first)."""
 
     path: Path
     parser: expat.XMLParserType
     cleaner: NameCleaner
-    concepts: list[Concept] = field(default_factory=list)
+    slots: list[Concept | None] = field(default_factory=list)
     stack: list[str] = field(default_factory=list)
     diags: list[_Diag] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
@@ -47,7 +48,8 @@ class _TabularReader:
         self.stack.append(tag)
         self.text = []
         if tag == "diag":
-            self.diags.append(_Diag(lineno=self.parser.CurrentLineNumber))
+            self.diags.append(_Diag(lineno=self.parser.CurrentLineNumber, slot=len(self.slots)))
+            self.slots.append(None)
         elif tag == "chapter":
             self.chapter = ""
 
@@ -72,22 +74,20 @@ class _TabularReader:
             self.chapter = text
 
     def _finish(self, diag: _Diag) -> None:
-        if len(diag.code) != 1 or not diag.code[0]:
-            message = "a <diag> without a <name> code" if not diag.code or not diag.code[0] else (
-                f"a <diag> with {len(diag.code)} <name> codes"
-            )
+        if not diag.code or not diag.code[0]:
+            raise FormatError(self.path, diag.lineno, "a <diag> without a <name> code", _EXPECTED)
+        if len(diag.code) > 1:
+            message = f"a <diag> with {len(diag.code)} <name> codes"
             raise FormatError(self.path, diag.lineno, message, _EXPECTED)
         names = self.cleaner.clean((*diag.desc, *diag.inclusion_terms))
         if not names:
             return
-        self.concepts.append(
-            Concept(
-                concept_id=diag.code[0],
-                canonical_name=names[0],
-                aliases=names[1:],
-                types=(self.chapter,) if self.chapter else (),
-                source=SOURCE,
-            )
+        self.slots[diag.slot] = Concept(
+            concept_id=diag.code[0],
+            canonical_name=names[0],
+            aliases=names[1:],
+            types=(self.chapter,) if self.chapter else (),
+            source=SOURCE,
         )
 
 
@@ -115,7 +115,7 @@ def load_icd10cm(path: str | Path, *, name: str | None = None) -> Terminology:
                 path, err.lineno, f"invalid XML ({expat.ErrorString(err.code)})", _EXPECTED
             ) from None
     return Terminology.from_concepts(
-        reader.concepts,
+        [concept for concept in reader.slots if concept is not None],
         name=name or terminology_name(path),
         n_skipped_empty_names=reader.cleaner.n_skipped,
     ).require_nonempty(path)

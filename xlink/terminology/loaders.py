@@ -82,7 +82,9 @@ def detect_format(path: str | Path) -> str:
         return "do"
     head = _head(path)
     content = [line for line in head if line.strip()]
-    if any(line.startswith("#") and ("ctdbase.org" in line or "DiseaseName\t" in line) for line in head):
+    if any(
+        line.startswith("#") and ("ctdbase.org" in line or "DiseaseName\t" in line) for line in head
+    ):
         return "ctd"
     data = [line for line in content if not line.startswith("#")]
     if data:
@@ -106,9 +108,7 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def load_terminology(
-    path: str | Path, format: str | None = None, **options: object
-) -> Terminology:
+def load_terminology(path: str | Path, format: str | None = None, **options: object) -> Terminology:
     """Load a terminology file in ``format`` (detected when None).
 
     ``options`` are passed to the format's loader (``include_obsolete`` for

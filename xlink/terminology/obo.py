@@ -109,7 +109,9 @@ def iter_obo_terms(path: str | Path) -> Iterator[OboTerm]:
             continue
         tag, colon, raw = stripped.partition(":")
         if not colon or not tag or " " in tag:
-            raise FormatError(path, lineno, f"{stripped[:60]!r} is not a 'tag: value' line", _EXPECTED)
+            raise FormatError(
+                path, lineno, f"{stripped[:60]!r} is not a 'tag: value' line", _EXPECTED
+            )
         if in_header:
             if tag == "default-namespace":
                 default_namespace = _strip_comment(raw)
@@ -125,7 +127,9 @@ def _read_tag(path: Path, lineno: int, term: OboTerm, tag: str, raw: str) -> Non
     value = _strip_comment(raw)
     if tag == "id":
         if term.id:
-            raise FormatError(path, lineno, f"second id {value!r} in the stanza of {term.id}", _EXPECTED)
+            raise FormatError(
+                path, lineno, f"second id {value!r} in the stanza of {term.id}", _EXPECTED
+            )
         term.id = value
     elif tag == "name":
         term.name = value
@@ -189,7 +193,9 @@ def load_obo(
     scopes = set(SYNONYM_SCOPES if synonym_scopes is None else (s.upper() for s in synonym_scopes))
     unknown = scopes - set(SYNONYM_SCOPES)
     if unknown:
-        raise XlinkError(f"unknown synonym scope(s) {sorted(unknown)}; use {', '.join(SYNONYM_SCOPES)}")
+        raise XlinkError(
+            f"unknown synonym scope(s) {sorted(unknown)}; use {', '.join(SYNONYM_SCOPES)}"
+        )
     excluded_types = set(exclude_synonym_types)
     cleaner = NameCleaner()
 

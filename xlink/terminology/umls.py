@@ -34,13 +34,14 @@ _S = {name: i for i, name in enumerate(MRSTY_COLUMNS)}
 
 def _fields(path: Path, lineno: int, line: str, columns: tuple[str, ...]) -> list[str]:
     fields = line.split("|")
-    if fields and fields[-1] == "" and len(fields) == len(columns) + 1:
-        fields.pop()
+    if len(fields) == len(columns) + 1 and fields[-1] == "":
+        fields.pop()  # the trailing '|' of RRF rows
     if len(fields) != len(columns):
+        found = len(fields) - (fields[-1] == "")
         raise FormatError(
             path,
             lineno,
-            f"{len(fields)} '|'-separated fields",
+            f"{found} '|'-separated fields",
             f"{len(columns)} ({'|'.join(columns)}|)",
         )
     return fields

@@ -1,0 +1,84 @@
+"""BioSyn dictionary loader."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from xlink.errors import EmptyTerminologyError, FormatError
+from xlink.terminology import load_biosyn
+
+Writer = Callable[[Path, list[str]], Path]
+
+
+def test_one_line_per_name_is_merged_quietly(
+    term_fixtures: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        term = load_biosyn(term_fixtures / "biosyn_dictionary.txt")
+    assert len(term) == 5
+    tooth = term["C567755"]
+    assert tooth.canonical_name == "tooth agenesis selective 6"
+    assert tooth.aliases == ("sthag6",)
+    assert tooth.alt_ids == ("613097",)
+    assert tooth.source == "BioSyn"
+    assert term.n_merged_duplicates == 5
+    # Merging is the rule for this format: logged at INFO, not as a warning.
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert term.lookup("copper storage disease") == ("D006527",)
+
+
+def test_first_id_is_the_concept_id(term_fixtures: Path) -> None:
+    term = load_biosyn(term_fixtures / "biosyn_dictionary.txt")
+    assert term["270400"].alt_ids == ("D019082",)
+    assert "D019082" not in term
+
+
+def test_medic_variant_with_synonyms_on_one_line(term_fixtures: Path) -> None:
+    term = load_biosyn(term_fixtures / "biosyn_medic.txt")
+    assert len(term) == 6
+    assert term.n_merged_duplicates == 0
+    wilson = term["D006527"]
+    assert wilson.canonical_name == "Hepatolenticular Degeneration"
+    assert wilson.alt_ids == ("277900",)
+    # HTML entities of BioSyn's MEDIC copy are decoded.
+    assert "Wilson's Disease" in wilson.aliases
+    assert "Wilson&apos;s Disease" not in wilson.aliases
+    assert term["C567755"].aliases == ("STHAG6",)
+
+
+def test_line_without_separator(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(tmp_path / "dict.txt", ["D1||foo", "", "D2 bar"])
+    with pytest.raises(FormatError) as err:
+        load_biosyn(path)
+    assert err.value.line == 3
+    assert f"{path}:3: no '||'" in str(err.value)
+
+
+def test_empty_id(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(tmp_path / "dict.txt", ["D1|||foo", "|D2||bar"])
+    with pytest.raises(FormatError, match=r"dict\.txt:2: empty id"):
+        load_biosyn(path)
+
+
+def test_empty_names_are_skipped_and_counted(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(tmp_path / "dict.txt", ["D1||", "D2||a||b", "D3|| |c"])
+    term = load_biosyn(path)
+    assert sorted(c.concept_id for c in term) == ["D2", "D3"]
+    assert term["D2"].names == ("a", "b")
+    assert term.n_skipped_empty_names == 3
+
+
+def test_empty_file(tmp_path: Path, write_lines: Writer) -> None:
+    with pytest.raises(EmptyTerminologyError):
+        load_biosyn(write_lines(tmp_path / "dict.txt", ["", "D1||"]))
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "dict.txt"
+    path.write_bytes(b"D1||foo\nD2||caf\xe9\n")
+    with pytest.raises(FormatError, match=r"dict\.txt:2: not UTF-8"):
+        load_biosyn(path)
