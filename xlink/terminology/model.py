@@ -295,6 +295,11 @@ class Terminology:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 for concept in self._concepts.values():
                     out.write(json.dumps(concept.to_json(), ensure_ascii=False) + "\n")
+            # mkstemp creates the file readable by its owner only; give it the
+            # permissions a plain open() would.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
