@@ -6,4 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add the classification verbs to the root app."""
+    """Add the classification verbs, and the ``train`` group, to the root app."""
+    from xlink.cli.train import train_app
+
+    app.add_typer(train_app, name="train")

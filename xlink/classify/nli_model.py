@@ -1,0 +1,158 @@
+"""A thin, batched wrapper over any Hugging Face NLI cross-encoder.
+
+Used by the zero-shot classifier, by ``xlink evaluate-nli`` and by NLI training for its
+evaluations. Pairs are sorted by length and padded per batch only to the longest pair in
+that batch, which matters on CPU where padding tokens cost as much as real ones.
+
+The model is loaded in float32 whatever dtype its weights are stored in (xlink ships fp16
+weights to keep the package small; fp16 matmuls are slow or unsupported on many CPUs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from xlink.errors import XlinkError
+
+logger = logging.getLogger(__name__)
+
+
+class NLIModelError(XlinkError):
+    """The model cannot be used as an NLI classifier."""
+
+
+def default_nli_model() -> str:
+    """Path of the NLI model shipped as the ``xlink_nli_minilm`` package.
+
+    Raises :class:`NLIModelError` with the install command when the package is absent.
+    """
+    try:
+        import xlink_nli_minilm  # type: ignore[import-not-found]
+    except ImportError as err:
+        raise NLIModelError(
+            "no NLI model given and the default model package is not installed; "
+            "pass --model PATH_OR_HUB_ID or run `pip install ./pipelines/xlink_nli_minilm`"
+        ) from err
+    return str(xlink_nli_minilm.get_model_path())
+
+
+@dataclass(frozen=True)
+class LabelIndices:
+    """Where the entailment, neutral and contradiction logits sit in the model's output."""
+
+    entailment: int
+    contradiction: int
+    neutral: int | None
+
+
+def find_label_indices(id2label: dict[int, str] | dict[str, str]) -> LabelIndices:
+    """Read the entailment/contradiction/neutral positions from ``config.id2label``.
+
+    Accepts the spellings used on the Hub (``ENTAILMENT``, ``entailment``, ``entails``...).
+    Raises :class:`NLIModelError` when there is no entailment label, because the indices
+    would otherwise be guessed -- a silent and common source of wrong zero-shot results.
+    """
+    found: dict[str, int] = {}
+    for raw_id, raw_name in id2label.items():
+        name = str(raw_name).strip().lower()
+        if name.startswith("entail"):
+            found.setdefault("entailment", int(raw_id))
+        elif name.startswith("contradict"):
+            found.setdefault("contradiction", int(raw_id))
+        elif name.startswith("neutral"):
+            found.setdefault("neutral", int(raw_id))
+        elif name.startswith("not") and "entail" in name:
+            found.setdefault("not_entailment", int(raw_id))
+    if "entailment" not in found:
+        raise NLIModelError(f"the model's config.id2label {dict(id2label)} has no entailment label")
+    contradiction = found.get("contradiction", found.get("not_entailment"))
+    if contradiction is None:
+        raise NLIModelError(
+            f"the model's config.id2label {dict(id2label)} has no contradiction or not_entailment label"
+        )
+    return LabelIndices(found["entailment"], contradiction, found.get("neutral"))
+
+
+class NLIModel:
+    """An NLI cross-encoder that scores (premise, hypothesis) pairs in length-sorted batches."""
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        max_length: int = 128,
+        batch_size: int = 64,
+        device: str | None = None,
+    ) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.name = str(model) if model is not None else default_nli_model()
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.name)
+            self.model = AutoModelForSequenceClassification.from_pretrained(self.name, dtype=torch.float32)
+        except OSError as err:
+            raise NLIModelError(f"cannot load NLI model {self.name!r}: {err}") from err
+        self.model.to(self.device).eval()
+        self.labels = find_label_indices(self.model.config.id2label)
+
+    @classmethod
+    def from_objects(cls, model: torch.nn.Module, tokenizer: object, *, max_length: int = 128, batch_size: int = 64) -> NLIModel:
+        """Wrap an already loaded model and tokenizer (used during training)."""
+        self = cls.__new__(cls)
+        self.name = getattr(getattr(model, "config", None), "name_or_path", "<in memory>")
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.device = next(model.parameters()).device
+        self.tokenizer = tokenizer
+        self.model = model
+        self.labels = find_label_indices(model.config.id2label)  # type: ignore[attr-defined]
+        return self
+
+    @property
+    def num_labels(self) -> int:
+        return int(self.model.config.num_labels)
+
+    def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        """Return the raw logits, shape ``(n_pairs, num_labels)``, in input order."""
+        if len(premises) != len(hypotheses):
+            raise ValueError("premises and hypotheses differ in length")
+        n = len(premises)
+        out = np.zeros((n, self.num_labels), dtype=np.float32)
+        if n == 0:
+            return out
+        # Approximate token length by characters to sort without tokenizing twice.
+        order = sorted(range(n), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, n, self.batch_size):
+                idx = order[start : start + self.batch_size]
+                enc = self.tokenizer(
+                    [premises[i] for i in idx],
+                    [hypotheses[i] for i in idx],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                enc = {k: v.to(self.device) for k, v in enc.items()}
+                logits = self.model(**enc).logits.float().cpu().numpy()
+                out[idx] = logits
+        if was_training:
+            self.model.train()
+        return out
+
+    def predict_labels(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[str]:
+        """Predict ``entailment``/``neutral``/``contradiction`` (per ``id2label``) for each pair."""
+        logits = self.logits(premises, hypotheses)
+        names = {int(k): str(v).lower() for k, v in self.model.config.id2label.items()}
+        return [names[int(i)] for i in logits.argmax(axis=1)]

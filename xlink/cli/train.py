@@ -1,0 +1,61 @@
+"""``xlink train ...``: the group of training verbs (``nli`` here; other modules add theirs)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xlink.cli._common import print_json
+
+train_app = typer.Typer(help="Train xlink's models.", no_args_is_help=True)
+
+
+def _parse_overrides(items: list[str]) -> dict[str, object]:
+    """Turn ``section.key=value`` strings into confection overrides (values parsed as JSON)."""
+    import json
+
+    from xlink.errors import XlinkError
+
+    overrides: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise XlinkError(f"--set {item!r}: expected section.key=value")
+        try:
+            overrides[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = value
+    return overrides
+
+
+@train_app.command("nli")
+def train_nli_command(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Training config (INI), e.g. configs/train_nli.cfg.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output directory (overrides paths.output).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set training.epochs=1.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Log progress to stderr.")] = True,
+) -> None:
+    """Fine-tune a 3-way NLI cross-encoder on the configured NLI pool."""
+    from dataclasses import asdict
+
+    from xlink.classify.train_nli import NLITrainingConfig, train_nli
+
+    if verbose:
+        logging.getLogger("xlink").setLevel(logging.INFO)
+        logging.getLogger().setLevel(logging.INFO)
+    overrides = _parse_overrides(set_ or [])
+    if not config.exists():
+        raise FileNotFoundError(2, "No such file", str(config))
+    cfg = NLITrainingConfig.from_file(config, overrides)
+    if output is not None:
+        cfg.output = str(output)
+    report = train_nli(cfg)
+    if json_output:
+        print_json(asdict(report))
+    else:
+        last = report.evaluations[-1]["accuracy"] if report.evaluations else float("nan")
+        print(f"saved {cfg.output}: {report.steps} steps, {report.seconds / 60:.1f} min, eval accuracy {last:.4f}")
