@@ -157,11 +157,15 @@ class Linker:
         generator: CandidateGenerator,
         k: int = 64,
         use_abbreviations: bool = True,
+        split_composites: bool = True,
+        composite_threshold: float = 0.9,
     ) -> None:
         self.terminology = terminology
         self.generator = generator
         self.k = k
         self.use_abbreviations = use_abbreviations
+        self.split_composites = split_composites
+        self.composite_threshold = composite_threshold
 
     def _predicted(self, candidates: Sequence[Candidate]) -> list[PredictedConcept]:
         out = []
@@ -191,9 +195,50 @@ class Linker:
             merged = found[: len(batch)]
             for j, i in enumerate(long_forms):
                 merged[i] = _merge_ranked(found[len(batch) + j], merged[i], self.k)
-            for mention, candidates in zip(batch, merged):
+            composites = self._composites(batch, merged) if self.split_composites else {}
+            for i, (mention, candidates) in enumerate(zip(batch, merged)):
                 predicted = self._predicted(candidates)
+                if i in composites:
+                    predicted = [composites[i], *predicted][: self.k]
                 yield LinkedMention(mention=mention, candidates=predicted, predictions=list(predicted))
+
+    def _composites(
+        self, batch: Sequence[Mention], found: Sequence[Sequence[Candidate]]
+    ) -> dict[int, PredictedConcept]:
+        """A composite prediction for each coordinated mention whose whole string matches weakly.
+
+        The whole string wins when its best score reaches ``composite_threshold``
+        ("hereditary breast and ovarian cancer" is one concept); otherwise each
+        conjunct is linked and the top concepts are joined with ``|``.
+        """
+        from xlink.text.composites import split_composite
+
+        jobs: dict[int, list[str]] = {}
+        for i, mention in enumerate(batch):
+            if found[i] and found[i][0].score >= self.composite_threshold:
+                continue
+            parts = split_composite(mention.expansion or mention.text)
+            if parts:
+                jobs[i] = parts
+        if not jobs:
+            return {}
+        queries = [p for parts in jobs.values() for p in parts]
+        results = iter(self.generator.generate(queries, 1))
+        out: dict[int, PredictedConcept] = {}
+        for i, parts in jobs.items():
+            tops = [r[0] for r in (next(results) for _ in parts) if r]
+            concepts = list(dict.fromkeys(c.concept_id for c in tops))
+            if len(tops) != len(parts) or len(concepts) < 2:
+                continue
+            predicted = self._predicted(tops)
+            out[i] = PredictedConcept(
+                concept_id="|".join(concepts),
+                name=" | ".join(dict.fromkeys(p.name for p in predicted)),
+                score=min(c.score for c in tops),
+                ids=tuple(dict.fromkeys(i for p in predicted for i in p.ids)),
+                alias=" | ".join(parts),
+            )
+        return out
 
 
 def _merge_ranked(first: Sequence[Candidate], second: Sequence[Candidate], k: int) -> list[Candidate]:
@@ -204,8 +249,14 @@ def _merge_ranked(first: Sequence[Candidate], second: Sequence[Candidate], k: in
     return out[:k]
 
 
-def corpus_mentions(corpus: Corpus, expand_abbreviations: bool = True) -> list[Mention]:
-    """The corpus's gold mentions, each with the long form of its abbreviation when defined."""
+def corpus_mentions(
+    corpus: Corpus, expand_abbreviations: bool = True, relaxed_abbreviations: bool = True
+) -> list[Mention]:
+    """The corpus's gold mentions, each with the long form of its abbreviation when defined.
+
+    ``relaxed_abbreviations`` also accepts definitions whose initials are
+    permuted ("myotonic dystrophy (DM)"); see :func:`find_abbreviations`.
+    """
     mentions = corpus.mentions()
     if not expand_abbreviations:
         return mentions
@@ -224,7 +275,7 @@ def corpus_mentions(corpus: Corpus, expand_abbreviations: bool = True) -> list[M
     for mention in mentions:
         if mention.document_id not in cache:
             text = by_doc[mention.document_id].text
-            definitions = find_abbreviations(text)
+            definitions = find_abbreviations(text, relaxed=relaxed_abbreviations)
             cache[mention.document_id] = (text, find_abbreviation_uses(text, definitions) + definitions)
         text, abbreviations = cache[mention.document_id]
         long_form = expand_mention(text, mention.start, mention.end, abbreviations) if abbreviations else None

@@ -91,7 +91,7 @@ def test_index_for_other_terminology_is_refused(tiny: Terminology, tmp_path: Pat
 def test_index_with_other_config_is_refused(tiny: Terminology, tmp_path: Path) -> None:
     TfidfGenerator(tiny).build().save(tmp_path / "idx")
     with pytest.raises(IndexMismatchError, match="config"):
-        TfidfGenerator.load(tmp_path / "idx", tiny, TfidfConfig(ngram_max=3))
+        TfidfGenerator.load(tmp_path / "idx", tiny, TfidfConfig(ngram_max=4))
 
 
 def test_not_an_index(tiny: Terminology, tmp_path: Path) -> None:

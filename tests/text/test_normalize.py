@@ -46,3 +46,10 @@ def test_docstring_example() -> None:
 @pytest.mark.parametrize("text", ["ＷＩＬＳＯＮ Disease", "IL-1β", "Σ (x)", "Crohn's disease"])
 def test_normalize_text_is_idempotent(text: str) -> None:
     assert normalize_text(normalize_text(text)) == normalize_text(text)
+
+
+def test_accents_are_removed() -> None:
+    from xlink.text.normalize import normalize_text
+
+    assert normalize_text("Ménière's disease") == normalize_text("Meniere's Disease") == "meniere s disease"
+    assert normalize_text("Sjögren syndrome") == "sjogren syndrome"

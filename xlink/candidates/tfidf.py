@@ -5,8 +5,9 @@ Why this shape:
 - scispaCy and xMEN fit their vectorizer with ``min_df=10``, which silently
   drops every n-gram seen in fewer than ten names: a ten-name terminology
   then has an empty vocabulary. Here ``min_df`` defaults to 1.
-- Search is exact: a sparse product of the query and name matrices, done in
-  chunks sized to the terminology so that memory stays bounded at 1M names.
+- Search is exact: the sparse name matrix times a dense block of queries
+  (3–4× faster than a sparse-sparse product, whose output is nearly dense),
+  in blocks sized to the terminology so that memory stays bounded at 1M names.
 - Scores are reduced to one per concept (its best-matching name) before the
   top-k is taken, so k candidates are k different concepts.
 """
@@ -37,6 +38,9 @@ from xlink.text.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 KIND = "tfidf"
+#: Scores are compared at this resolution; differences below it are ties.
+_SCORE_DECIMALS = 5
+_TIE_EPSILON = 1e-7
 
 
 @dataclass
@@ -49,9 +53,13 @@ class TfidfConfig:
 
     analyzer: str = "char_wb"
     ngram_min: int = 2
-    ngram_max: int = 4
+    ngram_max: int = 3
     min_df: int = 1
     sublinear_tf: bool = True
+    #: How equal scores are ordered: "names" puts the concept with more distinct
+    #: names first (a proxy for how central a concept is; measured on NCBI dev),
+    #: "order" keeps terminology order.
+    tie_break: str = "names"
     #: Upper bound on the dense score block (queries × names) held at once.
     max_block_cells: int = 1 << 24
     extra: dict[str, Any] = field(default_factory=dict)
@@ -59,8 +67,8 @@ class TfidfConfig:
     def index_config(self) -> dict[str, Any]:
         """The settings that change the index (and so belong in its manifest)."""
         config = asdict(self)
-        config.pop("max_block_cells")
-        config.pop("extra")
+        for search_only in ("max_block_cells", "extra", "tie_break"):
+            config.pop(search_only)
         return config
 
 
@@ -71,12 +79,13 @@ class TfidfGenerator:
         self.terminology = terminology
         self.config = config or TfidfConfig()
         self._vectorizer: TfidfVectorizer | None = None
-        self._names_t: sp.csr_matrix | None = None  # features × names
+        self._names: sp.csr_matrix | None = None  # names × features
         self._name_texts: list[str] = []  # normalized, what is vectorized
         self._name_originals: list[str] = []  # as written in the terminology
         self._name_concept: np.ndarray = np.zeros(0, dtype=np.int64)
         self._concept_ids: list[str] = []
         self._starts: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._prior: np.ndarray = np.zeros(0, dtype=np.float64)
 
     # -- building ---------------------------------------------------------------
     def _vectorizer_for(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
@@ -115,6 +124,17 @@ class TfidfGenerator:
         self._name_concept = np.asarray(owner, dtype=np.int64)
         self._concept_ids = concept_ids
         self._starts = np.searchsorted(self._name_concept, np.arange(len(concept_ids)))
+        self._set_prior()
+
+    def _set_prior(self) -> None:
+        """A per-concept bonus below score resolution, used only to order ties."""
+        if self.config.tie_break not in ("names", "order"):
+            raise ValueError(f"tie_break must be 'names' or 'order', not {self.config.tie_break!r}")
+        if self.config.tie_break == "order" or not len(self._concept_ids):
+            self._prior = np.zeros(len(self._concept_ids), dtype=np.float64)
+            return
+        counts = np.diff(np.append(self._starts, len(self._name_texts))).astype(np.float64)
+        self._prior = _TIE_EPSILON * np.log1p(counts) / np.log1p(counts.max())
 
     def build(self) -> TfidfGenerator:
         """Fit the vectorizer on the terminology's names and vectorize them."""
@@ -122,7 +142,7 @@ class TfidfGenerator:
         self._collect_names()
         self._vectorizer = self._vectorizer_for()
         matrix = self._vectorizer.fit_transform(self._name_texts)
-        self._names_t = sp.csr_matrix(matrix.T, dtype=np.float32)
+        self._names = sp.csr_matrix(matrix, dtype=np.float32)
         logger.info(
             "tfidf index: %d names of %d concepts, %d features",
             len(self._name_texts), len(self._concept_ids), matrix.shape[1],
@@ -132,7 +152,7 @@ class TfidfGenerator:
     # -- search -----------------------------------------------------------------
     def generate(self, mentions: Sequence[str], k: int) -> list[list[Candidate]]:
         """Top-``k`` concepts per mention by best-name cosine similarity."""
-        if self._vectorizer is None or self._names_t is None:
+        if self._vectorizer is None or self._names is None:
             raise RuntimeError("TfidfGenerator.build() or .load() must be called before generate()")
         if k <= 0:
             return [[] for _ in mentions]
@@ -142,15 +162,17 @@ class TfidfGenerator:
         if not live:
             return results
         matrix = self._vectorizer.transform([queries[i] for i in live]).astype(np.float32)
-        n_names = self._names_t.shape[1]
-        block = max(1, min(1024, self.config.max_block_cells // max(1, n_names)))
+        n_names, n_features = self._names.shape
+        block = max(1, min(1024, self.config.max_block_cells // max(1, n_names, n_features)))
         k_eff = min(k, len(self._concept_ids))
         for lo in range(0, len(live), block):
-            scores = (matrix[lo : lo + block] @ self._names_t).toarray()
-            per_concept = np.maximum.reduceat(scores, self._starts, axis=1)
+            dense_queries = matrix[lo : lo + block].toarray().T  # features × block
+            scores = np.asarray(self._names @ dense_queries)  # names × block
+            per_concept = np.maximum.reduceat(scores, self._starts, axis=0).T  # block × concepts
+            ranking = np.round(per_concept.astype(np.float64), _SCORE_DECIMALS) + self._prior
             for row, concept_scores in enumerate(per_concept):
-                top = self._top_k(concept_scores, k_eff)
-                name_scores = scores[row]
+                top = self._top_k(ranking[row], k_eff)
+                name_scores = scores[:, row]
                 out = []
                 for c in top:
                     score = float(concept_scores[c])
@@ -174,7 +196,7 @@ class TfidfGenerator:
     # -- persistence ------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
         """Write the index folder atomically, with its manifest."""
-        if self._vectorizer is None or self._names_t is None:
+        if self._vectorizer is None or self._names is None:
             raise RuntimeError("build() the generator before saving it")
         manifest = IndexManifest(
             kind=KIND,
@@ -188,7 +210,7 @@ class TfidfGenerator:
             vocab = {term: int(i) for term, i in self._vectorizer.vocabulary_.items()}
             write_json(tmp / "vocabulary.json", vocab)
             np.save(tmp / "idf.npy", self._vectorizer.idf_.astype(np.float32))
-            sp.save_npz(tmp / "names_t.npz", self._names_t)
+            sp.save_npz(tmp / "names.npz", self._names)
             np.save(tmp / "name_concept.npy", self._name_concept)
             write_json(
                 tmp / "names.json",
@@ -220,7 +242,7 @@ class TfidfGenerator:
         vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
         vectorizer.idf_ = np.load(folder / "idf.npy")
         generator._vectorizer = vectorizer
-        generator._names_t = sp.csr_matrix(sp.load_npz(folder / "names_t.npz"))
+        generator._names = sp.csr_matrix(sp.load_npz(folder / "names.npz"))
         generator._name_concept = np.load(folder / "name_concept.npy")
         names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
         generator._name_texts = names["names"]
@@ -229,4 +251,5 @@ class TfidfGenerator:
         generator._starts = np.searchsorted(
             generator._name_concept, np.arange(len(generator._concept_ids))
         )
+        generator._set_prior()
         return generator

@@ -32,6 +32,14 @@ TermFormat = Annotated[
 ConfigOpt = Annotated[
     Optional[Path], typer.Option("--config", "-c", help="A linking config (see configs/linking/).")
 ]
+TrainOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--train-corpus",
+        help="A TRAINING corpus whose mention texts are added as aliases of their gold concepts "
+        "(never pass the corpus you evaluate on).",
+    ),
+]
 RuleOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -55,22 +63,32 @@ def _load_corpus(path: Path, fmt: str | None):  # type: ignore[no-untyped-def]
     return load_corpus(path, fmt), fmt
 
 
-def _linker(terminology, config_path: Path | None, k: int | None, no_cache: bool):  # type: ignore[no-untyped-def]
+def _linker(  # type: ignore[no-untyped-def]
+    terminology, config_path: Path | None, k: int | None, no_cache: bool, train_corpus: Path | None = None
+):
     from xlink.linking_config import LinkingConfig, build_linker
 
     config = LinkingConfig.from_disk(config_path) if config_path else LinkingConfig()
     if k is not None:
         config.k = k
-    return build_linker(terminology, config, use_cache=not no_cache)
+    if train_corpus is not None:
+        if not train_corpus.exists():
+            raise FileNotFoundError(2, "no such file", str(train_corpus))
+        config.train_corpus = str(train_corpus)
+    return build_linker(terminology, config, use_cache=not no_cache), config
 
 
-def _run_linking(corpus, fmt: str, linker, abbreviations: bool):  # type: ignore[no-untyped-def]
+def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):  # type: ignore[no-untyped-def]
     from xlink.cli._common import progress
     from xlink.linker import corpus_mentions
 
     # BioSyn queries carry a context window, not whole documents; abbreviation
     # detection still runs on that window.
-    mentions = corpus_mentions(corpus, expand_abbreviations=abbreviations and linker.use_abbreviations)
+    mentions = corpus_mentions(
+        corpus,
+        expand_abbreviations=abbreviations and linker.use_abbreviations,
+        relaxed_abbreviations=config.relaxed_abbreviations,
+    )
     start = time.perf_counter()
     linked = list(progress(linker.link(mentions), total=len(mentions), description="linking"))
     return linked, time.perf_counter() - start
@@ -105,14 +123,15 @@ def link(
     k: Annotated[Optional[int], typer.Option("--k", "-k", help="Candidates per mention.")] = None,
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
+    train_corpus: TrainOpt = None,
 ) -> None:
     """Link the gold mentions of CORPUS to a terminology and write ranked predictions."""
     from xlink.linker import write_predictions
 
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker = _linker(term, config, k, no_cache)
-    linked, seconds = _run_linking(docs, fmt, linker, not no_abbreviations)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus)
+    linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     n = write_predictions(linked, output)
     console.print(f"linked {n} mentions in {seconds:.1f} s ({n / max(seconds, 1e-9):.0f}/s) → {output}")
 
@@ -178,6 +197,7 @@ def evaluate_linking_cmd(
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write predictions.")] = None,
+    train_corpus: TrainOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Optional[Path], typer.Option(help="Write a recall@k curve PNG here.")] = None,
 ) -> None:
@@ -189,9 +209,9 @@ def evaluate_linking_cmd(
     term = _load_terminology(terminology, terminology_format)
     t1 = time.perf_counter()
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker = _linker(term, config, k, no_cache)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus)
     t2 = time.perf_counter()
-    linked, seconds = _run_linking(docs, fmt, linker, not no_abbreviations)
+    linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     if output is not None:
         write_predictions(linked, output)
     report = evaluate_linking(linked, rule=_rule_for(fmt, rule))
@@ -199,6 +219,7 @@ def evaluate_linking_cmd(
         "corpus_format": fmt,
         "terminology": str(terminology),
         "n_concepts": len(term),
+        "train_corpus": cfg.train_corpus,
         "terminology_load_s": round(t1 - t0, 2),
         "index_s": round(t2 - t1, 2),
         "link_s": round(seconds, 2),

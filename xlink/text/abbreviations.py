@@ -61,7 +61,7 @@ class Abbreviation:
     long_end: int
 
 
-def find_abbreviations(text: str) -> list[Abbreviation]:
+def find_abbreviations(text: str, relaxed: bool = False) -> list[Abbreviation]:
     """Every abbreviation *definition* in ``text``, in order of the short form.
 
     Two patterns are candidates (Schwartz & Hearst, 2003):
@@ -81,13 +81,19 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
     scispaCy does), never across a sentence end or another parenthesis; see
     :func:`_long_form_start` for the matching rule itself.
 
+    With ``relaxed=True``, a ``long form (SF)`` pair that the matching rule
+    rejects is still accepted when the short form is 2–5 capital letters and
+    the initials of the last as many words before the parentheses are the
+    same letters in another order: "myotonic dystrophy (DM)" (an addition to
+    the paper; it helps linking, see BENCHMARKS.md).
+
     >>> [(a.short_form, a.long_form) for a in find_abbreviations("causing Wilson disease (WD).")]
     [('WD', 'Wilson disease')]
     """
     found: dict[tuple[int, int], Abbreviation] = {}
     parens = [m.start() for m in _PAREN.finditer(text)]
     for open_at, close_at in _paren_pairs(text, parens):
-        abbreviation = _definition_at(text, open_at, close_at, parens)
+        abbreviation = _definition_at(text, open_at, close_at, parens, relaxed)
         if abbreviation is not None:
             found.setdefault((abbreviation.short_start, abbreviation.short_end), abbreviation)
     return sorted(found.values(), key=lambda a: (a.short_start, a.short_end))
@@ -241,7 +247,7 @@ def _paren_pairs(text: str, parens: list[int]) -> list[tuple[int, int]]:
 
 
 def _definition_at(
-    text: str, open_at: int, close_at: int, parens: list[int]
+    text: str, open_at: int, close_at: int, parens: list[int], relaxed: bool = False
 ) -> Abbreviation | None:
     """The definition that the parentheses at ``open_at``/``close_at`` make, if any."""
     if close_at - open_at - 1 > _MAX_PAREN_CONTENT_CHARS:
@@ -281,6 +287,8 @@ def _definition_at(
     if window_start >= window_end:
         return None
     long_start = _long_form_start(short, text, window_start, window_end)
+    if long_start is None and relaxed and long_window == (context_start, context_end):
+        long_start = _permuted_initials_start(short, text, window_start, window_end)
     if long_start is None:
         return None
     long_start, long_end = _trim(text, long_start, window_end)
@@ -293,6 +301,19 @@ def _definition_at(
     if re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long_form):
         return None
     return Abbreviation(short, short_start, short_end, long_form, long_start, long_end)
+
+
+def _permuted_initials_start(short: str, text: str, start: int, end: int) -> int | None:
+    """Start of the last ``len(short)`` words if their initials are the short form's letters."""
+    if not (2 <= len(short) <= 5 and short.isalpha() and short.isupper()):
+        return None
+    words = list(re.finditer(r"[^\W\d_][\w'-]*", text[start:end]))
+    if len(words) < len(short):
+        return None
+    last = words[-len(short) :]
+    if sorted(w.group(0)[0].lower() for w in last) != sorted(short.lower()):
+        return None
+    return start + last[0].start()
 
 
 def _context_start(text: str, open_at: int, parens: list[int]) -> int:

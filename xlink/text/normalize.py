@@ -2,7 +2,8 @@
 
 Names and mentions must be folded the same way, or an alias that equals a
 mention fails to match it. The fold is: Unicode NFKC, case folding, Greek
-letters spelled out, punctuation replaced by spaces, whitespace collapsed.
+letters spelled out, accents removed ("Ménière" → "meniere", as MeSH writes
+it), punctuation replaced by spaces, whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -33,5 +34,8 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     if any(ch in _GREEK for ch in text):
         text = "".join(_GREEK.get(ch, ch) for ch in text)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = _NON_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
