@@ -52,6 +52,9 @@ SEEDS = {
     "D006467": "Hemophilia A",
     "D010661": "Phenylketonurias",
     "D009369": "Neoplasms",
+    "D008103": "Liver Cirrhosis",
+    "D009386": "Neoplastic Syndromes, Hereditary",
+    "D014202": "Tremor",
 }
 
 

@@ -33,7 +33,7 @@ def demo(
     from xlink.linking_config import build_linker
     from xlink.terminology.loaders import load_terminology
 
-    console = Console()
+    console = Console(width=max(Console().width, 132))
     term_path = terminology or DEFAULT_TERMINOLOGY
     term = load_terminology(term_path).require_nonempty(term_path)
     corpus = load_corpus(sample or SAMPLE, "pubtator")

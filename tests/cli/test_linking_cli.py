@@ -1,0 +1,141 @@
+"""The linking verbs, run as a user runs them: through the console entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CORPUS = FIXTURES / "corpus" / "ncbi_sample.txt"
+TERM = FIXTURES / "linking" / "mini_medic.jsonl"
+
+
+def xlink(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from xlink.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={"XLINK_CACHE": str(cache), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+    )
+
+
+@pytest.fixture()
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def test_link_then_evaluate(tmp_path: Path, cache: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    run = xlink("link", str(CORPUS), "--terminology", str(TERM), "-o", str(pred), cache=cache)
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in pred.read_text().splitlines()]
+    assert len(records) == 9
+    run = xlink("evaluate", str(pred), str(CORPUS), "--json", cache=cache)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    for key in ("n_mentions", "acc@1", "acc@5", "acc@64", "recall@64"):
+        assert key in report
+    assert report["n_mentions"] == 9
+    assert report["n_nil_gold"] == 1
+    # Hand-checked: every linked gold mention is right at rank 1 except "colorectal
+    # adenomas" (D015179+D000236: only D015179 exists, ranked 1 → right) and
+    # "autosomal recessive disorder" (D030342, named "inherited disorder" here).
+    assert report["acc@1"] >= 75.0
+    assert report["recall@64"] >= report["acc@1"]
+
+
+def test_evaluate_linking_one_step_matches_two_steps(tmp_path: Path, cache: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    xlink("link", str(CORPUS), "-t", str(TERM), "-o", str(pred), cache=cache)
+    two = json.loads(xlink("evaluate", str(pred), str(CORPUS), "--json", cache=cache).stdout)
+    run = xlink("evaluate-linking", "--corpus", str(CORPUS), "-t", str(TERM), "--json", "--plot", str(tmp_path / "curve.png"), cache=cache)
+    assert run.returncode == 0, run.stderr
+    one = json.loads(run.stdout)
+    assert one["acc@1"] == two["acc@1"] and one["recall@64"] == two["recall@64"]
+    assert (tmp_path / "curve.png").stat().st_size > 1000
+    # the index was cached by fingerprint: a second run finds it
+    assert list((cache / "indexes").iterdir())
+
+
+def test_biosyn_queries_use_the_lenient_rule_and_report_strict_too(tmp_path: Path, cache: Path) -> None:
+    queries = FIXTURES / "corpus" / "biosyn_queries.txt"
+    run = xlink("evaluate-linking", "--corpus", str(queries), "-t", str(TERM), "--json", cache=cache)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["corpus_format"] == "biosyn-queries"
+    assert report["rule"] == "any"
+    assert "strict_acc@1" in report
+    assert report["acc@1"] >= report["strict_acc@1"]
+
+
+def test_config_file_is_honoured(tmp_path: Path, cache: Path) -> None:
+    cfg = tmp_path / "k1.cfg"
+    cfg.write_text("[linker]\nk = 1\n\n[generator]\nkind = \"tfidf\"\n")
+    pred = tmp_path / "pred.jsonl"
+    run = xlink("link", str(CORPUS), "-t", str(TERM), "-c", str(cfg), "-o", str(pred), cache=cache)
+    assert run.returncode == 0, run.stderr
+    assert all(len(json.loads(line)["predictions"]) <= 2 for line in pred.read_text().splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["link", "missing.txt", "-t", str(TERM), "-o", "x.jsonl"], "missing.txt: no such file"),
+        (["link", str(CORPUS), "-t", "nope.jsonl", "-o", "x.jsonl"], "nope.jsonl: no such file"),
+        (["link", str(CORPUS), "-t", str(TERM), "--terminology-format", "xml2", "-o", "x.jsonl"], "xml2"),
+        (["evaluate-linking", "--corpus", str(CORPUS), "-t", str(TERM), "--rule", "loose"], "--rule"),
+    ],
+)
+def test_errors_are_one_line(tmp_path: Path, cache: Path, args: list[str], message: str) -> None:
+    run = xlink(*args, cache=cache)
+    assert run.returncode != 0
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_empty_terminology_is_a_one_line_error(tmp_path: Path, cache: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    run = xlink("link", str(CORPUS), "-t", str(empty), "-o", str(tmp_path / "p.jsonl"), cache=cache)
+    assert run.returncode == 2
+    assert "no concept" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_malformed_corpus_line_is_named(tmp_path: Path, cache: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1|t|A title\n1|a|An abstract\n1\tzero\t5\tA tit\tDisease\tD1\n\n")
+    run = xlink("evaluate-linking", "--corpus", str(bad), "-t", str(TERM), cache=cache)
+    assert run.returncode == 2
+    assert "bad.txt:3" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_predictions_for_another_corpus_are_refused(tmp_path: Path, cache: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"document_id": "zzz", "mention_id": "0", "predictions": []}) + "\n")
+    run = xlink("evaluate", str(pred), str(CORPUS), cache=cache)
+    assert run.returncode == 2
+    assert "not in" in run.stderr
+
+
+def test_index_build_then_refused_for_other_terminology(tmp_path: Path, cache: Path) -> None:
+    from xlink.candidates.tfidf import TfidfGenerator
+    from xlink.errors import IndexMismatchError
+    from xlink.terminology.model import Concept, Terminology
+
+    out = tmp_path / "idx"
+    run = xlink("index", "build", str(TERM), "-o", str(out), cache=cache)
+    assert run.returncode == 0, run.stderr
+    assert (out / "manifest.json").exists()
+    with pytest.raises(IndexMismatchError):
+        TfidfGenerator.load(out, Terminology.from_concepts([Concept("X", "other")]))
+
+
+def test_demo_runs_offline(cache: Path) -> None:
+    run = xlink("demo", "--skip-classification", cache=cache)
+    assert run.returncode == 0, run.stderr
+    assert "D006527" in run.stdout  # WD → Wilson disease → Hepatolenticular Degeneration

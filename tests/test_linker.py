@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlink.candidates.tfidf import TfidfGenerator
+from xlink.corpus.model import Corpus, Document, Entity, Mention, Passage
+from xlink.linker import LinkedMention, Linker, corpus_mentions, read_predictions, write_predictions
+from xlink.terminology.augment import augment_with_mentions
+from xlink.terminology.model import Terminology
+from xlink.text.composites import split_composite
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def term() -> Terminology:
+    return Terminology.from_jsonl(FIXTURES / "linking" / "mini_medic.jsonl")
+
+
+@pytest.fixture(scope="module")
+def linker(term: Terminology) -> Linker:
+    return Linker(term, TfidfGenerator(term).build(), k=5)
+
+
+def doc(text: str, *spans: tuple[str, str]) -> Document:
+    entities = []
+    cursor = 0
+    for i, (surface, ids) in enumerate(spans):
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        groups = [p.split("+") for p in ids.split("|")] if ids != "-1" else []
+        entities.append(Entity(str(i), "Disease", [surface], [(start, cursor)], id_groups=groups))
+    return Document("d1", "d1", [Passage("p", "abstract", [text], [(0, len(text))])], entities)
+
+
+def test_abbreviation_is_linked_through_its_long_form(term: Terminology, linker: Linker) -> None:
+    corpus = Corpus([doc("Patients with Wilson disease (WD). WD is rare.", ("Wilson disease", "D006527"), ("WD", "D006527"), ("WD", "D006527"))])
+    mentions = corpus_mentions(corpus)
+    assert [m.expansion for m in mentions] == [None, "Wilson disease", "Wilson disease"]
+    linked = list(linker.link(mentions))
+    assert [lm.predictions[0].concept_id for lm in linked] == ["D006527"] * 3
+    without = list(linker.link(corpus_mentions(corpus, expand_abbreviations=False)))
+    # without expansion "WD" only shares a few character n-grams with the names
+    assert without[1].predictions[0].score < 0.5 < linked[1].predictions[0].score
+
+
+def test_permuted_initials_abbreviation(linker: Linker) -> None:
+    corpus = Corpus([doc("Families with myotonic dystrophy (DM). In DM the", ("myotonic dystrophy", "D009223"), ("DM", "D009223"), ("DM", "D009223"))])
+    strict = corpus_mentions(corpus, relaxed_abbreviations=False)
+    assert strict[1].expansion is None
+    relaxed = corpus_mentions(corpus, relaxed_abbreviations=True)
+    assert relaxed[1].expansion == relaxed[2].expansion == "myotonic dystrophy"
+    assert [lm.predictions[0].concept_id for lm in linker.link(relaxed)] == ["D009223"] * 3
+
+
+def test_composite_mention_gets_a_composite_prediction(linker: Linker) -> None:
+    (lm,) = linker.link([Mention("d", "1", "breast and ovarian cancer", gold=(("D001943",), ("D010051",)))])
+    top = lm.predictions[0]
+    assert top.concept_id == "D001943|D010051"
+    assert set(top.ids) >= {"D001943", "D010051"}
+
+
+def test_whole_string_wins_over_split_when_it_matches(linker: Linker) -> None:
+    (lm,) = linker.link([Mention("d", "1", "hereditary breast and ovarian cancer")])
+    assert lm.predictions[0].concept_id == "D061325"
+
+
+def test_split_composite_rules() -> None:
+    assert split_composite("brain, breast, and prostate cancer") == ["brain cancer", "breast cancer", "prostate cancer"]
+    assert split_composite("colorectal cancer and melanoma") == ["colorectal cancer", "melanoma"]
+    assert split_composite("breast/ovarian cancer") == ["breast cancer", "ovarian cancer"]
+    assert split_composite("Wilson disease") is None
+    assert split_composite("") is None
+
+
+def test_predictions_carry_alternative_ids(linker: Linker) -> None:
+    (lm,) = linker.link([Mention("d", "1", "copper toxicosis")])
+    assert lm.predictions[0].concept_id == "C562548"
+    assert "OMIM:215600" in lm.predictions[0].ids
+
+
+def test_empty_mention_list_and_empty_text(linker: Linker) -> None:
+    assert list(linker.link([])) == []
+    (lm,) = linker.link([Mention("d", "1", "  ")])
+    assert lm.predictions == []
+
+
+def test_predictions_round_trip(linker: Linker, tmp_path: Path) -> None:
+    linked = list(linker.link([Mention("d", "1", "Wilson disease", 3, 17, "Disease", (("D006527",),))]))
+    path = tmp_path / "pred.jsonl"
+    assert write_predictions(linked, path) == 1
+    back = read_predictions(path)
+    assert back[0].mention == linked[0].mention
+    assert [p.concept_id for p in back[0].predictions] == [p.concept_id for p in linked[0].predictions]
+    assert isinstance(back[0], LinkedMention)
+
+
+def test_bad_predictions_file_names_the_line(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    path = tmp_path / "pred.jsonl"
+    path.write_text('{"document_id": "d", "mention_id": "1", "predictions": []}\nnot json\n')
+    with pytest.raises(FormatError, match=r"pred.jsonl:2"):
+        read_predictions(path)
+
+
+def test_augment_with_training_mentions(term: Terminology) -> None:
+    mentions = [
+        Mention("d", "1", "WND", gold=(("D006527",),)),
+        Mention("d", "2", "HBOC", gold=(("MESH:D061325",),)),  # prefix normalized
+        Mention("d", "3", "both", gold=(("D001943",), ("D010051",))),  # composite: skipped
+        Mention("d", "4", "unknown", gold=(("D999999",),)),  # not in terminology: skipped
+        Mention("d", "5", "Steinert's disease", gold=(("OMIM:277900",),)),  # through an alt id
+    ]
+    augmented = augment_with_mentions(term, mentions)
+    assert "WND" in augmented["D006527"].aliases
+    assert "HBOC" in augmented["D061325"].aliases
+    assert "Steinert's disease" in augmented["D006527"].aliases
+    assert "both" not in {a for c in augmented for a in c.aliases}
+    assert len(augmented) == len(term)
+    assert augmented.fingerprint != term.fingerprint
