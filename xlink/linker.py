@@ -196,7 +196,7 @@ class Linker:
             for j, i in enumerate(long_forms):
                 merged[i] = _merge_ranked(found[len(batch) + j], merged[i], self.k)
             composites = self._composites(batch, merged) if self.split_composites else {}
-            for i, (mention, candidates) in enumerate(zip(batch, merged)):
+            for i, (mention, candidates) in enumerate(zip(batch, merged, strict=False)):
                 predicted = self._predicted(candidates)
                 if i in composites:
                     predicted = [composites[i], *predicted][: self.k]

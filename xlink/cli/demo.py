@@ -8,7 +8,7 @@ is installed, it also classifies bundled sample texts with label pruning.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,9 +22,9 @@ SAMPLE = RESOURCES / "sample_clinical.pubtator"
 
 def demo(
     terminology: Annotated[
-        Optional[Path], typer.Option("--terminology", "-t", help="Terminology to link to.")
+        Path | None, typer.Option("--terminology", "-t", help="Terminology to link to.")
     ] = None,
-    sample: Annotated[Optional[Path], typer.Option(help="PubTator file with the mentions to link.")] = None,
+    sample: Annotated[Path | None, typer.Option(help="PubTator file with the mentions to link.")] = None,
     skip_classification: Annotated[bool, typer.Option(help="Only run the linking part.")] = False,
 ) -> None:
     """Link the bundled clinical sample, then classify bundled texts zero-shot."""

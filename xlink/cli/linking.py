@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -19,21 +19,21 @@ from xlink.cli._common import console, print_json
 from xlink.errors import XlinkError
 
 CorpusFormat = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--corpus-format", help="pubtator, bigbio or biosyn-queries (detected when omitted)."),
 ]
 TermFormat = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--terminology-format",
         help="ctd, biosyn, obo, icd10cm, do, umls or jsonl (detected when omitted).",
     ),
 ]
 ConfigOpt = Annotated[
-    Optional[Path], typer.Option("--config", "-c", help="A linking config (see configs/linking/).")
+    Path | None, typer.Option("--config", "-c", help="A linking config (see configs/linking/).")
 ]
 TrainOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--train-corpus",
         help="A TRAINING corpus whose mention texts are added as aliases of their gold concepts "
@@ -41,7 +41,7 @@ TrainOpt = Annotated[
     ),
 ]
 RuleOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--rule",
         help="strict (every part of a composite id) or any (BioSyn's check_label). "
@@ -120,7 +120,7 @@ def link(
     config: ConfigOpt = None,
     corpus_format: CorpusFormat = None,
     terminology_format: TermFormat = None,
-    k: Annotated[Optional[int], typer.Option("--k", "-k", help="Candidates per mention.")] = None,
+    k: Annotated[int | None, typer.Option("--k", "-k", help="Candidates per mention.")] = None,
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     train_corpus: TrainOpt = None,
@@ -142,7 +142,7 @@ def evaluate(
     corpus_format: CorpusFormat = None,
     rule: RuleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    plot: Annotated[Optional[Path], typer.Option(help="Write a recall@k curve PNG here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a recall@k curve PNG here.")] = None,
 ) -> None:
     """Score a predictions file against a gold corpus (acc@k, recall@k)."""
     from dataclasses import replace
@@ -193,13 +193,13 @@ def evaluate_linking_cmd(
     corpus_format: CorpusFormat = None,
     terminology_format: TermFormat = None,
     rule: RuleOpt = None,
-    k: Annotated[Optional[int], typer.Option("--k", "-k", help="Candidates per mention.")] = None,
+    k: Annotated[int | None, typer.Option("--k", "-k", help="Candidates per mention.")] = None,
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write predictions.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write predictions.")] = None,
     train_corpus: TrainOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    plot: Annotated[Optional[Path], typer.Option(help="Write a recall@k curve PNG here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a recall@k curve PNG here.")] = None,
 ) -> None:
     """Link the gold mentions of a corpus and score them, in one step."""
     from xlink.evaluation.linking import evaluate_linking
