@@ -1,0 +1,75 @@
+"""What the xlink components share about loading their data and saving it.
+
+A component's data (terminology, index) comes from one of two places:
+
+- its *sources*, paths in its config or passed to ``initialize``, read when
+  the component is added, so that a wrong path fails at ``add_pipe``;
+- its own folder, written by ``nlp.to_disk`` and read back by
+  ``spacy.load`` through ``from_disk``.
+
+spaCy builds every component from ``config.cfg`` before it calls
+``from_disk``, so the sources of a pipeline saved on one machine would be
+read again, and might not exist, on the next. Each component therefore notes
+its name in ``nlp.meta["xlink"]["serialized"]``; ``meta.json`` carries the note
+into the saved pipeline, and a component built while that pipeline loads
+finds its name there and waits for ``from_disk`` instead of reading sources.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Span
+
+from xlink.terminology.model import Terminology
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "xlink"
+TERMINOLOGY_FILE = "terminology.jsonl"
+SETTINGS_FILE = "cfg.json"
+
+
+def loading_from_disk(nlp: Language, name: str) -> bool:
+    """True while ``spacy.load`` builds a pipeline that holds this component's saved data."""
+    meta = nlp.meta.get(META_KEY)
+    return isinstance(meta, dict) and name in (meta.get("serialized") or [])
+
+
+def mark_serialized(nlp: Language, name: str) -> None:
+    """Record in ``nlp.meta`` that this component saves its data with the pipeline."""
+    meta = nlp.meta.setdefault(META_KEY, {})
+    names = meta.setdefault("serialized", [])
+    if name not in names:
+        names.append(name)
+
+
+def register_span_extension(attr: str) -> None:
+    """Declare ``Span._.<attr>`` once (default None: no list is shared between spans)."""
+    if not attr.isidentifier():
+        raise ValueError(f"extension name {attr!r} is not a Python identifier")
+    if not Span.has_extension(attr):
+        Span.set_extension(attr, default=None)
+
+
+def load_source_terminology(path: str | Path, fmt: str | None = None) -> Terminology:
+    """Load a terminology file named in a component config (any format xlink reads)."""
+    from xlink.terminology.loaders import load_terminology
+
+    return load_terminology(path, fmt).require_nonempty(path)
+
+
+def write_settings(folder: Path, settings: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_settings(folder: Path) -> dict[str, Any]:
+    path = folder / SETTINGS_FILE
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,487 @@
+"""spaCy component that links entity spans to terminology concepts.
+
+``xlink_linker`` is a thin adapter over :class:`xlink.linker.Linker`: it turns
+the spans of a Doc (``doc.ents`` or ``doc.spans[spans_key]``) into
+:class:`~xlink.corpus.model.Mention` records, with the long form of each
+abbreviation that the ``xlink_abbreviations`` component (or its own
+detection) found, links them in batches that cross document boundaries, and
+writes the result back:
+
+- ``span.kb_id_``: the best concept id, or ``nil_id`` when there is no
+  candidate or the best score is below ``threshold``; a composite mention
+  ("breast and ovarian cancer") gets its concept ids joined by ``|``;
+- ``span._.xlink_candidates`` (name configurable): the top ``n_candidates``
+  as ``(concept_id, name, score)`` tuples, best first (lists after a
+  ``DocBin`` round trip).
+
+The generator is whatever ``generator`` describes, in the same form as the
+``[generator]`` section of a linking config (:mod:`xlink.linking_config`), so
+every generator kind that :func:`~xlink.linking_config.build_generator`
+knows works here. ``reranker`` is the slot for the cross-encoder reranker;
+it must be null until that exists.
+
+Config (``nlp.add_pipe("xlink_linker", config={...})``):
+
+========================  =================================================================
+``terminology``           terminology file to link to (any format; see ``terminology_format``)
+``terminology_format``    ctd, biosyn, obo, icd10cm, do, umls or jsonl; detected when null
+``index``                 prebuilt index folder (``xlink index build``); built in memory when null
+``train_corpus``          training corpus whose mention texts become aliases (never a test split)
+``generator``             ``{"kind": "tfidf", ...}``, as in a linking config's ``[generator]``
+``k``                     candidates retrieved per mention
+``n_candidates``          candidates kept in the span extension
+``threshold``             a best score below it gives ``nil_id``
+``nil_id``                ``kb_id_`` of an unlinked mention ("" by default; "NIL" or "-1" also common)
+``spans_key``             link ``doc.spans[spans_key]`` instead of ``doc.ents``
+``abbreviations``         search the long form of abbreviations too
+``relaxed_abbreviations`` own detection (when ``xlink_abbreviations`` did not run) accepts permuted initials
+``split_composites``      link each conjunct of a coordinated mention that matches weakly as a whole
+``composite_threshold``   best whole-mention score above which it is not split
+``candidates_attr``       name of the Span extension that holds the candidates
+``reranker``              null (the reranker slot; see :func:`_load_reranker`)
+``batch_size``            mentions linked together, across documents
+``max_mention_chars``     longer mentions are searched by their first characters only
+``cache_dir``             where indexes built in memory are cached (null: ``$XLINK_CACHE``)
+========================  =================================================================
+
+Sources (``terminology``, ``index``, ``train_corpus``) are read when the
+component is added, so a wrong path or an index built for another
+terminology fails there. ``nlp.to_disk`` saves the terminology, the index and
+the settings in the component's folder, and ``spacy.load`` restores them from
+there, without the sources and without rebuilding (see
+:mod:`xlink.components._persist`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from xlink.candidates.base import CandidateGenerator
+from xlink.components._persist import (
+    TERMINOLOGY_FILE,
+    load_source_terminology,
+    loading_from_disk,
+    mark_serialized,
+    read_settings,
+    register_span_extension,
+    write_settings,
+)
+from xlink.corpus.model import Mention
+from xlink.errors import XlinkError
+from xlink.linker import LinkedMention, Linker, PredictedConcept
+from xlink.terminology.model import Terminology
+from xlink.text.abbreviations import (
+    Abbreviation,
+    expand_mention,
+    find_abbreviation_uses,
+    find_abbreviations,
+)
+
+logger = logging.getLogger(__name__)
+
+INDEX_FOLDER = "index"
+DEFAULT_CANDIDATES_ATTR = "xlink_candidates"
+
+#: A candidate as stored on a span: (concept_id, name, score).
+CandidateTuple = tuple[str, str, float]
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "terminology": None,
+    "terminology_format": None,
+    "index": None,
+    "train_corpus": None,
+    "generator": {"kind": "tfidf"},
+    "k": 16,
+    "n_candidates": 5,
+    "threshold": 0.0,
+    "nil_id": "",
+    "spans_key": None,
+    "abbreviations": True,
+    "relaxed_abbreviations": True,
+    "split_composites": True,
+    "composite_threshold": 0.9,
+    "candidates_attr": DEFAULT_CANDIDATES_ATTR,
+    "reranker": None,
+    "batch_size": 1024,
+    "max_mention_chars": 256,
+    "cache_dir": None,
+}
+
+
+@Language.factory(
+    "xlink_linker",
+    default_config=DEFAULT_CONFIG,
+    assigns=["doc.ents", "token.ent_kb_id", f"span._.{DEFAULT_CANDIDATES_ATTR}"],
+)
+def make_linker(
+    nlp: Language,
+    name: str,
+    terminology: str | None,
+    terminology_format: str | None,
+    index: str | None,
+    train_corpus: str | None,
+    generator: dict[str, Any],
+    k: int,
+    n_candidates: int,
+    threshold: float,
+    nil_id: str,
+    spans_key: str | None,
+    abbreviations: bool,
+    relaxed_abbreviations: bool,
+    split_composites: bool,
+    composite_threshold: float,
+    candidates_attr: str,
+    reranker: dict[str, Any] | None,
+    batch_size: int,
+    max_mention_chars: int,
+    cache_dir: str | None,
+) -> EntityLinkerComponent:
+    """Build the ``xlink_linker`` component (also the entry point spaCy finds)."""
+    component = EntityLinkerComponent(
+        name=name,
+        generator=dict(generator),
+        k=k,
+        n_candidates=n_candidates,
+        threshold=threshold,
+        nil_id=nil_id,
+        spans_key=spans_key,
+        abbreviations=abbreviations,
+        relaxed_abbreviations=relaxed_abbreviations,
+        split_composites=split_composites,
+        composite_threshold=composite_threshold,
+        candidates_attr=candidates_attr,
+        reranker=reranker,
+        batch_size=batch_size,
+        max_mention_chars=max_mention_chars,
+        cache_dir=cache_dir,
+    )
+    if loading_from_disk(nlp, name):
+        logger.debug("%s: data will come from the saved pipeline, not from sources", name)
+    elif terminology is not None:
+        component.load_sources(terminology, terminology_format, index, train_corpus)
+    elif index is not None or train_corpus is not None:
+        raise XlinkError(f"{name}: 'index' and 'train_corpus' need 'terminology' to be set too")
+    mark_serialized(nlp, name)
+    return component
+
+
+class MentionReranker(Protocol):
+    """What the linker expects of a reranker (the cross-encoder of the reranker issue).
+
+    It reorders each mention's candidates; it may drop some, never add new ones.
+    """
+
+    def rerank(self, linked: Sequence[LinkedMention]) -> list[list[PredictedConcept]]: ...
+
+
+def _load_reranker(options: dict[str, Any] | None) -> MentionReranker | None:
+    """The reranker that ``options`` describes, or None.
+
+    The reranker is not part of xlink yet; this is where it plugs in
+    (``xlink.rerank.load_reranker(options)``). Until then any non-null setting
+    is refused here, at ``add_pipe`` time.
+    """
+    if not options:
+        return None
+    try:
+        from xlink.rerank import load_reranker  # type: ignore[import-not-found]
+    except ImportError:
+        raise XlinkError(
+            f"reranker {options!r} requested, but this xlink has no reranker yet; set reranker = null"
+        ) from None
+    return load_reranker(options)  # type: ignore[no-any-return]
+
+
+class EntityLinkerComponent:
+    """Links the entity spans of Docs to concepts (see the module docstring)."""
+
+    def __init__(
+        self,
+        name: str = "xlink_linker",
+        *,
+        generator: dict[str, Any] | None = None,
+        k: int = 16,
+        n_candidates: int = 5,
+        threshold: float = 0.0,
+        nil_id: str = "",
+        spans_key: str | None = None,
+        abbreviations: bool = True,
+        relaxed_abbreviations: bool = True,
+        split_composites: bool = True,
+        composite_threshold: float = 0.9,
+        candidates_attr: str = DEFAULT_CANDIDATES_ATTR,
+        reranker: dict[str, Any] | None = None,
+        batch_size: int = 1024,
+        max_mention_chars: int = 256,
+        cache_dir: str | None = None,
+    ) -> None:
+        if k < 1 or n_candidates < 0 or batch_size < 1 or max_mention_chars < 1:
+            raise XlinkError(
+                f"{name}: k, batch_size and max_mention_chars must be positive and "
+                f"n_candidates not negative (got k={k}, batch_size={batch_size}, "
+                f"max_mention_chars={max_mention_chars}, n_candidates={n_candidates})"
+            )
+        register_span_extension(candidates_attr)
+        self.name = name
+        self.generator_options = dict(generator or {"kind": "tfidf"})
+        self.k = k
+        self.n_candidates = n_candidates
+        self.threshold = threshold
+        self.nil_id = nil_id
+        self.spans_key = spans_key
+        self.abbreviations = abbreviations
+        self.relaxed_abbreviations = relaxed_abbreviations
+        self.split_composites = split_composites
+        self.composite_threshold = composite_threshold
+        self.candidates_attr = candidates_attr
+        self.reranker_options = reranker
+        self.reranker = _load_reranker(reranker)
+        self.batch_size = batch_size
+        self.max_mention_chars = max_mention_chars
+        self.cache_dir = cache_dir
+        self.linker: Linker | None = None
+
+    # -- data ---------------------------------------------------------------
+    @property
+    def terminology(self) -> Terminology | None:
+        return self.linker.terminology if self.linker is not None else None
+
+    def load_sources(
+        self,
+        terminology: str | Path,
+        terminology_format: str | None = None,
+        index: str | Path | None = None,
+        train_corpus: str | Path | None = None,
+    ) -> None:
+        """Load the terminology and build (or load) its index now, so that errors surface here."""
+        term = load_source_terminology(terminology, terminology_format)
+        if train_corpus is not None:
+            from xlink.corpus.io import load_corpus
+            from xlink.terminology.augment import augment_with_mentions
+
+            term = augment_with_mentions(term, load_corpus(train_corpus).mentions())
+        if index is not None:
+            generator = _load_generator(Path(index), term, self.generator_options)
+        else:
+            from xlink.linking_config import build_generator
+
+            generator = build_generator(
+                term, self.generator_options, Path(self.cache_dir) if self.cache_dir else None
+            )
+        self.set_generator(term, generator)
+
+    def set_generator(self, terminology: Terminology, generator: CandidateGenerator) -> None:
+        """Use ``generator`` (built for ``terminology``) from now on."""
+        self.linker = Linker(
+            terminology,
+            generator,
+            k=self.k,
+            use_abbreviations=self.abbreviations,
+            split_composites=self.split_composites,
+            composite_threshold=self.composite_threshold,
+        )
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        terminology: str | None = None,
+        terminology_format: str | None = None,
+        index: str | None = None,
+        train_corpus: str | None = None,
+    ) -> None:
+        """Load sources given here (``[initialize.components.<name>]``), which are never saved in the config.
+
+        This is the way to build a pipeline that moves between machines: the
+        paths are used once, and the data travels in the component's folder.
+        """
+        if terminology is not None:
+            self.load_sources(terminology, terminology_format, index, train_corpus)
+        elif self.linker is None:
+            raise XlinkError(
+                f"{self.name}: no terminology to link to; set 'terminology' in the component "
+                f"config or in [initialize.components.{self.name}]"
+            )
+
+    def _require_linker(self) -> Linker:
+        if self.linker is None:
+            raise XlinkError(
+                f"{self.name}: no terminology loaded; set 'terminology' in its config, call "
+                "initialize(terminology=...), or load a pipeline saved with nlp.to_disk"
+            )
+        return self.linker
+
+    # -- processing -----------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self._link_docs([doc]))
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Link Docs, gathering mentions across Docs until ``self.batch_size`` are waiting."""
+        buffer: list[Doc] = []
+        waiting = 0
+        for doc in stream:
+            buffer.append(doc)
+            waiting += len(self._spans(doc))
+            if waiting >= self.batch_size or len(buffer) >= max(batch_size, 1):
+                yield from self._link_docs(buffer)
+                buffer, waiting = [], 0
+        if buffer:
+            yield from self._link_docs(buffer)
+
+    def _spans(self, doc: Doc) -> Sequence[Span]:
+        if self.spans_key is None:
+            return doc.ents
+        group = doc.spans.get(self.spans_key)
+        return list(group) if group is not None else []
+
+    def _link_docs(self, docs: Sequence[Doc]) -> Iterator[Doc]:
+        register_span_extension(self.candidates_attr)  # also in worker processes
+        per_doc = [list(self._spans(doc)) for doc in docs]
+        mentions: list[Mention] = []
+        for number, (doc, spans) in enumerate(zip(docs, per_doc, strict=True)):
+            if spans:
+                mentions.extend(self._mentions(doc, spans, number))
+        if not mentions:
+            yield from docs
+            return
+        linker = self._require_linker()
+        linked = list(linker.link(mentions, batch_size=self.batch_size))
+        if self.reranker is not None:
+            for item, ranked in zip(linked, self.reranker.rerank(linked), strict=True):
+                item.predictions = ranked
+        results = iter(linked)
+        for doc, spans in zip(docs, per_doc, strict=True):
+            if spans:
+                self._annotate(doc, spans, [next(results) for _ in spans])
+            yield doc
+
+    def _mentions(self, doc: Doc, spans: Sequence[Span], number: int) -> list[Mention]:
+        text = doc.text
+        found = self._abbreviations(doc) if self.abbreviations else []
+        out = []
+        for i, span in enumerate(spans):
+            surface = span.text[: self.max_mention_chars]
+            expansion = (
+                expand_mention(text, span.start_char, span.end_char, found) if found else None
+            )
+            out.append(
+                Mention(
+                    document_id=str(number),
+                    mention_id=str(i),
+                    text=surface,
+                    start=span.start_char,
+                    end=span.end_char,
+                    type=span.label_,
+                    expansion=expansion[: self.max_mention_chars] if expansion else None,
+                )
+            )
+        return out
+
+    def _abbreviations(self, doc: Doc) -> list[Abbreviation]:
+        """The ``xlink_abbreviations`` output when it ran, else this component's own detection."""
+        text = doc.text
+        offsets = doc._.abbreviation_offsets if Doc.has_extension("abbreviation_offsets") else None
+        if offsets is not None:
+            return [
+                Abbreviation(text[s:e], s, e, text[ls:le], ls, le)
+                for s, e, ls, le in offsets
+                if 0 <= s < e <= len(text) and 0 <= ls < le <= len(text)
+            ]
+        definitions = find_abbreviations(text, relaxed=self.relaxed_abbreviations)
+        return find_abbreviation_uses(text, definitions) + definitions if definitions else []
+
+    def _annotate(self, doc: Doc, spans: Sequence[Span], linked: Sequence[LinkedMention]) -> None:
+        new_spans = []
+        values = []
+        for span, item in zip(spans, linked, strict=True):
+            best = item.predictions[0] if item.predictions else None
+            kb_id = best.concept_id if best is not None and best.score >= self.threshold else self.nil_id
+            new_spans.append(Span(doc, span.start, span.end, label=span.label, kb_id=kb_id, span_id=span.id))
+            values.append(
+                [(p.concept_id, p.name, round(float(p.score), 6)) for p in item.predictions[: self.n_candidates]]
+            )
+        if self.spans_key is None:
+            doc.ents = new_spans
+        else:
+            group = doc.spans[self.spans_key]
+            doc.spans[self.spans_key] = type(group)(doc, name=group.name, attrs=group.attrs, spans=new_spans)
+        # Extension values are keyed by the span's offsets, label and kb_id, so
+        # they are set on the final spans.
+        for span, value in zip(new_spans, values, strict=True):
+            setattr(span._, self.candidates_attr, value)
+
+    # -- serialization ----------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """What ``cfg.json`` records beside the data (for people and checks, not for loading)."""
+        term = self.terminology
+        return {
+            "generator": self.generator_options,
+            "k": self.k,
+            "terminology_name": term.name if term is not None else None,
+            "terminology_fingerprint": term.fingerprint if term is not None else None,
+            "n_concepts": len(term) if term is not None else 0,
+            "reranker": self.reranker_options,
+        }
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the terminology (JSONL), the index folder and the settings under ``path``."""
+        path = Path(path)
+        linker = self._require_linker()
+        save = getattr(linker.generator, "save", None)
+        if save is None:
+            raise XlinkError(
+                f"{self.name}: the {type(linker.generator).__name__} generator cannot be saved"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        linker.terminology.to_jsonl(path / TERMINOLOGY_FILE)
+        save(path / INDEX_FOLDER)
+        write_settings(path, self.settings())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:
+        """Read what :meth:`to_disk` wrote; refuse an index that does not fit the terminology."""
+        path = Path(path)
+        term_path = path / TERMINOLOGY_FILE
+        if not term_path.exists():
+            raise XlinkError(f"{path}: no {TERMINOLOGY_FILE}; this folder was not written by {self.name}")
+        saved = read_settings(path)
+        term = Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None)
+        term.require_nonempty(term_path)
+        self.set_generator(term, _load_generator(path / INDEX_FOLDER, term, self.generator_options))
+        return self
+
+
+def _load_generator(folder: Path, terminology: Terminology, options: dict[str, Any]) -> CandidateGenerator:
+    """Load a saved index folder for ``terminology``, refusing one built for anything else."""
+    from xlink.candidates.index_store import IndexManifest
+
+    if not folder.is_dir():
+        raise XlinkError(
+            f"{folder}: index folder not found; build it with 'xlink index build', or leave "
+            "'index' unset to build the index when the component is added"
+        )
+    manifest = IndexManifest.read(folder)
+    try:  # generator kinds beyond tfidf bring their own loader
+        from xlink.linking_config import load_generator  # type: ignore[attr-defined]
+    except ImportError:
+        load_generator = None
+    if load_generator is not None:
+        return load_generator(folder, terminology, options)  # type: ignore[no-any-return]
+    from xlink.candidates.tfidf import TfidfGenerator
+    from xlink.linking_config import _tfidf_config
+
+    tfidf_options = dict(options)
+    kind = tfidf_options.pop("kind", "tfidf")
+    if kind != "tfidf":
+        raise XlinkError(f"{folder}: loading a saved {kind!r} index is not supported by this xlink")
+    if manifest.kind != kind:
+        from xlink.errors import IndexMismatchError
+
+        raise IndexMismatchError(f"{folder}: it is a {manifest.kind!r} index, the config asks for {kind!r}")
+    return TfidfGenerator.load(folder, terminology, _tfidf_config(tfidf_options))
