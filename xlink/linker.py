@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
@@ -43,14 +44,14 @@ class PredictedConcept:
         }
 
     @classmethod
-    def from_json(cls, record: dict[str, object]) -> PredictedConcept:
+    def from_json(cls, record: dict[str, Any]) -> PredictedConcept:
         concept_id = str(record["concept_id"])
         ids = record.get("ids") or [concept_id]
         return cls(
             concept_id=concept_id,
             name=str(record.get("name", "")),
-            score=float(record.get("score", 0.0)),  # type: ignore[arg-type]
-            ids=tuple(str(i) for i in ids),  # type: ignore[union-attr]
+            score=float(record.get("score", 0.0)),
+            ids=tuple(str(i) for i in ids),
             alias=str(record.get("alias", "")),
         )
 
@@ -90,19 +91,19 @@ class LinkedMention:
         return record
 
     @classmethod
-    def from_json(cls, record: dict[str, object]) -> LinkedMention:
+    def from_json(cls, record: dict[str, Any]) -> LinkedMention:
         mention = Mention(
             document_id=str(record["document_id"]),
             mention_id=str(record["mention_id"]),
             text=str(record.get("text", "")),
-            start=int(record.get("start", 0)),  # type: ignore[arg-type]
-            end=int(record.get("end", 0)),  # type: ignore[arg-type]
+            start=int(record.get("start", 0)),
+            end=int(record.get("end", 0)),
             type=str(record.get("type", "")),
-            gold=tuple(tuple(part) for part in record.get("gold", [])),  # type: ignore[union-attr]
-            expansion=record.get("expansion"),  # type: ignore[arg-type]
+            gold=tuple(tuple(part) for part in record.get("gold", [])),
+            expansion=record.get("expansion"),
         )
-        predictions = [PredictedConcept.from_json(p) for p in record.get("predictions", [])]  # type: ignore[union-attr]
-        candidates = [PredictedConcept.from_json(p) for p in record.get("candidates", [])]  # type: ignore[union-attr]
+        predictions = [PredictedConcept.from_json(p) for p in record.get("predictions", [])]
+        candidates = [PredictedConcept.from_json(p) for p in record.get("candidates", [])]
         return cls(mention=mention, candidates=candidates or predictions, predictions=predictions)
 
 

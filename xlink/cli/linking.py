@@ -50,20 +50,20 @@ RuleOpt = Annotated[
 ]
 
 
-def _load_terminology(path: Path, fmt: str | None):  # type: ignore[no-untyped-def]
+def _load_terminology(path: Path, fmt: str | None):
     from xlink.terminology.loaders import load_terminology
 
     return load_terminology(path, fmt).require_nonempty(path)
 
 
-def _load_corpus(path: Path, fmt: str | None):  # type: ignore[no-untyped-def]
+def _load_corpus(path: Path, fmt: str | None):
     from xlink.corpus.io import detect_corpus_format, load_corpus
 
     fmt = fmt or detect_corpus_format(path)
     return load_corpus(path, fmt), fmt
 
 
-def _linker(  # type: ignore[no-untyped-def]
+def _linker(
     terminology, config_path: Path | None, k: int | None, no_cache: bool, train_corpus: Path | None = None
 ):
     from xlink.linking_config import LinkingConfig, build_linker
@@ -78,7 +78,7 @@ def _linker(  # type: ignore[no-untyped-def]
     return build_linker(terminology, config, use_cache=not no_cache), config
 
 
-def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):  # type: ignore[no-untyped-def]
+def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):
     from xlink.cli._common import progress
     from xlink.linker import corpus_mentions
 
@@ -94,7 +94,7 @@ def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):  # type
     return linked, time.perf_counter() - start
 
 
-def _print_report(report, title: str, extra: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report, title: str, extra: dict[str, object]) -> None:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -174,7 +174,7 @@ def evaluate(
     _emit(report, extra, as_json, plot, f"{predictions.name} vs {gold.name}")
 
 
-def _emit(report, extra: dict[str, object], as_json: bool, plot: Path | None, title: str) -> None:  # type: ignore[no-untyped-def]
+def _emit(report, extra: dict[str, object], as_json: bool, plot: Path | None, title: str) -> None:
     if plot is not None:
         from xlink.evaluation.plots import plot_recall_curve
 
