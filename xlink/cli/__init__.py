@@ -41,9 +41,16 @@ def _register_demo() -> None:
     demo.register(app)
 
 
+def _register_pipeline() -> None:
+    from xlink.cli import pipeline
+
+    pipeline.register(app)
+
+
 _register_linking()
 _register_classify()
 _register_demo()
+_register_pipeline()
 
 
 def main() -> None:

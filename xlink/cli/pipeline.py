@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from xlink.cli._common import console
+from xlink.cli._common import console, print_json
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,140 @@ def prepare_ner(
         )
 
 
+# -- evaluate-pipeline ------------------------------------------------------------
+def load_pipeline(name_or_path: str | None = None):  # type: ignore[no-untyped-def]
+    """A spaCy pipeline by package name or folder; the shipped disease pipeline by default.
+
+    The default is looked up as an installed package first, then as the
+    folder ``xlink build-pipeline`` writes in this repository.
+    """
+    import spacy
+
+    from xlink.errors import XlinkError
+
+    target = name_or_path or DEFAULT_PIPELINE
+    if Path(target).exists():
+        return spacy.load(target)
+    try:
+        return spacy.load(target)
+    except OSError as err:
+        if name_or_path is None:
+            from xlink.components.pipelines import built_pipeline_path
+
+            built = built_pipeline_path(REPO_ROOT / "configs" / "pipeline_disease_medic.cfg")
+            if built is not None and built.exists():
+                return spacy.load(built)
+        raise XlinkError(
+            f"pipeline {target!r} is neither an installed package nor a folder; build it with "
+            "'xlink build-pipeline --config configs/pipeline_disease_medic.cfg' and pip-install "
+            f"pipelines/{DEFAULT_PIPELINE} ({err})"
+        ) from None
+
+
+def evaluate_pipeline_cmd(
+    corpus: Annotated[Path, typer.Argument(help="PubTator or BigBIO JSONL corpus with gold mentions and ids.")],
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
+    ] = None,
+    corpus_format: CorpusFormat = None,
+    spans_key: Annotated[
+        str | None, typer.Option(help="Read predictions from doc.spans[KEY] instead of doc.ents.")
+    ] = None,
+    n_process: Annotated[int, typer.Option(help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Texts per nlp.pipe batch.")] = 32,
+    max_chars: Annotated[
+        int, typer.Option(help="Texts longer than this are processed in chunks.")
+    ] = 100_000,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the predicted corpus (format from the extension)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run a whole pipeline on the raw text of CORPUS and score its mentions and ids against gold."""
+    from xlink.components.pipelines import evaluate_pipeline, predicted_corpus
+    from xlink.corpus.io import detect_corpus_format, load_corpus
+
+    fmt = corpus_format or detect_corpus_format(corpus)
+    gold = load_corpus(corpus, fmt)
+    nlp = load_pipeline(pipeline)
+    result = evaluate_pipeline(
+        nlp, gold, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
+    )
+    if output is not None:
+        from xlink.corpus.io import save_corpus
+
+        out_format = "bigbio" if output.suffix in (".jsonl", ".json") else "pubtator"
+        save_corpus(predicted_corpus(result.docs, gold, spans_key), output, out_format)
+    record = {
+        **result.to_json(),
+        "pipeline": pipeline or DEFAULT_PIPELINE,
+        "pipeline_components": list(nlp.pipe_names),
+        "corpus": str(corpus),
+        "corpus_format": fmt,
+    }
+    if as_json:
+        print_json(record)
+        return
+    _print_pipeline_report(record, f"{pipeline or DEFAULT_PIPELINE} on {corpus.name}")
+
+
+def _print_pipeline_report(record: dict[str, object], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("", "precision", "recall", "F1", "tp", "predicted", "gold"):
+        table.add_column(column, justify="right")
+    rows = (
+        ("NER strict (exact span)", "ner_strict"),
+        ("NER loose (overlapping span)", "ner_loose"),
+        ("NER + linking strict (span and id)", "strict"),
+        ("NER + linking loose (id in document)", "loose"),
+    )
+    for label, prefix in rows:
+        table.add_row(
+            label,
+            *(f"{record[f'{prefix}_{m}']:.4f}" for m in ("precision", "recall", "f1")),
+            *(str(record[f"{prefix}_{m}"]) for m in ("tp", "n_predicted", "n_gold")),
+        )
+    Console().print(table)
+    console.print(
+        f"{record['n_docs']} docs, {record['n_predicted_mentions']} predicted mentions in "
+        f"{record['seconds']:.1f} s ({record['docs_per_s']:.1f} docs/s, "
+        f"{record['mentions_per_s']:.1f} mentions/s)"
+    )
+
+
+# -- build-pipeline ---------------------------------------------------------------
+def build_pipeline_cmd(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="A pipeline build config (configs/pipeline_*.cfg).")
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Benchmark data folder for ${paths.data} (default: $XLINK_DATA or ../shared/data)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Package folder (default: [package] output).")
+    ] = None,
+    ner_model: Annotated[
+        Path | None, typer.Option(help="Trained NER pipeline folder (default: [ner] model).")
+    ] = None,
+) -> None:
+    """Assemble a pipeline (NER → abbreviations → linker) and write it as a pip-installable package."""
+    from xlink.components.pipelines import build_pipeline
+
+    built = build_pipeline(
+        config, data_dir=data or shared_data_dir(), package_dir=output, ner_model=ner_model
+    )
+    console.print(f"built {built.name} {built.version}: {', '.join(built.components)} → {built.model_dir}")
+    console.print(f"install it with: pip install {built.package_dir}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the pipeline verbs to the root app."""
     app.command("prepare-ner")(prepare_ner)
+    app.command("evaluate-pipeline")(evaluate_pipeline_cmd)
+    app.command("build-pipeline")(build_pipeline_cmd)

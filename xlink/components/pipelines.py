@@ -1,0 +1,293 @@
+"""Whole pipelines: assemble and package one, and score one end to end.
+
+:func:`build_pipeline` reads a pipeline build config (``configs/pipeline_*.cfg``),
+puts a trained NER model, ``xlink_abbreviations`` and ``xlink_linker``
+together, and writes them as a pip-installable package laid out like the
+output of ``spacy package`` (``pyproject.toml``; ``<name>/meta.json``;
+``<name>/<lang>_<name>-<version>/`` holding ``config.cfg`` and the components).
+
+:func:`evaluate_pipeline` runs a pipeline on the raw text of a corpus and
+scores the predicted mentions and ids with
+:func:`xlink.evaluation.end_to_end.evaluate_end_to_end`, plus NER with
+overlapping spans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from xlink.components.chunking import pipe_texts
+from xlink.corpus.model import Corpus, Document, Entity, parse_id_groups
+from xlink.errors import XlinkError
+from xlink.evaluation.end_to_end import PRF, EndToEndReport, evaluate_end_to_end
+
+logger = logging.getLogger(__name__)
+
+
+# -- evaluation -----------------------------------------------------------------
+@dataclass
+class PipelineEvaluation:
+    """End-to-end scores of a pipeline on a corpus, with its speed."""
+
+    report: EndToEndReport
+    ner_loose: PRF
+    n_docs: int
+    n_predicted_mentions: int
+    seconds: float
+    docs: list[Doc] = field(default_factory=list, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.report.to_json())
+        out.update(self.ner_loose.to_json("ner_loose"))
+        seconds = max(self.seconds, 1e-9)
+        out.update(
+            {
+                "n_docs": self.n_docs,
+                "n_predicted_mentions": self.n_predicted_mentions,
+                "seconds": round(self.seconds, 3),
+                "docs_per_s": round(self.n_docs / seconds, 2),
+                "mentions_per_s": round(self.n_predicted_mentions / seconds, 2),
+            }
+        )
+        return out
+
+
+def doc_spans(doc: Doc, spans_key: str | None = None) -> list[Span]:
+    """The spans a pipeline predicted: ``doc.ents`` or ``doc.spans[spans_key]``."""
+    if spans_key is None:
+        return list(doc.ents)
+    return list(doc.spans[spans_key]) if spans_key in doc.spans else []
+
+
+def predicted_corpus(docs: list[Doc], gold: Corpus, spans_key: str | None = None) -> Corpus:
+    """The predictions as a :class:`Corpus` whose documents match ``gold``'s, in order."""
+    documents = []
+    for doc, reference in zip(docs, gold.documents, strict=True):
+        entities = []
+        for number, span in enumerate(doc_spans(doc, spans_key), start=1):
+            entities.append(
+                Entity(
+                    id=f"{reference.id}_P{number}",
+                    type=span.label_,
+                    text=[span.text],
+                    offsets=[(span.start_char, span.end_char)],
+                    id_groups=parse_id_groups(span.kb_id_),
+                )
+            )
+        documents.append(
+            Document(
+                id=reference.id,
+                document_id=reference.document_id,
+                passages=reference.passages,
+                entities=entities,
+            )
+        )
+    return Corpus(documents=documents, name=f"{gold.name}-predicted")
+
+
+def ner_overlap(predicted: Corpus, gold: Corpus) -> PRF:
+    """NER counted with *overlapping* spans: each gold span matches at most one prediction."""
+    tp = n_pred = n_gold = 0
+    gold_by_doc = {d.document_id: d for d in gold.documents}
+    for doc in predicted.documents:
+        reference = gold_by_doc.get(doc.document_id)
+        open_gold = sorted((e.start, e.end) for e in reference.entities) if reference else []
+        n_pred += len(doc.entities)
+        for entity in doc.entities:
+            for i, (start, end) in enumerate(open_gold):
+                if start < entity.end and entity.start < end:
+                    open_gold.pop(i)
+                    tp += 1
+                    break
+    n_gold = sum(len(d.entities) for d in gold.documents)
+    return PRF(tp, n_pred, n_gold)
+
+
+def evaluate_pipeline(
+    nlp: Language,
+    gold: Corpus,
+    spans_key: str | None = None,
+    n_process: int = 1,
+    batch_size: int = 32,
+    max_chars: int = 100_000,
+) -> PipelineEvaluation:
+    """Run ``nlp`` on each gold document's text and score what it predicts."""
+    texts = [document.text for document in gold.documents]
+    start = time.perf_counter()
+    docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
+    seconds = time.perf_counter() - start
+    predicted = predicted_corpus(docs, gold, spans_key)
+    return PipelineEvaluation(
+        report=evaluate_end_to_end(predicted.documents, gold.documents),
+        ner_loose=ner_overlap(predicted, gold),
+        n_docs=len(docs),
+        n_predicted_mentions=sum(len(d.entities) for d in predicted.documents),
+        seconds=seconds,
+        docs=docs,
+    )
+
+
+# -- building -----------------------------------------------------------------------
+@dataclass
+class PipelineBuildConfig:
+    """What a ``configs/pipeline_*.cfg`` file says; relative paths are relative to that file."""
+
+    name: str
+    version: str
+    package_dir: Path
+    ner_model: Path
+    linker: dict[str, Any]
+    terminology: Path
+    terminology_format: str | None = None
+    train_corpus: Path | None = None
+    abbreviations: dict[str, Any] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_disk(cls, path: str | Path, data_dir: str | Path | None = None) -> PipelineBuildConfig:
+        from confection import Config
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(2, "no such file", str(path))
+        overrides = {"paths.data": str(Path(data_dir).resolve())} if data_dir is not None else {}
+        try:
+            config = Config().from_disk(path, overrides=overrides, interpolate=True)
+        except Exception as err:  # confection raises several types on syntax errors
+            raise XlinkError(f"{path}: unreadable pipeline config ({err})") from None
+        base = path.resolve().parent
+
+        def where(value: str | None) -> Path | None:
+            if value in (None, ""):
+                return None
+            p = Path(str(value))
+            return p if p.is_absolute() else (base / p).resolve()
+
+        for section in ("package", "ner", "linker", "linker_sources"):
+            if section not in config:
+                raise XlinkError(f"{path}: missing section [{section}]")
+        package = dict(config["package"])
+        sources = dict(config["linker_sources"])
+        if not sources.get("terminology"):
+            raise XlinkError(f"{path}: [linker_sources] needs 'terminology'")
+        meta_keys = ("description", "author", "email", "url", "license")
+        return cls(
+            name=str(package["name"]),
+            version=str(package.get("version", "0.1.0")),
+            package_dir=where(package.get("output")) or base / str(package["name"]),
+            ner_model=where(config["ner"]["model"]),  # type: ignore[arg-type]
+            linker=dict(config["linker"]),
+            terminology=where(sources["terminology"]),  # type: ignore[arg-type]
+            terminology_format=sources.get("terminology_format"),
+            train_corpus=where(sources.get("train_corpus")),
+            abbreviations=dict(config["abbreviations"]) if "abbreviations" in config else None,
+            meta={k: package[k] for k in meta_keys if k in package},
+        )
+
+
+@dataclass
+class BuiltPipeline:
+    name: str
+    version: str
+    components: list[str]
+    package_dir: Path
+    model_dir: Path
+
+
+def model_dir_name(lang: str, name: str, version: str) -> str:
+    """The data folder name that ``spacy.util.load_model_from_init_py`` looks for."""
+    return f"{lang}_{name}-{version}"
+
+
+def built_pipeline_path(config_path: str | Path) -> Path | None:
+    """Where :func:`build_pipeline` writes the pipeline data for ``config_path``, if it was built."""
+    try:
+        config = PipelineBuildConfig.from_disk(config_path)
+    except (XlinkError, FileNotFoundError):
+        return None
+    meta_path = config.package_dir / config.name / "meta.json"
+    if not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return config.package_dir / config.name / model_dir_name(meta["lang"], config.name, config.version)
+
+
+def build_pipeline(
+    config_path: str | Path,
+    data_dir: str | Path | None = None,
+    package_dir: str | Path | None = None,
+    ner_model: str | Path | None = None,
+) -> BuiltPipeline:
+    """Assemble the pipeline a build config describes and write its package folder.
+
+    ``package_dir`` and ``ner_model`` replace the config's ``[package] output``
+    and ``[ner] model``.
+    """
+    import spacy
+
+    config = PipelineBuildConfig.from_disk(config_path, data_dir)
+    if package_dir is not None:
+        config.package_dir = Path(package_dir)
+    if ner_model is not None:
+        config.ner_model = Path(ner_model)
+    if not (config.ner_model / "config.cfg").exists():
+        raise XlinkError(
+            f"{config.ner_model}: no trained NER model there; train it with 'spacy train' "
+            "(see configs/ner_ncbi_disease.cfg)"
+        )
+    nlp = spacy.load(config.ner_model)
+    nlp.add_pipe("xlink_abbreviations", config=config.abbreviations or {})
+    linker_settings = {
+        k: v
+        for k, v in config.linker.items()
+        if k not in ("terminology", "terminology_format", "index", "train_corpus")
+    }
+    linker = nlp.add_pipe("xlink_linker", config=linker_settings)
+    start = time.perf_counter()
+    linker.initialize(
+        terminology=str(config.terminology),
+        terminology_format=config.terminology_format,
+        train_corpus=str(config.train_corpus) if config.train_corpus else None,
+    )
+    logger.info("linker ready in %.1f s", time.perf_counter() - start)
+    term = linker.terminology
+    nlp.meta.update(
+        {
+            "name": config.name,
+            "version": config.version,
+            **config.meta,
+            "requirements": ["xlink>=0.1"],
+            "sources": [
+                {"name": "NCBI Disease corpus (NER training)", "url": "https://www.ncbi.nlm.nih.gov/CBBresearch/Dogan/DISEASE/"},
+                {"name": f"terminology {config.terminology.name}", "concepts": len(term) if term else 0},
+            ],
+        }
+    )
+    package_root = config.package_dir / config.name
+    package_root.mkdir(parents=True, exist_ok=True)
+    target = package_root / model_dir_name(nlp.lang, config.name, config.version)
+    for old in package_root.glob(f"{nlp.lang}_{config.name}-*"):
+        if old.is_dir() and old != target:
+            shutil.rmtree(old)
+    if target.exists():
+        shutil.rmtree(target)
+    nlp.to_disk(target)
+    (package_root / "meta.json").write_text(json.dumps(nlp.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    _check_sizes(target)
+    return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)
+
+
+def _check_sizes(folder: Path, limit_mb: float = 60.0) -> None:
+    """Refuse a package with a file over ``limit_mb`` (wheels and repositories choke on them)."""
+    for path in folder.rglob("*"):
+        if path.is_file() and path.stat().st_size > limit_mb * 1e6:
+            raise XlinkError(f"{path}: {path.stat().st_size / 1e6:.1f} MB, over the {limit_mb:.0f} MB limit")
