@@ -59,3 +59,36 @@ def train_nli_command(
     else:
         last = report.evaluations[-1]["accuracy"] if report.evaluations else float("nan")
         print(f"saved {cfg.output}: {report.steps} steps, {report.seconds / 60:.1f} min, eval accuracy {last:.4f}")
+
+
+# -- xlink train biencoder ------------------------------------------------------------
+# SapBERT-style bi-encoder training for dense candidate generation (xlink/candidates/).
+
+
+@train_app.command("biencoder")
+def train_biencoder_command(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Training config, e.g. configs/train_biencoder.cfg.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder (overrides paths.output).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set training.max_minutes=5.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Log progress to stderr.")] = True,
+) -> None:
+    """Fine-tune a bi-encoder on terminology synonym groups (and training-split mentions)."""
+    from dataclasses import asdict
+
+    from xlink.candidates.biencoder_training import BiencoderTrainingConfig, train_biencoder
+
+    if verbose:
+        logging.getLogger("xlink").setLevel(logging.INFO)
+        logging.getLogger().setLevel(logging.INFO)
+    cfg = BiencoderTrainingConfig.from_file(config, _parse_overrides(set_ or []))
+    if output is not None:
+        cfg.output = str(output)
+    report = train_biencoder(cfg)
+    if json_output:
+        print_json({k: v for k, v in asdict(report).items() if k != "losses"})
+    else:
+        print(
+            f"saved {cfg.output}: {report.steps} steps, {report.n_pairs} pairs, {report.seconds / 60:.1f} min, "
+            f"loss {report.first_loss:.4f} -> {report.last_loss:.4f}"
+        )
