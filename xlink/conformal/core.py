@@ -1,0 +1,165 @@
+"""Split conformal prediction sets over a matrix of class scores (generic core).
+
+This is the part shared by label pruning (issue 6) and candidate pruning for linking:
+scores in, boolean set membership out. It is a thin layer over MAPIE's
+``SplitConformalClassifier`` (MAPIE 1.x, ``prefit=True``; conformity scores ``"lac"`` and
+``"aps"``) that adds what MAPIE leaves to the caller:
+
+* the scores themselves are the "estimator" (:class:`PrecomputedProbabilities`), so any
+  model -- a logistic regression, a token-overlap score, a bi-encoder -- can be calibrated;
+* a refusal to calibrate on fewer than ``ceil(1/alpha)`` samples, where the conformal
+  quantile is infinite and every set would be the full set;
+* never-empty sets: an empty set falls back to the arg-max class;
+* state that can be saved without pickle (the calibration scores and targets, from which
+  the MAPIE object is rebuilt on load).
+
+With exchangeable calibration and test data the sets contain the reference label (here:
+the zero-shot model's top label) with probability >= 1 - alpha (Vovk et al., 2005; Angelopoulos
+& Bates, 2021; Choubey et al., EMNLP 2022, for its use in zero-shot classification).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from xlink.errors import XlinkError
+
+logger = logging.getLogger(__name__)
+
+CONFORMITY_SCORES = ("lac", "aps")
+
+
+class CalibrationError(XlinkError, ValueError):
+    """Calibration cannot be done (too few samples, bad shapes, unknown score)."""
+
+
+class PrecomputedProbabilities(ClassifierMixin, BaseEstimator):
+    """A "classifier" whose input rows already are class probabilities.
+
+    Lets MAPIE calibrate any scorer: ``X`` is the ``(n, n_classes)`` probability matrix.
+    """
+
+    def __init__(self, n_classes: int = 2) -> None:
+        self.n_classes = n_classes
+
+    def fit(self, X: object = None, y: object = None) -> PrecomputedProbabilities:
+        self.classes_ = np.arange(self.n_classes)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=float)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X).argmax(axis=1)
+
+
+def min_calibration_size(alpha: float) -> int:
+    """``ceil(1/alpha)``: below this the (1-alpha) conformal quantile is not finite."""
+    return math.ceil(1.0 / alpha - 1e-9)
+
+
+def normalize_rows(scores: np.ndarray) -> np.ndarray:
+    """Clip to >= 0 and make each row sum to 1 (uniform rows where the sum is 0)."""
+    scores = np.clip(np.asarray(scores, dtype=float), 0.0, None)
+    sums = scores.sum(axis=1, keepdims=True)
+    uniform = np.full_like(scores, 1.0 / scores.shape[1])
+    return np.where(sums > 0, scores / np.where(sums > 0, sums, 1.0), uniform)
+
+
+@dataclass
+class ConformalSets:
+    """Boolean membership ``(n, n_classes)`` and which rows needed the fallback."""
+
+    members: np.ndarray
+    fallback: np.ndarray
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return self.members.sum(axis=1)
+
+
+class SplitConformalSets:
+    """Calibrate on probability rows with reference classes; predict never-empty sets."""
+
+    def __init__(self, alpha: float = 0.01, conformity_score: str = "lac", seed: int = 0) -> None:
+        if not 0.0 < alpha < 1.0:
+            raise CalibrationError(f"alpha must be in (0, 1), got {alpha}")
+        if conformity_score not in CONFORMITY_SCORES:
+            raise CalibrationError(f"unknown conformity score {conformity_score!r}; use one of {CONFORMITY_SCORES}")
+        self.alpha = alpha
+        self.conformity_score = conformity_score
+        self.seed = seed
+        self.calibration_probs: np.ndarray | None = None
+        self.calibration_targets: np.ndarray | None = None
+        self._mapie: object | None = None
+
+    @property
+    def is_calibrated(self) -> bool:
+        return self._mapie is not None
+
+    def conformalize(self, probs: np.ndarray, targets: np.ndarray) -> SplitConformalSets:
+        """Compute the conformal quantile from calibration rows and their reference classes."""
+        from mapie.classification import SplitConformalClassifier
+
+        probs = normalize_rows(np.atleast_2d(probs))
+        targets = np.asarray(targets, dtype=int)
+        if probs.shape[0] != targets.shape[0]:
+            raise CalibrationError(f"{probs.shape[0]} score rows but {targets.shape[0]} targets")
+        needed = min_calibration_size(self.alpha)
+        if probs.shape[0] < needed:
+            raise CalibrationError(
+                f"{probs.shape[0]} calibration samples are too few for alpha={self.alpha}: "
+                f"conformal calibration needs at least ceil(1/alpha) = {needed}"
+            )
+        if targets.min() < 0 or targets.max() >= probs.shape[1]:
+            raise CalibrationError("calibration targets outside the score columns")
+        estimator = PrecomputedProbabilities(probs.shape[1]).fit()
+        mapie = SplitConformalClassifier(
+            estimator,
+            confidence_level=1.0 - self.alpha,
+            conformity_score=self.conformity_score,
+            prefit=True,
+            random_state=self.seed,
+        )
+        with warnings.catch_warnings():
+            # MAPIE warns when calibration targets cover only some classes; callers warn themselves.
+            warnings.filterwarnings("ignore", message=".*less labels than.*")
+            mapie.conformalize(probs, targets)
+        self.calibration_probs = probs
+        self.calibration_targets = targets
+        self._mapie = mapie
+        return self
+
+    def predict_sets(self, probs: np.ndarray) -> ConformalSets:
+        """Sets for new rows; an empty set becomes ``{argmax}``."""
+        if self._mapie is None:
+            raise CalibrationError("call conformalize() before predict_sets()")
+        probs = normalize_rows(np.atleast_2d(probs))
+        if probs.shape[0] == 0:
+            return ConformalSets(np.zeros((0, probs.shape[1]), dtype=bool), np.zeros(0, dtype=bool))
+        params = {"include_last_label": True} if self.conformity_score == "aps" else None
+        _, sets = self._mapie.predict_set(probs, conformity_score_params=params)  # type: ignore[attr-defined]
+        members = np.asarray(sets[:, :, 0], dtype=bool)
+        empty = ~members.any(axis=1)
+        if empty.any():
+            members[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = True
+        return ConformalSets(members, empty)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Arrays to save (npz); :meth:`from_state` rebuilds the calibrated object."""
+        if self.calibration_probs is None or self.calibration_targets is None:
+            raise CalibrationError("nothing to save: not calibrated")
+        return {"calibration_probs": self.calibration_probs, "calibration_targets": self.calibration_targets}
+
+    @classmethod
+    def from_state(
+        cls, arrays: dict[str, np.ndarray], alpha: float, conformity_score: str, seed: int = 0
+    ) -> SplitConformalSets:
+        obj = cls(alpha, conformity_score, seed)
+        return obj.conformalize(arrays["calibration_probs"], arrays["calibration_targets"])

@@ -1,0 +1,233 @@
+"""Conformal label pruning for zero-shot classification (Choubey et al., EMNLP 2022).
+
+A fast base classifier is fitted on texts labelled by the zero-shot NLI model itself (no
+gold labels), then calibrated with split conformal prediction on a *disjoint* set of
+zero-shot-labelled texts. For a new text the pruner returns a :class:`LabelSet` that holds
+the zero-shot model's top label with probability >= 1 - alpha; the NLI model then scores only
+those labels. Calibration uses MAPIE's ``SplitConformalClassifier`` through
+:mod:`xlink.conformal.core`.
+
+Saved as a directory without pickle: ``pruner.json`` (labels, alpha, score, base settings,
+the NLI model it was calibrated for), ``base.npz``/``base_vocab.json`` and
+``calibration.npz``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from xlink.conformal.base import BaseClassifier, load_base, make_base
+from xlink.conformal.core import CalibrationError, SplitConformalSets, min_calibration_size
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+
+class PartialCoverageWarning(UserWarning):
+    """Calibration labels cover only some classes."""
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """The labels kept for one text, best first by the base classifier's score.
+
+    ``fallback`` is true when the conformal set was empty and the base classifier's top
+    label was used instead.
+    """
+
+    labels: tuple[str, ...]
+    scores: tuple[float, ...]
+    fallback: bool = False
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __contains__(self, label: object) -> bool:
+        return label in self.labels
+
+
+class ConformalLabelPruner:
+    """Fit a base classifier, calibrate it conformally, and prune label lists.
+
+    ``base`` is ``"tfidf"``, ``"embedding"`` or ``"token"`` (see :mod:`xlink.conformal.base`);
+    ``conformity_score`` is MAPIE's ``"lac"`` or ``"aps"``; ``alpha`` is the tolerated rate of
+    sets that miss the zero-shot top label.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        *,
+        base: str = "tfidf",
+        alpha: float = 0.01,
+        conformity_score: str = "lac",
+        descriptions: Sequence[str] | None = None,
+        nli_model: str | None = None,
+        hypothesis_template: str | None = None,
+        seed: int = 0,
+        embedding_model: str | None = None,
+    ) -> None:
+        from xlink.classify.zeroshot import validate_labels
+
+        self.labels = validate_labels(labels)
+        self.index = {label: i for i, label in enumerate(self.labels)}
+        self.descriptions = list(descriptions) if descriptions is not None else None
+        self.base_kind = base
+        self.nli_model = nli_model
+        self.hypothesis_template = hypothesis_template
+        self.seed = seed
+        self.base: BaseClassifier = make_base(base, self.labels, self.descriptions, seed, embedding_model)
+        self.conformal = SplitConformalSets(alpha, conformity_score, seed)
+        self.fitted = False
+
+    @property
+    def alpha(self) -> float:
+        return self.conformal.alpha
+
+    @property
+    def conformity_score(self) -> str:
+        return self.conformal.conformity_score
+
+    def _targets(self, zero_shot_labels: Sequence[str]) -> np.ndarray:
+        unknown = sorted({label for label in zero_shot_labels if label not in self.index})
+        if unknown:
+            raise CalibrationError(f"zero-shot labels outside the label list: {unknown[:5]}")
+        return np.array([self.index[label] for label in zero_shot_labels], dtype=int)
+
+    def fit(self, texts: Sequence[str], zero_shot_labels: Sequence[str]) -> ConformalLabelPruner:
+        """Fit the base classifier on texts and the zero-shot model's top labels."""
+        if len(texts) != len(zero_shot_labels):
+            raise CalibrationError(f"{len(texts)} texts but {len(zero_shot_labels)} labels")
+        if not texts:
+            raise CalibrationError("no texts to fit the base classifier on")
+        self.base.fit(list(texts), self._targets(zero_shot_labels))
+        self.fitted = True
+        return self
+
+    def conformalize(self, texts: Sequence[str], zero_shot_labels: Sequence[str]) -> ConformalLabelPruner:
+        """Calibrate on texts *not used in fit*, labelled by the zero-shot model."""
+        if not self.fitted:
+            raise CalibrationError("call fit() before conformalize()")
+        if len(texts) != len(zero_shot_labels):
+            raise CalibrationError(f"{len(texts)} texts but {len(zero_shot_labels)} labels")
+        needed = min_calibration_size(self.alpha)
+        if len(texts) < needed:
+            raise CalibrationError(
+                f"{len(texts)} calibration texts are too few for alpha={self.alpha}: "
+                f"at least ceil(1/alpha) = {needed} are needed (use more texts or a larger alpha)"
+            )
+        targets = self._targets(zero_shot_labels)
+        missing = sorted(set(self.labels) - set(zero_shot_labels))
+        if missing:
+            message = (
+                f"the calibration texts' zero-shot labels cover {len(self.labels) - len(missing)} of "
+                f"{len(self.labels)} labels; {len(missing)} (e.g. {missing[:5]}) never occur, so the coverage "
+                "guarantee is only about the labels seen; the others stay reachable through the base "
+                "classifier's label-name prior and the top-label fallback"
+            )
+            warnings.warn(message, PartialCoverageWarning, stacklevel=2)
+            logger.warning(message)
+        self.conformal.conformalize(self.base.predict_proba(list(texts)), targets)
+        return self
+
+    def fit_conformalize(
+        self, texts: Sequence[str], zero_shot_labels: Sequence[str], fit_fraction: float = 0.5
+    ) -> ConformalLabelPruner:
+        """Split once, seeded, into disjoint fit and calibration parts, then fit and calibrate."""
+        if not 0.0 < fit_fraction < 1.0:
+            raise CalibrationError(f"fit_fraction must be in (0, 1), got {fit_fraction}")
+        order = np.random.default_rng(self.seed).permutation(len(texts))
+        cut = int(round(len(texts) * fit_fraction))
+        fit_idx, cal_idx = order[:cut], order[cut:]
+        self.fit([texts[i] for i in fit_idx], [zero_shot_labels[i] for i in fit_idx])
+        return self.conformalize([texts[i] for i in cal_idx], [zero_shot_labels[i] for i in cal_idx])
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """The base classifier's probabilities over all labels."""
+        return self.base.predict_proba(list(texts))
+
+    def predict_set(self, texts: Sequence[str]) -> list[LabelSet]:
+        """A never-empty label set per text."""
+        if not self.conformal.is_calibrated:
+            raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
+        if len(texts) == 0:
+            return []
+        probs = self.predict_proba(texts)
+        sets = self.conformal.predict_sets(probs)
+        result: list[LabelSet] = []
+        for row, members, fallback in zip(probs, sets.members, sets.fallback, strict=True):
+            idx = np.flatnonzero(members)
+            idx = idx[np.argsort(-row[idx], kind="stable")]
+            result.append(LabelSet(tuple(self.labels[i] for i in idx), tuple(float(row[i]) for i in idx), bool(fallback)))
+        return result
+
+    def save(self, directory: str | Path) -> None:
+        """Write the pruner atomically (JSON + npz, no pickle)."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            base_meta = self.base.save(tmp)
+            np.savez_compressed(tmp / "calibration.npz", **self.conformal.state())
+            meta = {
+                "format": "xlink-conformal-label-pruner",
+                "version": FORMAT_VERSION,
+                "labels": self.labels,
+                "descriptions": self.descriptions,
+                "alpha": self.alpha,
+                "conformity_score": self.conformity_score,
+                "seed": self.seed,
+                "nli_model": self.nli_model,
+                "hypothesis_template": self.hypothesis_template,
+                "base": base_meta,
+            }
+            (tmp / "pruner.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            old = directory.with_name(directory.name + ".old")
+            if directory.exists():
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+            if old.exists():
+                shutil.rmtree(old)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ConformalLabelPruner:
+        """Read a pruner written by :meth:`save`."""
+        from xlink.errors import FormatError
+
+        directory = Path(directory)
+        meta_path = directory / "pruner.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(2, "No such file", str(meta_path))
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != "xlink-conformal-label-pruner":
+            raise FormatError(meta_path, None, "not an xlink label pruner", '"format": "xlink-conformal-label-pruner"')
+        obj = cls.__new__(cls)
+        obj.labels = list(meta["labels"])
+        obj.index = {label: i for i, label in enumerate(obj.labels)}
+        obj.descriptions = meta.get("descriptions")
+        obj.base_kind = meta["base"]["kind"]
+        obj.nli_model = meta.get("nli_model")
+        obj.hypothesis_template = meta.get("hypothesis_template")
+        obj.seed = int(meta.get("seed", 0))
+        obj.base = load_base(directory, obj.labels, meta["base"])
+        with np.load(directory / "calibration.npz", allow_pickle=False) as arrays:
+            state = {k: arrays[k] for k in arrays.files}
+        obj.conformal = SplitConformalSets.from_state(state, float(meta["alpha"]), meta["conformity_score"], obj.seed)
+        obj.fitted = True
+        return obj
