@@ -23,7 +23,7 @@ from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_KINDS = ("tfidf",)
+GENERATOR_KINDS = ("tfidf", "dense", "ensemble")
 
 
 _LINKER_KEYS = (
@@ -94,17 +94,36 @@ def _tfidf_config(options: dict[str, Any]) -> TfidfConfig:
     return TfidfConfig(**options)
 
 
+def _dense_config(options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    from xlink.candidates.dense import DenseConfig
+
+    allowed = {f.name for f in fields(DenseConfig)}
+    unknown = set(options) - allowed
+    if unknown:
+        raise XlinkError(f"unknown dense generator options {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return DenseConfig(**options)
+
+
 def build_generator(
     terminology: Terminology,
     options: dict[str, Any],
     cache_dir: Path | None = None,
     use_cache: bool = True,
 ) -> CandidateGenerator:
-    """Build (or load from the cache) the generator that ``options`` describes."""
+    """Build (or load from the cache) the generator that ``options`` describes.
+
+    ``kind`` is "tfidf", "dense" or "ensemble"; an ensemble's members are its
+    dict-valued options (``[generator.members.NAME]`` sections), each with
+    its own ``kind`` and an optional ``weight``.
+    """
     options = dict(options)
     kind = options.pop("kind", "tfidf")
     if kind not in GENERATOR_KINDS:
         raise XlinkError(f"unknown generator kind {kind!r}; choose one of {GENERATOR_KINDS}")
+    if kind == "dense":
+        return _build_dense(terminology, options, cache_dir, use_cache)
+    if kind == "ensemble":
+        return _build_ensemble(terminology, options, cache_dir, use_cache)
     config = _tfidf_config(options)
     folder = (cache_dir or default_cache_dir()) / "indexes" / (
         f"tfidf-{terminology.fingerprint[:16]}-{config_fingerprint(config.index_config())}"
@@ -121,6 +140,54 @@ def build_generator(
         except OSError as err:
             logger.warning("could not cache the index in %s: %s", folder, err)
     return generator
+
+
+def _build_dense(
+    terminology: Terminology, options: dict[str, Any], cache_dir: Path | None, use_cache: bool
+) -> CandidateGenerator:
+    """A dense generator, cached by terminology, model weights and index config fingerprints."""
+    from xlink.candidates.dense import DenseGenerator
+
+    config = _dense_config(options)
+    generator = DenseGenerator(terminology, config)
+    key = config_fingerprint({**config.index_config(), "model": generator.model_fingerprint})
+    folder = (cache_dir or default_cache_dir()) / "indexes" / f"dense-{terminology.fingerprint[:16]}-{key}"
+    if use_cache and (folder / "manifest.json").exists():
+        logger.info("loading cached index %s", folder)
+        return DenseGenerator.load(folder, terminology, config)
+    generator.build()
+    if use_cache:
+        try:
+            generator.save(folder)
+        except OSError as err:
+            logger.warning("could not cache the index in %s: %s", folder, err)
+    return generator
+
+
+def _build_ensemble(
+    terminology: Terminology, options: dict[str, Any], cache_dir: Path | None, use_cache: bool
+) -> CandidateGenerator:
+    from xlink.candidates.ensemble import EnsembleGenerator
+
+    members = options.pop("members", None) or {}
+    if not isinstance(members, dict) or not members:
+        raise XlinkError("an ensemble generator needs [generator.members.NAME] sections, each with a 'kind'")
+    allowed = {"fusion", "k_per_generator", "rrf_c"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise XlinkError(f"unknown ensemble options {sorted(unknown)}; allowed: {sorted(allowed)} and 'members'")
+    generators: list[CandidateGenerator] = []
+    weights: list[float] = []
+    for name, member in members.items():
+        member = dict(member)
+        if member.get("kind") == "ensemble":
+            raise XlinkError(f"ensemble member {name!r} cannot itself be an ensemble")
+        weights.append(float(member.pop("weight", 1.0)))
+        generators.append(build_generator(terminology, member, cache_dir, use_cache))
+    try:
+        return EnsembleGenerator(generators, weights, **options)
+    except ValueError as err:
+        raise XlinkError(f"ensemble generator: {err}") from None
 
 
 def build_linker(
