@@ -54,6 +54,7 @@ there, without the sources and without rebuilding (see
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -325,25 +326,28 @@ class EntityLinkerComponent:
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         """Link Docs, gathering mentions across Docs until ``self.batch_size`` are waiting."""
         buffer: list[Doc] = []
+        spans: list[list[Span]] = []
         waiting = 0
         for doc in stream:
             buffer.append(doc)
-            waiting += len(self._spans(doc))
+            spans.append(self._spans(doc))
+            waiting += len(spans[-1])
             if waiting >= self.batch_size or len(buffer) >= max(batch_size, 1):
-                yield from self._link_docs(buffer)
-                buffer, waiting = [], 0
+                yield from self._link_docs(buffer, spans)
+                buffer, spans, waiting = [], [], 0
         if buffer:
-            yield from self._link_docs(buffer)
+            yield from self._link_docs(buffer, spans)
 
-    def _spans(self, doc: Doc) -> Sequence[Span]:
+    def _spans(self, doc: Doc) -> list[Span]:
         if self.spans_key is None:
-            return doc.ents
+            return list(doc.ents)
         group = doc.spans.get(self.spans_key)
         return list(group) if group is not None else []
 
-    def _link_docs(self, docs: Sequence[Doc]) -> Iterator[Doc]:
+    def _link_docs(self, docs: Sequence[Doc], per_doc: Sequence[list[Span]] | None = None) -> Iterator[Doc]:
         register_span_extension(self.candidates_attr)  # also in worker processes
-        per_doc = [list(self._spans(doc)) for doc in docs]
+        if per_doc is None:
+            per_doc = [self._spans(doc) for doc in docs]
         mentions: list[Mention] = []
         for number, (doc, spans) in enumerate(zip(docs, per_doc, strict=True)):
             if spans:
@@ -364,12 +368,14 @@ class EntityLinkerComponent:
 
     def _mentions(self, doc: Doc, spans: Sequence[Span], number: int) -> list[Mention]:
         text = doc.text
-        found = self._abbreviations(doc) if self.abbreviations else []
+        found = _AbbreviationIndex(self._abbreviations(doc)) if self.abbreviations else None
         out = []
         for i, span in enumerate(spans):
             surface = span.text[: self.max_mention_chars]
             expansion = (
-                expand_mention(text, span.start_char, span.end_char, found) if found else None
+                expand_mention(text, span.start_char, span.end_char, found.near(span, surface))
+                if found
+                else None
             )
             out.append(
                 Mention(
@@ -455,6 +461,54 @@ class EntityLinkerComponent:
         term.require_nonempty(term_path)
         self.set_generator(term, _load_generator(path / INDEX_FOLDER, term, self.generator_options))
         return self
+
+
+class _AbbreviationIndex:
+    """A Doc's abbreviations, queried per mention in logarithmic time.
+
+    :func:`expand_mention` looks at every abbreviation of the document, which
+    is quadratic on a long Doc. :meth:`near` hands it only those that can
+    change its answer: the ones overlapping the mention (rules 1 and 2) and,
+    for each short form written in the mention, its first occurrence and its
+    last one before the mention (rule 3).
+    """
+
+    def __init__(self, abbreviations: Sequence[Abbreviation]) -> None:
+        self.by_short_start = sorted(abbreviations, key=lambda a: a.short_start)
+        self.short_starts = [a.short_start for a in self.by_short_start]
+        self.by_long_start = sorted(abbreviations, key=lambda a: a.long_start)
+        self.long_starts = [a.long_start for a in self.by_long_start]
+        self.max_short = max((a.short_end - a.short_start for a in abbreviations), default=0)
+        self.max_long = max((a.long_end - a.long_start for a in abbreviations), default=0)
+        self.by_short: dict[str, list[Abbreviation]] = {}
+        for a in self.by_short_start:
+            self.by_short.setdefault(a.short_form, []).append(a)
+        self.starts_by_short = {k: [a.short_start for a in v] for k, v in self.by_short.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_short_start)
+
+    def near(self, span: Span, surface: str) -> list[Abbreviation]:
+        start, end = span.start_char, span.end_char
+        picked: dict[int, Abbreviation] = {}
+        lo = bisect.bisect_left(self.short_starts, start - self.max_short)
+        hi = bisect.bisect_left(self.short_starts, end)
+        for a in self.by_short_start[lo:hi]:
+            if a.short_start < end and start < a.short_end:
+                picked[id(a)] = a
+        lo = bisect.bisect_left(self.long_starts, start - self.max_long)
+        hi = bisect.bisect_left(self.long_starts, end)
+        for a in self.by_long_start[lo:hi]:
+            if a.long_start < end and start < a.long_end:
+                picked[id(a)] = a
+        for short, group in self.by_short.items():
+            if short not in surface:
+                continue
+            picked[id(group[0])] = group[0]
+            before = bisect.bisect_left(self.starts_by_short[short], start) - 1
+            if before >= 0:
+                picked[id(group[before])] = group[before]
+        return list(picked.values())
 
 
 def _load_generator(folder: Path, terminology: Terminology, options: dict[str, Any]) -> CandidateGenerator:

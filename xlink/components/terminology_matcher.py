@@ -196,9 +196,10 @@ class TerminologyMatcher:
         elif self.overwrite:
             doc.ents = spans
         else:
-            taken = {i for e in doc.ents for i in range(e.start, e.end)}
+            existing = list(doc.ents)
+            taken = {i for e in existing for i in range(e.start, e.end)}
             added = [s for s in spans if not taken.intersection(range(s.start, s.end))]
-            doc.ents = sorted([*doc.ents, *added], key=lambda s: s.start)
+            doc.ents = sorted([*existing, *added], key=lambda s: s.start) if existing else added
         return doc
 
     # -- serialization ----------------------------------------------------------
