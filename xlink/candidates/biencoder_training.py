@@ -98,11 +98,14 @@ class BiencoderTrainingConfig:
     #: Share of batches made of groups that share a head word (hard negatives).
     hard_batch_fraction: float = 0.5
     seed: int = 13
-    #: Stop (and save) after this many minutes of training, whatever the schedule says (0: no cap).
+    #: Stop (and save) after this many minutes of training (0: no cap). The learning-rate
+    #: schedule (warm-up, linear decay) then runs over steps or time, whichever ends first.
     max_minutes: float = 0.0
     #: torch threads (0: torch's default).
     threads: int = 0
     log_every: int = 20
+    #: Sequences per length-sorted forward chunk (a batch of n pairs has 2n sequences).
+    chunk_size: int = 64
     max_grad_norm: float = 1.0
 
     @classmethod
@@ -341,6 +344,27 @@ def _loss(config: BiencoderTrainingConfig):  # type: ignore[no-untyped-def]
     raise TrainingConfigError(f"loss must be 'ms' or 'infonce', not {config.loss!r}")
 
 
+def embed_bucketed(encoder: TextEncoder, ids: list[list[int]], chunk_size: int):  # type: ignore[no-untyped-def]
+    """Embed a batch in length-sorted chunks, each padded only to its own longest member.
+
+    A hard batch mixes short and long names; padding all of them to the
+    longest one wastes most of the compute. Chunks share one autograd graph,
+    so the loss still sees the whole batch.
+    """
+    import torch
+
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    parts = []
+    for lo in range(0, len(order), max(1, chunk_size)):
+        rows = order[lo : lo + chunk_size]
+        input_ids, mask = encoder.collate([ids[i] for i in rows])
+        parts.append(encoder.embed(input_ids, mask))
+    embedded = torch.cat(parts)
+    inverse = torch.empty(len(order), dtype=torch.long, device=embedded.device)
+    inverse[torch.tensor(order, device=embedded.device)] = torch.arange(len(order), device=embedded.device)
+    return embedded[inverse]
+
+
 def train_biencoder(config: BiencoderTrainingConfig, encoder: TextEncoder | None = None) -> TrainingReport:
     """Fine-tune the encoder on synonym pairs and save it to ``config.output``."""
     import numpy as np
@@ -369,10 +393,19 @@ def train_biencoder(config: BiencoderTrainingConfig, encoder: TextEncoder | None
         {"params": [p for n, p in model.named_parameters() if any(s in n for s in no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate)
-    warmup = max(1, int(planned * config.warmup_ratio))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (planned - s) / max(1, planned - warmup)))
-    )
+    budget = config.max_minutes * 60
+
+    def progress(step: int, elapsed: float) -> float:
+        """Share of the run done: by steps, or by time when a time budget is the tighter limit."""
+        done = step / planned
+        return max(done, elapsed / budget) if budget else done
+
+    def set_learning_rate(p: float) -> None:
+        # Linear warm-up then linear decay to 0, over steps or time (so a time cap ends at lr 0).
+        warm = max(config.warmup_ratio, 1e-6)
+        factor = min(p / warm, (1 - p) / max(1e-6, 1 - warm))
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate * max(0.0, min(1.0, factor))
     logger.info("training on %d pairs of %d groups: %d steps of %d pairs, loss %s",
                 len(pairs), len(groups.names), planned, config.batch_size, config.loss)
     model.train()
@@ -384,14 +417,13 @@ def train_biencoder(config: BiencoderTrainingConfig, encoder: TextEncoder | None
     for epoch in range(config.epochs):
         for batch in make_batches(pairs, config, random.Random(config.seed + epoch)):
             ids, _ = encoder.tokenize([p.a for p in batch] + [p.b for p in batch])
-            input_ids, mask = encoder.collate(ids)
-            labels = torch.tensor([p.label for p in batch] * 2, device=input_ids.device)
-            loss = loss_fn(encoder.embed(input_ids, mask), labels)
+            labels = torch.tensor([p.label for p in batch] * 2, device=encoder.device)
+            loss = loss_fn(embed_bucketed(encoder, ids, config.chunk_size), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            set_learning_rate(progress(step, time.perf_counter() - start) + 0.5 / planned)
             optimizer.step()
-            scheduler.step()
             step += 1
             seen_pairs += len(batch)
             losses.append(float(loss.detach()))
@@ -401,7 +433,7 @@ def train_biencoder(config: BiencoderTrainingConfig, encoder: TextEncoder | None
                 logger.info("step %d/%d loss %.4f, %.1f pairs/s, %.1f min, %.1f min left", step, planned,
                             sum(recent) / len(recent), seen_pairs / elapsed, elapsed / 60,
                             (planned - step) * elapsed / step / 60)
-            if config.max_minutes and elapsed > config.max_minutes * 60:
+            if budget and elapsed > budget:
                 logger.warning("max_minutes=%s reached after %d of %d steps; saving", config.max_minutes, step, planned)
                 stopped = True
                 break

@@ -279,6 +279,7 @@ class DenseGenerator:
                 "dimension": int(self._index.d),
                 "model": self.config.model or "all-MiniLM-L6-v2",
                 "build_seconds": round(self.build_seconds, 2),
+                "encode_names_per_s": round(self.encode_names_per_s, 1),
             },
         )
 

@@ -59,7 +59,10 @@ def resolve_model(model: str | Path | None) -> str:
             module = importlib.import_module(module_name)
         except ImportError:
             raise XlinkError(f"model {name!r} is not installed; {install}") from None
-        path = Path(module.get_model_path())
+        try:
+            path = Path(module.get_model_path())
+        except FileNotFoundError as err:
+            raise XlinkError(f"model {name!r}: {err}; {install}") from None
         if not (path / "config.json").exists():
             raise XlinkError(f"model {name!r}: {path} holds no config.json; reinstall it ({install})")
         return str(path)
