@@ -1,0 +1,141 @@
+"""Tests of ``xlink evaluate-pipeline`` and ``xlink build-pipeline`` on tiny pipelines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from typer.testing import CliRunner
+
+from xlink.cli import app
+from xlink.components.pipelines import PipelineBuildConfig, build_pipeline
+from xlink.errors import XlinkError
+from xlink.terminology.model import Concept, Terminology
+
+CONCEPTS = [
+    Concept("D014883", "Wilson disease", ("hepatolenticular degeneration",)),
+    Concept("D001943", "breast cancer", ("breast carcinoma",)),
+]
+TITLE = "Wilson disease in a family."
+ABSTRACT = "Wilson disease (WD) is rare. WD and breast carcinoma were seen."
+KEYS = ("ner_strict_f1", "strict_precision", "strict_recall", "strict_f1", "loose_f1")
+
+
+@pytest.fixture
+def terminology_path(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    Terminology.from_concepts(CONCEPTS, name="tiny").to_jsonl(path)
+    return path
+
+
+@pytest.fixture
+def corpus_path(tmp_path: Path) -> Path:
+    """One PubTator document with four gold mentions, one of them (WD) unseen by the matcher."""
+    text = f"{TITLE} {ABSTRACT}"
+    lines = [f"1|t|{TITLE}", f"1|a|{ABSTRACT}"]
+    position = 0
+    for surface, cid in [("Wilson disease", "D014883"), ("Wilson disease", "D014883"),
+                         ("WD", "D014883"), ("breast carcinoma", "D001943")]:
+        start = text.index(surface, position)
+        end = start + len(surface)
+        lines.append(f"1\t{start}\t{end}\t{surface}\tSpecificDisease\t{cid}")
+        position = end
+    path = tmp_path / "tiny.pubtator"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def pipeline_path(terminology_path: Path, tmp_path: Path) -> Path:
+    """A saved pipeline: dictionary NER → abbreviations → linker."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
+    nlp.add_pipe("xlink_abbreviations", config={"make_serializable": True})
+    nlp.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path)})
+    nlp.to_disk(tmp_path / "pipeline")
+    return tmp_path / "pipeline"
+
+
+def _evaluate(*args: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, ["evaluate-pipeline", *args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout))
+
+
+def test_evaluate_pipeline_json(corpus_path: Path, pipeline_path: Path) -> None:
+    record = _evaluate(str(corpus_path), "--pipeline", str(pipeline_path))
+    assert all(key in record for key in KEYS)
+    # The matcher finds 3 of 4 mentions (not "WD"), all linked correctly.
+    assert record["ner_strict_tp"] == 3 and record["ner_strict_n_gold"] == 4
+    assert record["strict_precision"] == 1.0 and record["strict_recall"] == 0.75
+    assert record["loose_f1"] == 1.0
+    assert record["n_docs"] == 1
+
+
+def test_evaluate_pipeline_on_bigbio_and_table(corpus_path: Path, pipeline_path: Path, tmp_path: Path) -> None:
+    from xlink.corpus.io import load_corpus, save_corpus
+
+    bigbio = tmp_path / "tiny.jsonl"
+    save_corpus(load_corpus(corpus_path, "pubtator"), bigbio, "bigbio")
+    record = _evaluate(str(bigbio), "--pipeline", str(pipeline_path), "--corpus-format", "bigbio")
+    assert record["strict_recall"] == 0.75
+    table = CliRunner().invoke(app, ["evaluate-pipeline", str(corpus_path), "--pipeline", str(pipeline_path)])
+    assert table.exit_code == 0 and "NER + linking strict" in table.stdout
+
+
+def test_evaluate_pipeline_with_two_processes_and_output(
+    corpus_path: Path, pipeline_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "predicted.pubtator"
+    record = _evaluate(str(corpus_path), "--pipeline", str(pipeline_path), "--n-process", "2", "-o", str(out))
+    assert record["strict_tp"] == 3
+    assert "D001943" in out.read_text(encoding="utf-8")
+
+
+def test_unknown_pipeline_is_a_clear_error(corpus_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["evaluate-pipeline", str(corpus_path), "--pipeline", "no_such_pipeline_xyz"])
+    assert isinstance(result.exception, XlinkError)
+    assert "build-pipeline" in str(result.exception)
+
+
+def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_path: Path) -> None:
+    ner = spacy.blank("en")  # stands in for a trained NER model
+    ner.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
+    ner.to_disk(tmp_path / "ner")
+    config = tmp_path / "pipeline_tiny.cfg"
+    config.write_text(
+        "\n".join(
+            [
+                "[paths]",
+                'data = "."',
+                "[package]",
+                'name = "xlink_tiny"',
+                'version = "0.0.1"',
+                'output = "package"',
+                "[ner]",
+                'model = "ner"',
+                "[abbreviations]",
+                "make_serializable = true",
+                "[linker_sources]",
+                'terminology = "${paths.data}/tiny.jsonl"',
+                "[linker]",
+                "k = 4",
+                "reranker = null",
+                "[linker.generator]",
+                'kind = "tfidf"',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert PipelineBuildConfig.from_disk(config).terminology == terminology_path.resolve()
+    built = build_pipeline(config)
+    assert built.model_dir == tmp_path / "package" / "xlink_tiny" / "en_xlink_tiny-0.0.1"
+    assert (tmp_path / "package" / "xlink_tiny" / "meta.json").exists()
+    terminology_path.unlink()
+    nlp = spacy.load(built.model_dir)
+    assert nlp.pipe_names == ["xlink_terminology_matcher", "xlink_abbreviations", "xlink_linker"]
+    doc = nlp("Breast carcinoma and Wilson disease.")
+    assert [e.kb_id_ for e in doc.ents] == ["D001943", "D014883"]
+    assert nlp.meta["name"] == "xlink_tiny"

@@ -1,0 +1,100 @@
+"""Tests of the xlink_terminology_matcher spaCy component (dictionary NER)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Span
+
+from xlink.errors import XlinkError
+from xlink.terminology.model import Concept, Terminology
+
+CONCEPTS = [
+    Concept("HP:0001250", "Seizure", ("Seizures", "epileptic seizure")),
+    Concept("HP:0002069", "Generalized tonic-clonic seizure", ("grand mal seizure",)),
+    Concept("HP:0000252", "Microcephaly", ("small head",)),
+    Concept("HP:0001627", "Abnormal heart morphology", ("ALL",)),  # too short: skipped
+    Concept("X:1", "Cold", ()),
+    Concept("X:2", "Cold", ("common cold",)),  # "cold" names two concepts: no kb_id
+]
+
+
+@pytest.fixture
+def terminology_path(tmp_path: Path) -> Path:
+    path = tmp_path / "hpo_tiny.jsonl"
+    Terminology.from_concepts(CONCEPTS, name="hpo_tiny").to_jsonl(path)
+    return path
+
+
+def _matcher(terminology_path: Path, **config: object) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe(
+        "xlink_terminology_matcher",
+        config={"terminology": str(terminology_path), "label": "PHENOTYPE", **config},
+    )
+    return nlp
+
+
+def test_matches_names_case_insensitively_with_concept_ids(terminology_path: Path) -> None:
+    doc = _matcher(terminology_path)("The boy had SEIZURES and microcephaly, and ALL tests were normal.")
+    assert [(e.text, e.label_, e.kb_id_) for e in doc.ents] == [
+        ("SEIZURES", "PHENOTYPE", "HP:0001250"),
+        ("microcephaly", "PHENOTYPE", "HP:0000252"),
+    ]
+
+
+def test_longest_match_wins(terminology_path: Path) -> None:
+    doc = _matcher(terminology_path)("A generalized tonic-clonic seizure and an epileptic seizure.")
+    assert [e.text for e in doc.ents] == ["generalized tonic-clonic seizure", "epileptic seizure"]
+    assert doc.ents[0].kb_id_ == "HP:0002069"
+
+
+def test_min_length_and_ambiguous_names(terminology_path: Path) -> None:
+    doc = _matcher(terminology_path, min_length=3)("ALL of them had a cold.")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [("ALL", "HP:0001627"), ("cold", "")]
+    doc = _matcher(terminology_path, max_ambiguity=1)("They had a cold.")
+    assert not doc.ents
+
+
+def test_spans_key_and_existing_entities(terminology_path: Path) -> None:
+    nlp = _matcher(terminology_path, spans_key="sc")
+    doc = nlp("Seizures and a small head.")
+    assert [s.text for s in doc.spans["sc"]] == ["Seizures", "small head"]
+    assert not doc.ents
+    nlp = _matcher(terminology_path)
+    doc = nlp.make_doc("Seizures and a small head.")
+    doc.ents = [Span(doc, 0, 1, label="OTHER")]
+    doc = nlp.get_pipe("xlink_terminology_matcher")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Seizures", "OTHER"), ("small head", "PHENOTYPE")]
+
+
+def test_norm_attr_and_bad_attr(terminology_path: Path) -> None:
+    doc = _matcher(terminology_path, attr="NORM")("Microcephaly was seen.")
+    assert [e.kb_id_ for e in doc.ents] == ["HP:0000252"]
+    with pytest.raises(XlinkError, match="attr"):
+        _matcher(terminology_path, attr="POS")
+
+
+def test_empty_and_odd_text(terminology_path: Path) -> None:
+    nlp = _matcher(terminology_path)
+    assert not nlp("").ents
+    doc = nlp("\x00\u202e seizure \u200b\U0001f9e0 " + "z" * 10_000 + " microcephaly\r\n")
+    assert [e.kb_id_ for e in doc.ents] == ["HP:0001250", "HP:0000252"]
+
+
+def test_to_disk_and_load_without_the_source(terminology_path: Path, tmp_path: Path) -> None:
+    nlp = _matcher(terminology_path)
+    nlp.to_disk(tmp_path / "model")
+    terminology_path.unlink()
+    loaded = spacy.load(tmp_path / "model")
+    doc = loaded("Grand mal seizure.")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [("Grand mal seizure", "HP:0002069")]
+
+
+def test_missing_terminology_fails_at_add_pipe(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    with pytest.raises(FileNotFoundError):
+        nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(tmp_path / "none.obo")})
