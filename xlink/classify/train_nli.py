@@ -20,7 +20,8 @@ Recipe (what and why):
 * A wall-clock budget (``max_minutes``): every ``replan_every`` steps the trainer
   projects the remaining steps from the speed of the last window and shortens (or, when
   the machine became faster, lengthens again, up to the planned number) the schedule so
-  that the learning rate still decays to zero inside the budget. A run
+  that the learning rate still decays to zero inside the budget; the warm-up stays
+  ``warmup_ratio`` of the schedule actually run. A run
   on a busy machine therefore ends on time with a properly annealed model, at the cost of
   exact step-for-step reproducibility across machines (the chosen step count is logged and
   written to ``training_report.json``).
@@ -154,6 +155,7 @@ class TrainingReport:
     final_loss: float
     evaluations: list[dict[str, float]]
     config: dict
+    losses: list[float] = field(default_factory=list)
 
 
 def _base_model_path(name: str | None) -> str:
@@ -375,6 +377,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     model.train()
     start = time.perf_counter()
     running, running_n, last_loss = 0.0, 0, float("nan")
+    losses: list[float] = []
     batches = _epoch_batches(data, config.batch_size, rng)
     step = 0
     last_replan_time = 0.0
@@ -401,11 +404,14 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
             remaining = max(0.0, config.max_minutes * 60 - elapsed)
             new_total = min(planned, max(step + 1, step + int(remaining / per_step)))
             if new_total != total:
-                logger.info("step %d: %.1f min elapsed, %.2f s/step; schedule now %d steps to fit %.0f min", step, elapsed / 60, per_step, new_total, config.max_minutes)
                 total = new_total
+                # keep the warm-up a fixed share of the schedule actually run
+                warmup = min(int(config.warmup_ratio * planned), int(config.warmup_ratio * total))
+                logger.info("step %d: %.1f min elapsed, %.2f s/step; schedule now %d steps (%d warm-up) to fit %.0f min", step, elapsed / 60, per_step, total, warmup, config.max_minutes)
             last_replan_time = elapsed
         if step % config.log_every == 0 or step == total:
             last_loss = running / running_n
+            losses.append(last_loss)
             logger.info("step %d/%d epoch %.2f loss %.4f lr %.2e %.1f min", step, total, step / steps_per_epoch, last_loss, optimizer.param_groups[0]["lr"], elapsed / 60)
             running, running_n = 0.0, 0
         if config.eval_every_epoch and step % steps_per_epoch == 0 and step < total:
@@ -423,6 +429,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
         final_loss=last_loss,
         evaluations=evaluations,
         config=asdict(config),
+        losses=losses,
     )
     save_model_atomically(model, tokenizer, Path(config.output), {"training_report.json": asdict(report)})
     logger.info("saved model to %s after %d steps, %.1f min", config.output, step, seconds / 60)

@@ -1,0 +1,151 @@
+"""The classification CLI on a tiny CSV it has never seen, with a tiny random NLI model."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xlink.cli import app
+
+WORDS = {
+    "card_arrival": "card arrive arrived post mail",
+    "exchange_rate": "rate exchange euro dollar convert",
+    "lost_card": "lost stolen card missing wallet",
+}
+
+
+def write_csv(path: Path, n: int, seed: int, text_column: str = "utterance", label_column: str = "intent") -> Path:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", text_column, label_column])
+        for i in range(n):
+            label = rng.choice(sorted(WORDS))
+            writer.writerow([i, " ".join(rng.sample(WORDS[label].split(), 3)), label])
+    return path
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_evaluate_zeroshot_json_keys(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "unseen.csv", 60, 0)
+    out = run(
+        "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--calibration-fraction", "0.5", "--base", "tfidf", "--model", str(tiny_nli),
+        "--seed", "1", "--label-map", json.dumps({"lost_card": "a lost or stolen card"}),
+        "--details", str(tmp_path / "details.npz"), "--json",
+    )
+    result = json.loads(out)
+    for key in ("accuracy_full", "accuracy_pruned", "agreement", "avg_set_size", "n_labels", "nli_pairs_full",
+                "nli_pairs_pruned", "time_full_s", "time_pruned_s", "time_saved"):
+        assert key in result
+    assert result["n_labels"] == 3
+    assert result["n_examples"] == 30 and result["n_calibration"] == 30
+    assert result["nli_pairs_full"] == 90
+    assert 30 <= result["nli_pairs_pruned"] <= 90
+    assert 1.0 <= result["avg_set_size"] <= 3.0
+    assert (tmp_path / "details.npz").exists()
+
+
+def test_evaluate_zeroshot_separate_calibration_file_and_limits(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "test.csv", 20, 0)
+    cal = write_csv(tmp_path / "train.csv", 50, 1)
+    out = run(
+        "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--calibration", str(cal), "--calibration-limit", "40", "--limit", "10",
+        "--base", "token", "--model", str(tiny_nli), "--json",
+    )
+    result = json.loads(out)
+    assert result["n_examples"] == 10 and result["n_calibration"] == 40
+
+
+def test_too_few_calibration_texts_is_one_line_error(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "small.csv", 40, 0)
+    result = CliRunner().invoke(
+        app, ["evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+              "--alpha", "0.01", "--model", str(tiny_nli)],
+    )
+    assert result.exit_code != 0
+    assert "ceil(1/alpha)" in str(result.exception) or "ceil(1/alpha)" in result.output
+
+
+def test_missing_column_is_format_error(tiny_nli: Path, tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    data = write_csv(tmp_path / "x.csv", 10, 0)
+    result = CliRunner().invoke(app, ["evaluate-zeroshot", "--data", str(data), "--text-column", "text",
+                                      "--label-column", "intent", "--model", str(tiny_nli)])
+    assert isinstance(result.exception, FormatError)
+    assert "x.csv:1" in str(result.exception)
+
+
+def test_calibrate_then_classify_with_pruner(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "texts.csv", 40, 2)
+    run("calibrate", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--base", "tfidf", "--model", str(tiny_nli), "--output", str(tmp_path / "pruner"))
+    meta = json.loads((tmp_path / "pruner" / "pruner.json").read_text())
+    assert meta["nli_model"] == str(tiny_nli)
+    rows = json.loads(run("classify", "--pruner", str(tmp_path / "pruner"), "--json", "euro dollar rate", "lost wallet"))
+    assert len(rows) == 2
+    assert all(1 <= len(r["label_set"]) <= 3 and r["top_label"] in WORDS for r in rows)
+    plain = run("classify", "--labels", "a,b", "--model", str(tiny_nli), "some text")
+    assert plain.split("\t")[0] in {"a", "b"}
+
+
+def test_evaluate_nli(tiny_nli: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps({"premise": "a man", "hypothesis": "a man", "label": lab}) + "\n"
+                            for lab in ["entailment", "neutral", "contradiction", "entailment"]))
+    result = json.loads(run("evaluate-nli", str(path), "--limit", "3", "--model", str(tiny_nli), "--json"))
+    assert result["n"] == 3 and 0.0 <= result["accuracy"] <= 1.0
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("premise\thypothesis\tlabel\na\tb\t0\n")
+    assert json.loads(run("evaluate-nli", str(tsv), "--model", str(tiny_nli), "--json"))["n"] == 1
+
+
+def test_train_nli_cli_smoke(tiny_nli: Path, tmp_path: Path) -> None:
+    data = tmp_path / "nli"
+    data.mkdir()
+    (data / "pairs.csv").write_text("premise,hypothesis,label\n" + "a man,a man,entailment\na man,no man,contradiction\n" * 8)
+    config = tmp_path / "train.cfg"
+    config.write_text(f"""
+[paths]
+base_model = "{tiny_nli}"
+output = "{tmp_path / 'model'}"
+
+[data]
+root = "{data}"
+eval_path = null
+
+[data.train]
+
+[data.train.toy]
+path = "pairs.csv"
+
+[training]
+epochs = 1.0
+batch_size = 4
+threads = 1
+""")
+    out = run("train", "nli", "--config", str(config), "--quiet", "--set", "training.learning_rate=0.001")
+    assert "saved" in out and (tmp_path / "model" / "model.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_evaluate_zeroshot_picks_a_base(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "unseen.csv", 120, 0)
+    result = json.loads(run(
+        "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--model", str(tiny_nli), "--json",
+    ))
+    assert result["base"] in {"tfidf", "embedding", "token"}
+    assert len(result["base_choices"]) == 3

@@ -1,0 +1,117 @@
+"""ZeroShotClassifier: scoring modes, label sets and bad input, on a tiny random NLI model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xlink.classify.nli_model import NLIModelError, find_label_indices
+from xlink.classify.tiny import make_tiny_nli_model
+from xlink.classify.zeroshot import ZeroShotClassifier, ZeroShotError
+
+LABELS = ["sports", "politics", "weather", "music_news"]
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_nli: Path) -> ZeroShotClassifier:
+    return ZeroShotClassifier(str(tiny_nli), batch_size=4)
+
+
+def test_single_label_scores_are_a_softmax_over_the_set(classifier: ZeroShotClassifier) -> None:
+    preds = classifier.predict(["the team plays", "vote now and rain"], LABELS)
+    for pred in preds:
+        assert set(pred.scores) == set(LABELS)
+        assert sum(pred.scores.values()) == pytest.approx(1.0, abs=1e-5)
+        assert pred.top_label == max(pred.scores, key=pred.scores.get)
+        assert pred.n_pairs == 4
+        logits = np.array([pred.entailment_logits[label] for label in pred.scores])
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        assert np.allclose(list(pred.scores.values()), expected, atol=1e-6)
+
+
+def test_batching_does_not_change_scores(tiny_nli: Path) -> None:
+    texts = ["the team plays", "a", "vote now and the rain is good for the song", "my card"]
+    small = ZeroShotClassifier(str(tiny_nli), batch_size=1).predict(texts, LABELS)
+    large = ZeroShotClassifier(str(tiny_nli), batch_size=64).predict(texts, LABELS)
+    for a, b in zip(small, large, strict=True):
+        for label in LABELS:
+            assert a.scores[label] == pytest.approx(b.scores[label], abs=1e-5)
+
+
+def test_one_label_set_does_not_switch_to_multi_label(classifier: ZeroShotClassifier) -> None:
+    single = classifier.predict(["the team plays"], LABELS, label_sets=[["sports"]])[0]
+    assert single.scores == {"sports": 1.0}
+    multi = classifier.predict(["the team plays"], LABELS, label_sets=[["sports"]], multi_label=True)[0]
+    assert 0.0 < multi.scores["sports"] < 1.0
+
+
+def test_multi_label_is_entailment_against_contradiction(classifier: ZeroShotClassifier) -> None:
+    pred = classifier.predict(["the team plays"], LABELS, multi_label=True)[0]
+    logits = classifier.nli.logits(["the team plays"], [classifier.hypothesis("sports")])[0]
+    e, c = logits[0], logits[2]
+    assert pred.scores["sports"] == pytest.approx(1 / (1 + np.exp(c - e)), abs=1e-6)
+
+
+def test_label_sets_per_text(classifier: ZeroShotClassifier) -> None:
+    preds = classifier.predict(["a", "b"], LABELS, label_sets=[["sports", "weather"], ["music_news"]])
+    assert set(preds[0].scores) == {"sports", "weather"}
+    assert preds[1].top_label == "music_news"
+    assert classifier.hypothesis("music_news") == "This example is about music news."
+    with pytest.raises(ZeroShotError, match="outside the label list"):
+        classifier.predict(["a"], LABELS, label_sets=[["cooking"]])
+    with pytest.raises(ZeroShotError, match="empty"):
+        classifier.predict(["a"], LABELS, label_sets=[[]])
+    with pytest.raises(ZeroShotError, match="label sets for"):
+        classifier.predict(["a"], LABELS, label_sets=[["sports"], ["sports"]])
+
+
+def test_bad_labels_and_templates(classifier: ZeroShotClassifier, tiny_nli: Path) -> None:
+    with pytest.raises(ZeroShotError, match="duplicate labels"):
+        classifier.predict(["a"], ["sports", "sports"])
+    with pytest.raises(ZeroShotError, match="empty"):
+        classifier.predict(["a"], [])
+    with pytest.raises(ZeroShotError, match=r"\{\}"):
+        ZeroShotClassifier(str(tiny_nli), hypothesis_template="This is about sports.")
+    with pytest.raises(ZeroShotError, match="exactly one"):
+        ZeroShotClassifier(str(tiny_nli), hypothesis_template="{} or {}")
+    with pytest.raises(ZeroShotError, match="cannot be formatted"):
+        ZeroShotClassifier(str(tiny_nli), hypothesis_template="About {} in {year}")
+
+
+def test_empty_texts_are_documented(classifier: ZeroShotClassifier) -> None:
+    preds = classifier.predict(["", "  ", "the team"], LABELS)
+    assert preds[0].top_label is None and preds[0].n_pairs == 0
+    assert set(preds[1].scores.values()) == {0.0}
+    assert preds[2].top_label in LABELS
+    assert classifier.predict([], LABELS) == []
+
+
+def test_thousand_labels(tiny_nli: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """1,000 labels work (one NLI pair each) and log a warning suggesting pruning."""
+    labels = [f"label {i}" for i in range(1000)]
+    pred = ZeroShotClassifier(str(tiny_nli), batch_size=500).predict(["the team plays"], labels)[0]
+    assert pred.n_pairs == 1000
+    assert sum(pred.scores.values()) == pytest.approx(1.0, abs=1e-4)
+    assert "1000 labels" in caplog.text
+
+
+def test_label_descriptions(tiny_nli: Path) -> None:
+    clf = ZeroShotClassifier(str(tiny_nli), hypothesis_template="It is {}.", label_descriptions={"wx": "weather"})
+    assert clf.hypothesis("wx") == "It is weather."
+
+
+def test_label_indices_from_id2label(tmp_path: Path) -> None:
+    assert find_label_indices({0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"}).entailment == 2
+    assert find_label_indices({"0": "entailment", "1": "not_entailment"}).contradiction == 1
+    with pytest.raises(NLIModelError, match="no entailment"):
+        find_label_indices({0: "LABEL_0", 1: "LABEL_1"})
+    path = make_tiny_nli_model(tmp_path / "reordered", id2label={0: "contradiction", 1: "neutral", 2: "entailment"})
+    clf = ZeroShotClassifier(str(path))
+    assert clf.nli.labels.entailment == 2 and clf.nli.labels.contradiction == 0
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NLIModelError, match="cannot load"):
+        ZeroShotClassifier(str(tmp_path / "nope"))

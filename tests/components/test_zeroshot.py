@@ -1,0 +1,95 @@
+"""The xlink_zeroshot spaCy component end to end, on a tiny random NLI model made here."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import spacy
+
+from xlink.classify.tiny import make_tiny_nli_model
+from xlink.classify.zeroshot import ZeroShotError
+from xlink.conformal import ConformalLabelPruner
+
+LABELS = ["sports", "politics", "weather", "music"]
+WORDS = {
+    "sports": "goal match team score player",
+    "politics": "vote election senate law minister",
+    "weather": "rain sun storm cloud forecast",
+    "music": "song album guitar band concert",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    words = " ".join(WORDS.values()).split()
+    return make_tiny_nli_model(tmp_path_factory.mktemp("tiny_zs"), words=words)
+
+
+@pytest.fixture(scope="module")
+def pruner() -> ConformalLabelPruner:
+    rng = random.Random(0)
+    texts, targets = [], []
+    for _ in range(300):
+        label = rng.choice(LABELS)
+        texts.append(" ".join(rng.sample(WORDS[label].split(), 3)))
+        targets.append(label)
+    return ConformalLabelPruner(LABELS, base="tfidf", alpha=0.1).fit_conformalize(texts, targets)
+
+
+def test_cats_hold_every_label(tiny_model: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model)})
+    doc = nlp("the team scores a goal")
+    assert set(doc.cats) == set(LABELS)
+    assert sum(doc.cats.values()) == pytest.approx(1.0, abs=1e-5)
+    assert set(doc._.xlink_label_set) == set(LABELS)
+    assert set(doc._.xlink_nli_scores) == set(LABELS)
+
+
+def test_pruned_labels_get_zero_and_pipe_matches_call(tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "batch_size": 3})
+    component.pruner = pruner
+    component.labels = list(LABELS)
+    texts = ["rain storm cloud", "vote senate law", "song band", "goal match", "", "sun"]
+    docs = list(nlp.pipe(texts))
+    for doc in docs:
+        kept = set(doc._.xlink_label_set)
+        assert 1 <= len(kept) <= len(LABELS)
+        assert set(doc.cats) == set(LABELS)
+        assert all(doc.cats[label] == 0.0 for label in set(LABELS) - kept)
+        assert set(doc._.xlink_nli_scores) <= kept
+    single = nlp(texts[0])
+    assert single.cats == pytest.approx(docs[0].cats, abs=1e-5)
+    assert docs[4]._.xlink_nli_scores == {}  # empty text: nothing scored
+
+    nlp.to_disk(tmp_path / "pipeline")
+    assert (tmp_path / "pipeline" / "xlink_zeroshot" / "pruner" / "pruner.json").exists()
+    reloaded = spacy.load(tmp_path / "pipeline")
+    again = list(reloaded.pipe(texts))
+    for a, b in zip(docs, again, strict=True):
+        assert a._.xlink_label_set == b._.xlink_label_set
+        assert a.cats == pytest.approx(b.cats, abs=1e-5)
+
+
+def test_pruner_path_in_config_supplies_labels(tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path) -> None:
+    pruner.save(tmp_path / "pruner")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "pruner")})
+    doc = nlp("song album guitar")
+    assert set(doc.cats) == set(LABELS)
+
+
+def test_template_without_placeholder_is_refused(tiny_model: Path) -> None:
+    nlp = spacy.blank("en")
+    with pytest.raises(ZeroShotError, match=r"\{\}"):
+        nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model), "hypothesis_template": "About sports."})
+
+
+def test_no_labels_is_a_clear_error(tiny_model: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model)})
+    with pytest.raises(Exception, match="no labels"):
+        nlp("text")

@@ -1,0 +1,119 @@
+"""ConformalLabelPruner on synthetic zero-shot-labelled texts (no NLI model needed)."""
+
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xlink.conformal import CalibrationError, ConformalLabelPruner, PartialCoverageWarning
+
+LABELS = ["sports", "politics", "weather", "music", "cooking", "travel"]
+WORDS = {
+    "sports": "goal match team score player coach",
+    "politics": "vote election senate law minister party",
+    "weather": "rain sun storm cloud forecast wind",
+    "music": "song album guitar band concert melody",
+    "cooking": "recipe oven bake salt pasta sauce",
+    "travel": "flight hotel beach passport trip museum",
+}
+
+
+def make(n: int, seed: int, labels: list[str] = LABELS) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, targets = [], []
+    for _ in range(n):
+        label = rng.choice(labels)
+        other = rng.choice(LABELS)
+        texts.append(" ".join(rng.sample(WORDS[label].split(), 2) + rng.sample(WORDS[other].split(), 2)))
+        targets.append(label)
+    return texts, targets
+
+
+@pytest.mark.parametrize("base", ["tfidf", "token"])
+def test_coverage_and_never_empty(base: str) -> None:
+    texts, targets = make(600, 0)
+    pruner = ConformalLabelPruner(LABELS, base=base, alpha=0.1).fit_conformalize(texts, targets)
+    test_texts, test_targets = make(600, 1)
+    sets = pruner.predict_set(test_texts)
+    assert all(len(s) >= 1 for s in sets)
+    coverage = np.mean([t in s for t, s in zip(test_targets, sets, strict=True)])
+    assert coverage >= 0.9 - 0.05  # one calibration draw: sd of coverage is about 0.02
+    assert np.mean([len(s) for s in sets]) < len(LABELS)
+    assert all(list(s.scores) == sorted(s.scores, reverse=True) for s in sets)
+
+
+def test_small_calibration_is_refused() -> None:
+    texts, targets = make(150, 0)
+    pruner = ConformalLabelPruner(LABELS, alpha=0.01).fit(texts[:100], targets[:100])
+    with pytest.raises(CalibrationError, match=r"ceil\(1/alpha\) = 100"):
+        pruner.conformalize(texts[100:], targets[100:])
+
+
+def test_fit_and_calibration_parts_are_disjoint() -> None:
+    texts, targets = make(200, 0)
+    texts = [f"{t} {i}" for i, t in enumerate(texts)]
+    pruner = ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf")
+    seen: dict[str, list[str]] = {}
+    original_fit, original_cal = pruner.fit, pruner.conformalize
+    pruner.fit = lambda t, y: (seen.setdefault("fit", list(t)), original_fit(t, y))[1]  # type: ignore[method-assign]
+    pruner.conformalize = lambda t, y: (seen.setdefault("cal", list(t)), original_cal(t, y))[1]  # type: ignore[method-assign]
+    pruner.fit_conformalize(texts, targets)
+    assert not set(seen["fit"]) & set(seen["cal"])
+    assert len(seen["fit"]) + len(seen["cal"]) == 200
+
+
+def test_partial_coverage_warns_and_unseen_labels_stay_reachable() -> None:
+    seen_labels = LABELS[:4]
+    texts, targets = make(400, 0, seen_labels)
+    pruner = ConformalLabelPruner(LABELS, alpha=0.1).fit(texts[:200], targets[:200])
+    with pytest.warns(PartialCoverageWarning, match="cover 4 of 6"):
+        pruner.conformalize(texts[200:], targets[200:])
+    probs = pruner.predict_proba(["recipe oven bake sauce", "flight hotel passport"])
+    assert (probs[:, 4:] > 0).all()  # the label-name prior keeps unseen labels reachable
+    sets = pruner.predict_set(["cooking travel", "recipe oven bake sauce pasta"])
+    assert all(len(s) >= 1 for s in sets)
+
+
+def test_save_load_without_pickle(tmp_path: Path) -> None:
+    texts, targets = make(400, 0)
+    pruner = ConformalLabelPruner(LABELS, alpha=0.05, base="tfidf", nli_model="some/model").fit_conformalize(texts, targets)
+    pruner.save(tmp_path / "pruner")
+    files = sorted(p.name for p in (tmp_path / "pruner").iterdir())
+    assert files == ["base.npz", "base_vocab.json", "calibration.npz", "pruner.json"]
+    for name in ("base.npz", "calibration.npz"):
+        with np.load(tmp_path / "pruner" / name, allow_pickle=False) as arrays:
+            assert all(arrays[k].dtype != object for k in arrays.files)
+        with zipfile.ZipFile(tmp_path / "pruner" / name) as archive:
+            assert all(n.endswith(".npy") for n in archive.namelist())
+    meta = json.loads((tmp_path / "pruner" / "pruner.json").read_text())
+    assert meta["alpha"] == 0.05 and meta["nli_model"] == "some/model"
+    loaded = ConformalLabelPruner.load(tmp_path / "pruner")
+    test_texts, _ = make(100, 5)
+    assert loaded.predict_set(test_texts) == pruner.predict_set(test_texts)
+    # saving again over an existing directory replaces it atomically
+    loaded.save(tmp_path / "pruner")
+    assert ConformalLabelPruner.load(tmp_path / "pruner").predict_set(test_texts) == pruner.predict_set(test_texts)
+
+
+def test_unknown_labels_and_unfitted_use() -> None:
+    pruner = ConformalLabelPruner(LABELS)
+    with pytest.raises(CalibrationError, match="outside the label list"):
+        pruner.fit(["a"], ["cars"])
+    with pytest.raises(CalibrationError, match="not calibrated"):
+        pruner.predict_set(["a"])
+    with pytest.raises(CalibrationError, match="fit"):
+        pruner.conformalize(["a"] * 100, ["sports"] * 100)
+
+
+@pytest.mark.slow
+def test_embedding_base_round_trip(tmp_path: Path) -> None:
+    texts, targets = make(300, 0)
+    pruner = ConformalLabelPruner(LABELS, base="embedding", alpha=0.1).fit_conformalize(texts, targets)
+    pruner.save(tmp_path / "p")
+    test_texts, _ = make(50, 3)
+    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == pruner.predict_set(test_texts)
