@@ -39,7 +39,10 @@ def default_nli_model() -> str:
             "no NLI model given and the default model package is not installed; "
             "pass --model PATH_OR_HUB_ID or run `pip install ./pipelines/xlink_nli_minilm`"
         ) from err
-    return str(xlink_nli_minilm.get_model_path())
+    try:
+        return str(xlink_nli_minilm.get_model_path())
+    except FileNotFoundError as err:
+        raise NLIModelError(f"the default model package is installed without weights: {err}") from err
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,23 @@ def find_label_indices(id2label: dict[int, str] | dict[str, str]) -> LabelIndice
     return LabelIndices(found["entailment"], contradiction, found.get("neutral"))
 
 
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """Dynamic int8 quantization of the Linear layers (CPU only; about 1.5-2x faster).
+
+    Uses ``torch.ao.quantization.quantize_dynamic``, deprecated in recent torch releases
+    but still present in torch 2.13; when it is missing the float model is returned.
+    """
+    import warnings
+
+    quantize = getattr(getattr(getattr(torch, "ao", None), "quantization", None), "quantize_dynamic", None)
+    if quantize is None:
+        logger.warning("torch.ao.quantization.quantize_dynamic is unavailable; using the float32 model")
+        return model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class NLIModel:
     """An NLI cross-encoder that scores (premise, hypothesis) pairs in length-sorted batches."""
 
@@ -89,6 +109,7 @@ class NLIModel:
         max_length: int = 128,
         batch_size: int = 64,
         device: str | None = None,
+        int8: bool = False,
     ) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -102,6 +123,9 @@ class NLIModel:
         except OSError as err:
             raise NLIModelError(f"cannot load NLI model {self.name!r}: {err}") from err
         self.model.to(self.device).eval()
+        self.int8 = int8 and self.device.type == "cpu"
+        if self.int8:
+            self.model = quantize_int8(self.model)
         self.labels = find_label_indices(self.model.config.id2label)
 
     @classmethod
@@ -114,6 +138,7 @@ class NLIModel:
         self.device = next(model.parameters()).device
         self.tokenizer = tokenizer
         self.model = model
+        self.int8 = False
         self.labels = find_label_indices(model.config.id2label)  # type: ignore[attr-defined]
         return self
 

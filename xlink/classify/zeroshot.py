@@ -112,6 +112,8 @@ class ZeroShotClassifier:
 
     ``label_descriptions`` maps a label to the text put in the hypothesis (default: the
     label with ``_`` as spaces). Without ``model`` the shipped ``xlink_nli_minilm`` is used.
+    ``int8=True`` quantizes the model's Linear layers dynamically (CPU), trading a little
+    accuracy for speed.
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class ZeroShotClassifier:
         max_length: int = 128,
         device: str | None = None,
         warn_labels: int = 200,
+        int8: bool = False,
     ) -> None:
         self.hypothesis_template = validate_template(hypothesis_template)
         self.label_descriptions = dict(label_descriptions or {})
@@ -131,7 +134,7 @@ class ZeroShotClassifier:
         if isinstance(model, NLIModel):
             self.nli = model
         else:
-            self.nli = NLIModel(model, max_length=max_length, batch_size=batch_size, device=device)
+            self.nli = NLIModel(model, max_length=max_length, batch_size=batch_size, device=device, int8=int8)
 
     @property
     def model_name(self) -> str:

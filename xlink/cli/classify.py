@@ -15,6 +15,8 @@ from xlink.errors import XlinkError
 _MODEL_HELP = "NLI model: a local path or a Hugging Face id (default: the shipped xlink_nli_minilm)."
 _TEMPLATE_HELP = "Hypothesis template with one {} for the label."
 _DEFAULT_TEMPLATE = "This example is about {}."
+_INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, slightly less accurate)."
+_MAXLEN_HELP = "Truncate NLI pairs to this many tokens."
 
 
 def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
@@ -51,6 +53,8 @@ def classify_command(
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     multi_label: Annotated[bool, typer.Option("--multi-label", help="Score each label independently (entailment vs contradiction).")] = False,
+    int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
+    max_length: Annotated[int, typer.Option("--max-length", help=_MAXLEN_HELP)] = 128,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Classify texts zero-shot, optionally pruning the labels with a calibrated pruner."""
@@ -74,7 +78,7 @@ def classify_command(
         model = cp.nli_model
     if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
         template = cp.hypothesis_template
-    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
+    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, max_length=max_length)
     sets = cp.predict_set(items) if cp is not None else None
     predictions = classifier.predict(items, label_list, [list(s.labels) for s in sets] if sets else None, multi_label)
     rows = [
@@ -139,6 +143,7 @@ def evaluate_nli_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Evaluate the first N pairs.")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 64,
+    int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Accuracy of an NLI model on labelled pairs (binary labels: any non-entailment is right)."""
@@ -149,7 +154,7 @@ def evaluate_nli_command(
     examples = read_nli(file, limit=limit, strict=True)
     if not examples:
         raise XlinkError(f"{file}: no labelled NLI pairs")
-    nli = NLIModel(model, batch_size=batch_size)
+    nli = NLIModel(model, batch_size=batch_size, int8=int8)
     result = evaluate_nli(nli, examples)
     payload = {"accuracy": result.accuracy, "n": result.n, "per_label": result.per_label, "model": nli.name,
                "file": str(file), "seconds": result.seconds, "pairs_per_second": result.pairs_per_second}
@@ -175,6 +180,9 @@ def evaluate_zeroshot_command(
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
     details: Annotated[Path | None, typer.Option("--details", help="Write arrays for plots (npz).")] = None,
+    int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
+    max_length: Annotated[int, typer.Option("--max-length", help=_MAXLEN_HELP)] = 128,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="NLI pairs per batch.")] = 64,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare full-label and conformally pruned zero-shot classification on the same examples."""
@@ -204,7 +212,9 @@ def evaluate_zeroshot_command(
     texts = [table.texts[i] for i in eval_idx]
     gold = [table.labels[i] for i in eval_idx]
     mapping = read_label_map(label_map)
-    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
+    classifier = ZeroShotClassifier(
+        model, hypothesis_template=template, label_descriptions=mapping, int8=int8, max_length=max_length, batch_size=batch_size
+    )
     result, arrays = evaluate_zeroshot(
         classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base,
         seed=seed, descriptions=_descriptions(labels, mapping), progress=lambda m: console.print(m),
