@@ -110,8 +110,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=int, default=0, help="also build an index over this many names")
+    parser.add_argument("--skip-compare", action="store_true", help="only run the scale part")
     args = parser.parse_args()
-    compare(args.repeats)
+    if not args.skip_compare:
+        compare(args.repeats)
     if args.scale:
         scale(args.scale)
 
