@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
@@ -144,12 +144,19 @@ def read_predictions(path: str | Path) -> list[LinkedMention]:
     return result
 
 
+class MentionReranker(Protocol):
+    """Reorders ``predictions`` (never ``candidates``), e.g. :class:`xlink.rerank.CrossEncoderReranker`."""
+
+    def rerank(self, linked: list[LinkedMention]) -> list[LinkedMention]: ...
+
+
 class Linker:
     """Generates candidates for mentions and turns them into ranked predictions.
 
     When a mention is an abbreviation defined in its document
     (``Mention.expansion``), the long form is searched too and its candidates
-    come first: "WD" has no useful n-grams, "Wilson disease" does.
+    come first: "WD" has no useful n-grams, "Wilson disease" does. A
+    ``reranker``, when given, reorders each batch's predictions.
     """
 
     def __init__(
@@ -160,8 +167,10 @@ class Linker:
         use_abbreviations: bool = True,
         split_composites: bool = True,
         composite_threshold: float = 0.9,
+        reranker: MentionReranker | None = None,
     ) -> None:
         self.terminology = terminology
+        self.reranker = reranker
         self.generator = generator
         self.k = k
         self.use_abbreviations = use_abbreviations
@@ -197,11 +206,15 @@ class Linker:
             for j, i in enumerate(long_forms):
                 merged[i] = _merge_ranked(found[len(batch) + j], merged[i], self.k)
             composites = self._composites(batch, merged) if self.split_composites else {}
+            linked = []
             for i, (mention, candidates) in enumerate(zip(batch, merged, strict=False)):
                 predicted = self._predicted(candidates)
                 if i in composites:
                     predicted = [composites[i], *predicted][: self.k]
-                yield LinkedMention(mention=mention, candidates=predicted, predictions=list(predicted))
+                linked.append(LinkedMention(mention=mention, candidates=predicted, predictions=list(predicted)))
+            if self.reranker is not None:
+                linked = self.reranker.rerank(linked)
+            yield from linked
 
     def _composites(
         self, batch: Sequence[Mention], found: Sequence[Sequence[Candidate]]
@@ -250,15 +263,23 @@ def _merge_ranked(first: Sequence[Candidate], second: Sequence[Candidate], k: in
     return out[:k]
 
 
+#: Characters of text each side of a mention kept as its context (read by rerankers).
+DEFAULT_CONTEXT_CHARS = 256
+
+
 def corpus_mentions(
-    corpus: Corpus, expand_abbreviations: bool = True, relaxed_abbreviations: bool = True
+    corpus: Corpus,
+    expand_abbreviations: bool = True,
+    relaxed_abbreviations: bool = True,
+    context_chars: int = DEFAULT_CONTEXT_CHARS,
 ) -> list[Mention]:
     """The corpus's gold mentions, each with the long form of its abbreviation when defined.
 
     ``relaxed_abbreviations`` also accepts definitions whose initials are
     permuted ("myotonic dystrophy (DM)"); see :func:`find_abbreviations`.
+    Each mention carries ``context_chars`` characters of text each side.
     """
-    mentions = corpus.mentions()
+    mentions = corpus.mentions(context_chars=context_chars)
     if not expand_abbreviations:
         return mentions
     from dataclasses import replace

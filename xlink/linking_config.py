@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 GENERATOR_KINDS = ("tfidf", "dense", "ensemble")
 
 
+#: The reranker of the built-in defaults (``xlink link`` without ``--config``). A config
+#: file without a ``[reranker]`` section runs no reranker.
+DEFAULT_RERANKER: dict[str, Any] = {}
+
 _LINKER_KEYS = (
     "k",
     "abbreviations",
@@ -52,6 +56,10 @@ class LinkingConfig:
     composite_threshold: float = 0.9
     train_corpus: str | None = None
     generator: dict[str, Any] = field(default_factory=lambda: {"kind": "tfidf"})
+    #: ``[reranker]``: ``model`` (a folder, a packaged name or a hub id; empty = no reranker),
+    #: optional ``k``, ``batch_size``, ``skip_margin``, ``device``, and ``optional`` (link
+    #: without reranking, with a warning, when the model is not installed).
+    reranker: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERANKER))
 
     @classmethod
     def from_disk(cls, path: str | Path) -> LinkingConfig:
@@ -83,7 +91,19 @@ class LinkingConfig:
             composite_threshold=float(linker.get("composite_threshold", defaults.composite_threshold)),
             train_corpus=train,
             generator=generator,
+            reranker=_reranker_section(path, dict(config.get("reranker", {}))),
         )
+
+
+def _reranker_section(path: Path, section: dict[str, Any]) -> dict[str, Any]:
+    """The ``[reranker]`` section, its ``model`` resolved against the config's folder when it is a path."""
+    model = section.get("model")
+    if not model:
+        return {}
+    candidate = Path(str(model)).expanduser()
+    if not candidate.is_absolute() and str(model).startswith("."):
+        section["model"] = str((path.parent / candidate).resolve())
+    return section
 
 
 def _tfidf_config(options: dict[str, Any]) -> TfidfConfig:
@@ -210,4 +230,24 @@ def build_linker(
         use_abbreviations=config.abbreviations,
         split_composites=config.split_composites,
         composite_threshold=config.composite_threshold,
+        reranker=_build_reranker(terminology, config.reranker),
     )
+
+
+def _build_reranker(terminology: Terminology, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The cross-encoder a ``[reranker]`` section names, or None when it names none."""
+    options = dict(options or {})
+    optional = bool(options.pop("optional", False))
+    if not options.get("model"):
+        return None
+    from xlink.rerank.cross_encoder import load_reranker
+
+    try:
+        reranker = load_reranker(options, terminology)
+    except XlinkError as err:
+        if not optional:
+            raise
+        logger.warning("linking without a reranker: %s", err)
+        return None
+    logger.info("reranking the top %d candidates with %s", reranker.config.k, reranker.source)
+    return reranker

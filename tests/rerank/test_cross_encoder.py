@@ -1,0 +1,142 @@
+"""CrossEncoderReranker on a tiny random model: inputs, reranking, NIL, save/load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xlink.corpus.model import Mention
+from xlink.errors import XlinkError
+from xlink.linker import LinkedMention, PredictedConcept
+from xlink.rerank.cross_encoder import CrossEncoderReranker, RerankerConfig
+from xlink.rerank.inputs import InputFormat
+from xlink.terminology.model import Terminology
+
+
+def _linked(terminology: Terminology, text: str, ids: list[str], gold: str = "") -> LinkedMention:
+    preds = [
+        PredictedConcept(i, terminology[i].canonical_name, 1.0 - 0.1 * n, (i,), terminology[i].canonical_name)
+        for n, i in enumerate(ids)
+    ]
+    mention = Mention("d", text, text, gold=((gold,),) if gold else (), left_context="we found", right_context="in a")
+    return LinkedMention(mention=mention, candidates=preds)
+
+
+@pytest.fixture()
+def reranker(tiny_cross_encoder: Path, tiny_terminology: Terminology) -> CrossEncoderReranker:
+    return CrossEncoderReranker.from_base(tiny_cross_encoder, RerankerConfig(k=4), tiny_terminology, device="cpu")
+
+
+def test_input_texts() -> None:
+    fmt = InputFormat(context_words=2, n_synonyms=2)
+    mention = Mention("d", "1", "WD", left_context="copper in the liver of", right_context="patients were", expansion="Wilson disease")
+    assert fmt.mention_text(mention) == "liver of [START] WD ( Wilson disease ) [END] patients were"
+    from xlink.terminology.model import Concept
+
+    term = Terminology.from_concepts([Concept("D1", "Hepatolenticular Degeneration", ("Wilson Disease", "WD", "x"), ("Disease",))])
+    pred = PredictedConcept("D1", "Hepatolenticular Degeneration", 0.5, ("D1",), "WD")
+    assert fmt.candidate_text(pred, term) == "Hepatolenticular Degeneration ; WD ; Wilson Disease"
+    typed = InputFormat(n_synonyms=0, use_types=True)
+    assert typed.candidate_text(pred, term) == "Hepatolenticular Degeneration ( Disease )"
+
+
+def test_markers_are_single_tokens(reranker: CrossEncoderReranker) -> None:
+    ids = reranker.tokenizer("[START] wilson [END]", add_special_tokens=False)["input_ids"]
+    assert len(ids) == 3
+
+
+def test_rerank_reorders_predictions_and_keeps_candidates(
+    reranker: CrossEncoderReranker, tiny_terminology: Terminology
+) -> None:
+    ids = ["D001943", "D010051", "D003110", "D015179", "D006527", "D003550"]
+    lm = _linked(tiny_terminology, "breast cancer", ids)
+    (out,) = reranker.rerank([lm])
+    assert out.candidates == lm.candidates
+    assert sorted(p.concept_id for p in out.predictions[:4]) == sorted(ids[:4])
+    assert [p.concept_id for p in out.predictions[4:]] == ids[4:]  # beyond k: old order, score 0
+    assert all(p.score == 0.0 for p in out.predictions[4:])
+    probs = [p.score for p in out.predictions[:4]]
+    assert sum(probs) == pytest.approx(1.0, abs=1e-5) and probs == sorted(probs, reverse=True)
+    assert reranker.stats.pairs == 4 and reranker.stats.mentions == 1
+
+
+def test_fewer_than_k_candidates_or_none(reranker: CrossEncoderReranker, tiny_terminology: Terminology) -> None:
+    batch = [
+        _linked(tiny_terminology, "nothing", []),
+        _linked(tiny_terminology, "cystic fibrosis", ["D003550"]),
+        _linked(tiny_terminology, "colon cancer", ["D003110", "D015179"]),
+    ]
+    out = reranker.rerank(batch)
+    assert out[0].predictions == []
+    assert out[1].predictions == batch[1].predictions  # one candidate: nothing to reorder
+    assert {p.concept_id for p in out[2].predictions} == {"D003110", "D015179"}
+    assert reranker.rerank([]) == []
+
+
+def test_scores_do_not_depend_on_batching(reranker: CrossEncoderReranker) -> None:
+    mentions = ["we found [START] colon cancer [END]"] * 3 + ["[START] wilson disease [END] in patients with a"]
+    candidates = ["Colonic Neoplasms", "Breast Neoplasms ; breast cancer ; breast carcinoma", "x", "Wilson Disease"]
+    reranker.config.batch_size = 1
+    one = reranker.score_pairs(mentions, candidates)
+    reranker.config.batch_size = 64
+    many = reranker.score_pairs(mentions, candidates)
+    np.testing.assert_allclose(one, many, atol=1e-5)
+
+
+def test_save_load_round_trip(reranker: CrossEncoderReranker, tiny_terminology: Terminology, tmp_path: Path) -> None:
+    lm = _linked(tiny_terminology, "breast cancer", ["D001943", "D010051", "D003110", "D015179"])
+    reranker.save(tmp_path / "a")
+    assert {"model.safetensors", "config.json", "xlink_reranker.json"} <= {p.name for p in (tmp_path / "a").iterdir()}
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "a" / "model.safetensors"), "pt") as f:
+        assert all(str(f.get_tensor(k).dtype) == "torch.float16" for k in f.keys())
+    first = CrossEncoderReranker.load(tmp_path / "a", tiny_terminology, device="cpu")
+    assert first.config == reranker.config
+    first.save(tmp_path / "b")
+    second = CrossEncoderReranker.load(tmp_path / "b", tiny_terminology, device="cpu")
+    (a,) = first.rerank([lm])
+    (b,) = second.rerank([lm])
+    assert a.predictions == b.predictions  # identical scores after a round trip
+    (orig,) = reranker.rerank([lm])
+    np.testing.assert_allclose([p.score for p in orig.predictions], [p.score for p in a.predictions], atol=5e-3)
+    assert not list(tmp_path.glob(".*.tmp"))  # the atomic writer left nothing behind
+
+
+def test_load_refuses_a_folder_that_is_no_reranker(tiny_cross_encoder: Path, tmp_path: Path) -> None:
+    with pytest.raises(XlinkError, match="not an xlink reranker"):
+        CrossEncoderReranker.load(tiny_cross_encoder)
+    with pytest.raises(XlinkError, match="does not exist"):
+        CrossEncoderReranker.load(tmp_path / "nowhere")
+
+
+def test_nil_slot_keeps_only_concepts_above_nil(
+    tiny_cross_encoder: Path, tiny_terminology: Terminology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reranker = CrossEncoderReranker.from_base(
+        tiny_cross_encoder, RerankerConfig(k=3, nil=True), tiny_terminology, device="cpu"
+    )
+    lm = _linked(tiny_terminology, "breast cancer", ["D001943", "D010051", "D003110", "D015179"])
+    mention_text, texts, _ = reranker.list_texts(lm)
+    assert texts[-1] == reranker.config.inputs.nil_text and len(texts) == 4
+    # candidate logits 1, 3, -1 and NIL 0: D010051, D001943 survive; D003110 and the tail drop
+    monkeypatch.setattr(reranker, "score_pairs", lambda m, c: np.array([1.0, 3.0, -1.0, 0.0], dtype=np.float32))
+    (out,) = reranker.rerank([lm])
+    assert [p.concept_id for p in out.predictions] == ["D010051", "D001943"]
+    assert out.candidates == lm.candidates
+    monkeypatch.setattr(reranker, "score_pairs", lambda m, c: np.array([-1.0, -2.0, -3.0, 0.0], dtype=np.float32))
+    (nil,) = reranker.rerank([lm])
+    assert nil.predictions == []  # NIL wins: no prediction
+    one = _linked(tiny_terminology, "cystic fibrosis", ["D003550"])
+    monkeypatch.setattr(reranker, "score_pairs", lambda m, c: np.array([2.0, 0.0], dtype=np.float32))
+    (kept,) = reranker.rerank([one])
+    assert [p.concept_id for p in kept.predictions] == ["D003550"]
+
+
+def test_skip_margin_keeps_confident_generator_order(reranker: CrossEncoderReranker, tiny_terminology: Terminology) -> None:
+    lm = _linked(tiny_terminology, "breast cancer", ["D001943", "D010051", "D003110"])
+    reranker.config.skip_margin = 0.05  # the fixture's scores are 0.1 apart
+    (out,) = reranker.rerank([lm])
+    assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0

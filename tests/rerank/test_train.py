@@ -1,0 +1,81 @@
+"""Training on a tiny random model: the loss goes down, the best dev model is saved, bad input is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from xlink.rerank.cross_encoder import CrossEncoderReranker
+from xlink.rerank.train import RerankerTrainingConfig, TrainingConfigError, train_reranker
+
+
+def _config(tiny_cross_encoder: Path, corpora: dict[str, Path], tmp_path: Path, **overrides: object) -> RerankerTrainingConfig:
+    values: dict[str, object] = dict(
+        train=str(corpora["train"]), dev=str(corpora["dev"]), terminology=str(corpora["terminology"]),
+        output=str(tmp_path / "model"), base_model=str(tiny_cross_encoder), k=4, eval_k=4, epochs=12,
+        batch_mentions=4, learning_rate=3e-3, warmup_ratio=0.1, max_length=48, seed=3, max_minutes=0,
+        eval_every=0, log_every=1000, threads=1, device="cpu",
+    )
+    values.update(overrides)
+    return RerankerTrainingConfig(**values)  # type: ignore[arg-type]
+
+
+def test_loss_decreases_and_best_dev_model_is_saved(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path
+) -> None:
+    cfg = _config(tiny_cross_encoder, tiny_corpora, tmp_path, lam=1.0)
+    report = train_reranker(cfg)
+    n = len(report.losses)
+    assert report.steps == n == 12 * 3  # 10 lists / 4 per batch = 3 steps per epoch
+    first, last = sum(report.losses[:6]) / 6, sum(report.losses[-6:]) / 6
+    assert last < first
+    assert report.train_lists["n_lists"] == 10
+    assert len(report.evaluations) == 12 and report.best_step >= 0
+    saved = json.loads((tmp_path / "model" / "xlink_training.json").read_text())
+    assert saved["best_dev_acc1"] == report.best_dev_acc1 and saved["steps"] == report.steps
+    model = CrossEncoderReranker.load(tmp_path / "model", device="cpu")
+    assert model.config.k == 4 and model.config.max_length == 48
+
+
+def test_training_is_reproducible(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
+    a = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "a", epochs=2, lam=0.0))
+    b = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "b", epochs=2, lam=0.0))
+    assert a.losses == b.losses
+
+
+def test_config_file_and_refusals(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
+    cfg_path = tmp_path / "train.cfg"
+    cfg_path.write_text(
+        "[paths]\nbase_model = null\noutput = \"out\"\ndata_root = \".\"\n"
+        f"train = \"{tiny_corpora['train'].name}\"\ndev = \"{tiny_corpora['dev'].name}\"\n"
+        f"terminology = \"{tiny_corpora['terminology'].name}\"\n\n[model]\nmax_length = 40\n\n"
+        "[training]\nk = 4\nlam = 0.5\n",
+        encoding="utf-8",
+    )
+    cfg = RerankerTrainingConfig.from_file(cfg_path, {"training.epochs": 3})
+    assert cfg.train == str(tiny_corpora["train"]) and cfg.epochs == 3 and cfg.lam == 0.5 and cfg.max_length == 40
+    with pytest.raises(TrainingConfigError, match="unknown settings"):
+        RerankerTrainingConfig.from_file(cfg_path, {"training.lamda": 1})
+    with pytest.raises(TrainingConfigError, match="test split"):
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, train=str(tmp_path / "NCBItestset.txt")))
+    with pytest.raises(TrainingConfigError, match="nil = true"):
+        _config(tiny_cross_encoder, tiny_corpora, tmp_path, missing_gold="nil")
+
+
+def test_corpus_without_gold_is_a_clear_error(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path
+) -> None:
+    unlinked = tmp_path / "unlinked_train.txt"
+    unlinked.write_text("1|t|Wilson disease.\n1|a|\n1\t0\t14\tWilson disease\tDisease\t-1\n\n", encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match="no mention with a gold id"):
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, train=str(unlinked)))
+
+
+def test_nil_training_runs(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
+    report = train_reranker(
+        _config(tiny_cross_encoder, tiny_corpora, tmp_path, epochs=1, nil=True, missing_gold="nil", k=2)
+    )
+    assert report.steps == 3 and report.train_lists["mean_list_length"] == 3.0  # 2 candidates + NIL
+    assert CrossEncoderReranker.load(tmp_path / "model", device="cpu").config.nil

@@ -1,0 +1,411 @@
+"""A cross-encoder that reranks a generator's candidates with a listwise softmax.
+
+The model is any Hugging Face encoder with a one-logit sequence-classification
+head: it reads (mention in context, candidate concept) and returns one score.
+A mention's ``k`` candidates are scored together and compared through a
+softmax over those ``k`` (plus, optionally, a NIL slot meaning "none of these").
+
+**NIL.** xMEN adds a NIL candidate to every list; its training code also puts
+the *gold label* into the generator-score vector ``s`` at the NIL slot, so the
+rank regularizer leaks the answer. Here the NIL slot has no generator score at
+all: it is excluded from the regularizer (``reg_mask``) and trained by the
+cross-entropy alone, on mentions whose gold is NIL (and, with
+``missing_gold = "nil"``, on mentions whose gold concept the generator missed).
+At inference the concepts that score *above* the NIL slot are the predictions,
+best first; when NIL scores highest the mention gets no prediction, which is
+how xlink marks NIL. The generator's list (``candidates``) is never changed.
+
+Inference is batched over mentions × candidates: all pairs are tokenized once,
+sorted by length and padded per batch to the batch's longest pair ("dynamic
+padding"), so short names do not pay for long contexts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xlink.errors import XlinkError
+from xlink.linker import LinkedMention, PredictedConcept
+from xlink.rerank.inputs import InputFormat
+from xlink.terminology.model import Terminology
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "xlink_reranker.json"
+FORMAT_VERSION = 1
+#: Packaged rerankers: name → (module with get_model_path(), install hint).
+PACKAGED_RERANKERS: dict[str, tuple[str, str]] = {
+    "xlink-reranker-minilm": (
+        "xlink_reranker_minilm",
+        "pip install ./pipelines/xlink_reranker_minilm (from the xlink repository)",
+    ),
+}
+
+
+@dataclass
+class RerankerConfig:
+    """Everything besides the weights that decides a reranker's scores, saved beside them.
+
+    ``k`` is how many of a mention's predictions are reranked (the rest keep
+    their order after them); ``max_length`` caps a (mention, candidate) pair
+    in word pieces; ``skip_margin``, when set, leaves a mention in the
+    generator's order if its first candidate leads the second by at least
+    that much generator score (a confident generator saves the model's time).
+    """
+
+    base_model: str = "all-MiniLM-L6-v2"
+    inputs: InputFormat = field(default_factory=InputFormat)
+    max_length: int = 80
+    k: int = 32
+    nil: bool = False
+    batch_size: int = 128
+    skip_margin: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["format_version"] = FORMAT_VERSION
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> RerankerConfig:
+        record = dict(record)
+        record.pop("format_version", None)
+        inputs = InputFormat(**record.pop("inputs", {}))
+        known = {f.name for f in fields(cls)}
+        unknown = set(record) - known
+        if unknown:
+            raise XlinkError(f"unknown reranker settings {sorted(unknown)}; allowed: {sorted(known)}")
+        return cls(inputs=inputs, **record)
+
+
+def resolve_reranker(model: str | Path) -> str:
+    """The folder (or hub id) that ``model`` names; packaged names first, then paths, then hub ids."""
+    name = str(model)
+    if name in PACKAGED_RERANKERS:
+        module_name, install = PACKAGED_RERANKERS[name]
+        try:
+            module = importlib.import_module(module_name)
+            return str(module.get_model_path())
+        except (ImportError, FileNotFoundError) as err:
+            raise XlinkError(f"reranker {name!r} is not installed ({err}); {install}") from None
+    from xlink.candidates.encoder import resolve_model
+
+    return resolve_model(name)
+
+
+def _device(name: str | None) -> torch.device:
+    import torch
+
+    return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+@dataclass
+class EncodedPairs:
+    """Tokenized (mention, candidate) pairs, unpadded: ids and segment ids per pair."""
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]] | None
+    truncated: int = 0
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+@dataclass
+class ScoreStats:
+    """What the last scoring call did, for throughput reports."""
+
+    pairs: int = 0
+    mentions: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    truncated: int = 0
+
+    @property
+    def pairs_per_s(self) -> float:
+        return self.pairs / self.seconds if self.seconds > 0 else 0.0
+
+
+class CrossEncoderReranker:
+    """Scores (mention, candidate) pairs and reorders each mention's predictions.
+
+    Build a new one from a base encoder with :meth:`from_base` (the head is
+    initialised randomly, so it must be trained: ``xlink train reranker``),
+    or load a trained one with :meth:`load`. ``terminology``, when given,
+    supplies the synonyms and types of the candidate texts.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        config: RerankerConfig,
+        terminology: Terminology | None = None,
+        device: str | None = None,
+        source: str = "",
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = config
+        self.terminology = terminology
+        self.device = _device(device)
+        self.model.to(self.device)
+        self.model.eval()
+        self.source = source
+        self.stats = ScoreStats()
+        self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+
+    # -- construction ----------------------------------------------------------------
+    @classmethod
+    def from_base(
+        cls,
+        base_model: str | Path | None = None,
+        config: RerankerConfig | None = None,
+        terminology: Terminology | None = None,
+        device: str | None = None,
+    ) -> CrossEncoderReranker:
+        """A reranker with a new one-logit head on ``base_model`` (default: packaged all-MiniLM-L6-v2).
+
+        The mention markers are added to the vocabulary as special tokens, so
+        they are never split into word pieces.
+        """
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        config = replace(config) if config is not None else RerankerConfig()
+        name = str(base_model) if base_model else config.base_model
+        path = resolve_reranker(name)
+        config.base_model = name
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=torch.float32)
+        except OSError as err:
+            raise XlinkError(f"cannot load base model {path!r} for the reranker ({err})") from None
+        markers = [config.inputs.start_marker, config.inputs.end_marker]
+        added = tokenizer.add_special_tokens({"additional_special_tokens": markers})
+        if added:
+            model.resize_token_embeddings(len(tokenizer))
+        if tokenizer.pad_token_id is None:
+            raise XlinkError(f"base model {path!r}: its tokenizer has no padding token")
+        return cls(model, tokenizer, config, terminology, device, source=path)
+
+    @classmethod
+    def load(
+        cls, path: str | Path, terminology: Terminology | None = None, device: str | None = None
+    ) -> CrossEncoderReranker:
+        """Load a reranker saved by :meth:`save` (a folder, a packaged name or a hub id)."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        folder = resolve_reranker(path)
+        config_path = Path(folder) / CONFIG_FILE
+        if Path(folder).is_dir():
+            if not config_path.exists():
+                raise XlinkError(
+                    f"{folder} holds no {CONFIG_FILE}, so it is not an xlink reranker; "
+                    "train one with 'xlink train reranker --config configs/train_reranker.cfg'"
+                )
+            record = json.loads(config_path.read_text(encoding="utf-8"))
+        else:  # a hub id
+            from transformers.utils import cached_file
+
+            record = json.loads(Path(str(cached_file(folder, CONFIG_FILE))).read_text(encoding="utf-8"))
+        config = RerankerConfig.from_json(record)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32)
+        except OSError as err:
+            raise XlinkError(f"cannot load reranker {folder!r} ({err})") from None
+        if int(model.config.num_labels) != 1:
+            raise XlinkError(f"reranker {folder!r} has {model.config.num_labels} labels; a reranker has 1")
+        return cls(model, tokenizer, config, terminology, device, source=str(folder))
+
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+        """Write fp16 safetensors, the HF config, the tokenizer and ``xlink_reranker.json``, atomically.
+
+        ``extra`` (e.g. a training report) is stored as ``xlink_training.json``.
+        """
+        from safetensors.torch import save_file
+
+        from xlink.candidates.index_store import atomic_folder
+
+        path = Path(path)
+        with atomic_folder(path) as tmp:
+            state = {k: v.detach().to("cpu").half().contiguous() for k, v in self.model.state_dict().items()}
+            save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+            self.model.config.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            (tmp / CONFIG_FILE).write_text(json.dumps(self.config.to_json(), indent=1), encoding="utf-8")
+            if extra is not None:
+                (tmp / "xlink_training.json").write_text(json.dumps(extra, indent=1, default=str), encoding="utf-8")
+        logger.info("saved reranker %s (%.1f MB)", path, (path / "model.safetensors").stat().st_size / 1e6)
+        return path
+
+    # -- tokenization and batching ------------------------------------------------
+    def encode_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> EncodedPairs:
+        """Tokenize pairs once, without padding, cut to ``max_length`` (longest side first)."""
+        if not mention_texts:
+            return EncodedPairs([], None)
+        enc = self.tokenizer(
+            list(mention_texts),
+            list(candidate_texts),
+            truncation="longest_first",
+            max_length=self.config.max_length,
+            padding=False,
+            return_overflowing_tokens=False,
+        )
+        ids = [list(x) for x in enc["input_ids"]]
+        types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
+        truncated = sum(1 for x in ids if len(x) >= self.config.max_length)
+        return EncodedPairs(ids, types, truncated)
+
+    def collate(self, encoded: EncodedPairs, rows: Sequence[int]) -> dict[str, torch.Tensor]:
+        """Pad the chosen pairs to their longest member; tensors on the model's device."""
+        import torch
+
+        width = max(len(encoded.input_ids[i]) for i in rows)
+        input_ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        types = torch.zeros((len(rows), width), dtype=torch.long) if encoded.token_type_ids is not None else None
+        for r, i in enumerate(rows):
+            ids = encoded.input_ids[i]
+            input_ids[r, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            mask[r, : len(ids)] = 1
+            if types is not None and encoded.token_type_ids is not None:
+                types[r, : len(ids)] = torch.tensor(encoded.token_type_ids[i], dtype=torch.long)
+        batch = {"input_ids": input_ids.to(self.device), "attention_mask": mask.to(self.device)}
+        if types is not None:
+            batch["token_type_ids"] = types.to(self.device)
+        return batch
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """One logit per pair, shape ``(pairs,)``; differentiable (training uses it)."""
+        return self.model(**batch).logits.view(-1)
+
+    def length_batches(self, encoded: EncodedPairs, batch_size: int | None = None) -> Iterator[np.ndarray]:
+        """Row indices in batches of similar length (shortest first)."""
+        size = batch_size or self.config.batch_size
+        order = np.argsort([len(x) for x in encoded.input_ids], kind="stable")
+        for lo in range(0, len(order), size):
+            yield order[lo : lo + size]
+
+    def score_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> np.ndarray:
+        """One float32 score per (mention text, candidate text) pair, in input order."""
+        import torch
+
+        encoded = self.encode_pairs(mention_texts, candidate_texts)
+        out = np.zeros(len(encoded), dtype=np.float32)
+        if not len(encoded):
+            return out
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                for rows in self.length_batches(encoded):
+                    out[rows] = self.forward(self.collate(encoded, rows)).float().cpu().numpy()
+        finally:
+            self.model.train(was_training)
+        self.stats.truncated += encoded.truncated
+        return out
+
+    # -- listwise scoring -------------------------------------------------------
+    def list_texts(
+        self, linked: LinkedMention, terminology: Terminology | None = None
+    ) -> tuple[str, list[str], list[PredictedConcept]]:
+        """The mention text, its top-``k`` candidate texts (plus NIL's) and those predictions."""
+        top = linked.predictions[: self.config.k]
+        texts = self.config.inputs.candidate_texts(top, terminology if terminology is not None else self.terminology)
+        if self.config.nil:
+            texts.append(self.config.inputs.nil_text)
+        return self.config.inputs.mention_text(linked.mention), texts, top
+
+    def _skip(self, predictions: Sequence[PredictedConcept]) -> bool:
+        """Whether the generator's ranking stands without the model."""
+        if self.config.nil:
+            return False  # even one candidate must beat "none of these"
+        if len(predictions) < 2:
+            return True
+        margin = self.config.skip_margin
+        return margin is not None and predictions[0].score - predictions[1].score >= margin
+
+    def rerank(self, linked: list[LinkedMention], terminology: Terminology | None = None) -> list[LinkedMention]:
+        """Reorder each mention's ``predictions`` by the model; ``candidates`` stay as generated.
+
+        The top ``k`` predictions are scored and sorted; their scores become the
+        listwise softmax probabilities. Predictions beyond ``k`` follow in
+        their old order with score 0. A mention with no predictions is left
+        alone (with NIL enabled it stays NIL).
+        """
+        start = time.perf_counter()
+        mention_texts: list[str] = []
+        candidate_texts: list[str] = []
+        spans: list[tuple[int, int, int]] = []  # (index in linked, offset in pairs, length)
+        for i, lm in enumerate(linked):
+            if not lm.predictions or self._skip(lm.predictions):
+                continue
+            mention_text, texts, _ = self.list_texts(lm, terminology)
+            spans.append((i, len(candidate_texts), len(texts)))
+            mention_texts.extend([mention_text] * len(texts))
+            candidate_texts.extend(texts)
+        scores = self.score_pairs(mention_texts, candidate_texts)
+        out = list(linked)
+        for i, lo, n in spans:
+            out[i] = self._reordered(linked[i], scores[lo : lo + n])
+        self.stats = ScoreStats(
+            pairs=len(candidate_texts),
+            mentions=len(spans),
+            skipped=sum(1 for lm in linked if lm.predictions) - len(spans),
+            seconds=time.perf_counter() - start,
+            truncated=self.stats.truncated,
+        )
+        return out
+
+    def _reordered(self, lm: LinkedMention, logits: np.ndarray) -> LinkedMention:
+        k = min(self.config.k, len(lm.predictions))
+        shifted = np.exp(logits - logits.max())
+        probs = shifted / shifted.sum()
+        order = np.argsort(-logits[:k], kind="stable")
+        if self.config.nil:
+            nil_logit = logits[k]
+            order = np.array([j for j in order if logits[j] > nil_logit], dtype=int)
+            tail: list[PredictedConcept] = []
+        else:
+            tail = [replace(p, score=0.0) for p in lm.predictions[k:]]
+        ranked = [replace(lm.predictions[j], score=float(probs[j])) for j in order]
+        out = LinkedMention(mention=lm.mention, candidates=lm.candidates)
+        out.predictions = [*ranked, *tail]  # set after __init__, which would turn [] (NIL) into the candidates
+        return out
+
+
+def load_reranker(options: dict[str, Any], terminology: Terminology | None = None) -> CrossEncoderReranker:
+    """A reranker from a linking config's ``[reranker]`` section: ``model`` plus inference overrides.
+
+    ``k``, ``batch_size`` and ``skip_margin`` may be overridden at inference;
+    everything else is fixed by training.
+    """
+    options = dict(options)
+    model = options.pop("model", None)
+    if not model:
+        raise XlinkError("the [reranker] section needs 'model' (a folder, 'xlink-reranker-minilm' or a hub id)")
+    device = options.pop("device", None)
+    allowed = {"k", "batch_size", "skip_margin"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise XlinkError(f"unknown [reranker] options {sorted(unknown)}; allowed: model, device, {sorted(allowed)}")
+    reranker = CrossEncoderReranker.load(model, terminology=terminology, device=device)
+    for key, value in options.items():
+        if value is not None or key == "skip_margin":
+            setattr(reranker.config, key, value)
+    return reranker
