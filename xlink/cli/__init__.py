@@ -23,6 +23,21 @@ app = typer.Typer(
 app.add_typer(terminology_app, name="terminology")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from xlink import __version__
+
+        print(f"xlink {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Link text to terminologies and classify text zero-shot."""
+
+
 def _register_linking() -> None:
     from xlink.cli import linking
 
