@@ -166,6 +166,9 @@ class CrossEncoderReranker:
         self.source = source
         self.stats = ScoreStats()
         self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        #: An alternative scorer for inference (e.g. ONNX Runtime, see xlink.rerank.onnx):
+        #: padded batch as int64 numpy arrays → one float per pair.
+        self.runner: Any = None
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -308,6 +311,12 @@ class CrossEncoderReranker:
         encoded = self.encode_pairs(mention_texts, candidate_texts)
         out = np.zeros(len(encoded), dtype=np.float32)
         if not len(encoded):
+            return out
+        if self.runner is not None:
+            for rows in self.length_batches(encoded):
+                batch = self.collate(encoded, rows)
+                out[rows] = self.runner({k: v.cpu().numpy() for k, v in batch.items()})
+            self.stats.truncated += encoded.truncated
             return out
         was_training = self.model.training
         self.model.eval()
