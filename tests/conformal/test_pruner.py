@@ -117,3 +117,12 @@ def test_embedding_base_round_trip(tmp_path: Path) -> None:
     pruner.save(tmp_path / "p")
     test_texts, _ = make(50, 3)
     assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == pruner.predict_set(test_texts)
+
+
+@pytest.mark.slow
+def test_similarity_base_needs_no_fit(tmp_path: Path) -> None:
+    texts, targets = make(200, 0)
+    pruner = ConformalLabelPruner(LABELS, base="similarity", alpha=0.1).fit_conformalize(texts, targets)
+    pruner.save(tmp_path / "p")
+    test_texts, _ = make(30, 3)
+    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == pruner.predict_set(test_texts)

@@ -7,6 +7,7 @@ never assigned in the fit data: fitted probabilities are mixed with a label-name
 * :class:`TfidfLogisticBase` -- word n-gram TF-IDF + logistic regression;
 * :class:`EmbeddingLogisticBase` -- sentence embeddings (all-MiniLM-L6-v2 by default) +
   logistic regression, with the cosine similarity to each label's hypothesis as prior;
+* :class:`LabelSimilarityBase` -- the embedding prior alone (no fitting);
 * :class:`TokenOverlapBase` -- the token-overlap score of CP-Token (Choubey et al., EMNLP
   2022): a label's profile is the tokens of its name/description, optionally enriched with
   the tokens of fit texts that the zero-shot model gave it; the score is the IDF-weighted
@@ -299,11 +300,42 @@ class EmbeddingLogisticBase:
         return obj
 
 
-BASES: dict[str, type] = {"tfidf": TfidfLogisticBase, "embedding": EmbeddingLogisticBase, "token": TokenOverlapBase}
+class LabelSimilarityBase(EmbeddingLogisticBase):
+    """Cosine similarity between the text and each label's hypothesis; needs no fitting.
+
+    Useful when few zero-shot-labelled texts are available for many labels, where a
+    fitted classifier is mostly noise.
+    """
+
+    kind = "similarity"
+
+    def __init__(self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None, **_: object) -> None:
+        super().__init__(labels, descriptions, model=model, prior_weight=1.0)
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray) -> LabelSimilarityBase:
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return normalize_rows(self._prior(self.encode(texts)))
+
+    def save(self, directory: Path) -> dict[str, object]:
+        return {"kind": self.kind, "descriptions": self.descriptions, "model": self.model_name}
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> LabelSimilarityBase:
+        return cls(labels, meta["descriptions"], meta["model"])
+
+
+BASES: dict[str, type] = {
+    "tfidf": TfidfLogisticBase,
+    "embedding": EmbeddingLogisticBase,
+    "token": TokenOverlapBase,
+    "similarity": LabelSimilarityBase,
+}
 
 
 def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | None = None, seed: int = 0, embedding_model: str | None = None) -> BaseClassifier:
-    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``)."""
+    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``)."""
     from xlink.conformal.core import CalibrationError
 
     if kind == "tfidf":
@@ -312,6 +344,8 @@ def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | No
         return EmbeddingLogisticBase(labels, descriptions, model=embedding_model, seed=seed)
     if kind == "token":
         return TokenOverlapBase(labels, descriptions)
+    if kind == "similarity":
+        return LabelSimilarityBase(labels, descriptions, model=embedding_model)
     raise CalibrationError(f"unknown base classifier {kind!r}; use one of {sorted(BASES)}")
 
 
