@@ -115,3 +115,13 @@ def test_label_indices_from_id2label(tmp_path: Path) -> None:
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NLIModelError, match="cannot load"):
         ZeroShotClassifier(str(tmp_path / "nope"))
+
+
+def test_demo_runs_on_a_tiny_model(tiny_nli: Path) -> None:
+    from xlink.classify.demo import LABELS as DEMO_LABELS
+    from xlink.classify.demo import SAMPLE_TEXTS, run_demo
+
+    lines: list[str] = []
+    rows = run_demo(str(tiny_nli), say=lines.append)
+    assert len(rows) == len(SAMPLE_TEXTS) and lines
+    assert all(1 <= len(r.label_set) <= len(DEMO_LABELS) and r.top_label in r.label_set for r in rows)
