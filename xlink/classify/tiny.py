@@ -33,7 +33,7 @@ def make_tiny_nli_model(
     vocab = list(dict.fromkeys([*_SPECIAL, *_WORDS, *(w.lower() for w in words), *"abcdefghijklmnopqrstuvwxyz0123456789.,?!'"]))
     vocab += [f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]
     (directory / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab=str(directory / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizerFast(vocab=str(directory / "vocab.txt"), do_lower_case=True, model_max_length=128)
     labels = id2label or {0: "entailment", 1: "neutral", 2: "contradiction"}
     torch.manual_seed(seed)
     config = BertConfig(
