@@ -222,9 +222,49 @@ def test_saved_index_that_does_not_fit_is_refused_at_load(terminology_path: Path
         spacy.load(tmp_path / "model")
 
 
-def test_reranker_slot_refuses_settings_until_it_exists(terminology_path: Path, tmp_path: Path) -> None:
-    with pytest.raises(XlinkError, match="no reranker"):
-        _nlp(terminology_path, tmp_path, reranker={"path": "somewhere"})
+def _tiny_reranker(folder: Path) -> Path:
+    """A random 1-layer cross-encoder saved as an xlink reranker (fast to load and run)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    from xlink.rerank.cross_encoder import CrossEncoderReranker
+
+    base = folder / "base"
+    base.mkdir(parents=True)
+    words = "wilson disease diabetes mellitus breast cancer ovarian carcinoma wd and ( ) , .".split()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *"abcdefghijklmnopqrstuvwxyz"]
+    (base / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer.from_pretrained(base).save_pretrained(base)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=256, num_labels=1,
+    )
+    BertForSequenceClassification(config).save_pretrained(base)
+    return CrossEncoderReranker.from_base(base).save(folder / "reranker")
+
+
+def test_reranker_runs_and_travels_with_the_pipeline(terminology_path: Path, tmp_path: Path) -> None:
+    model = _tiny_reranker(tmp_path / "ce")
+    nlp = _nlp(terminology_path, tmp_path / "cache", reranker={"model": str(model), "k": 4})
+    linker = nlp.get_pipe("xlink_linker")
+    assert linker.linker is not None and linker.linker.reranker is not None
+    doc = _run(nlp, _with_ents(nlp, TEXT, ["Wilson disease", "WD", "diabetes"]))
+    assert all(e._.xlink_candidates for e in doc.ents)
+    expected = [e._.xlink_candidates for e in doc.ents]
+    nlp.to_disk(tmp_path / "model")
+    shutil.rmtree(tmp_path / "ce")
+    loaded = spacy.load(tmp_path / "model")
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease", "WD", "diabetes"]))
+    got = [e._.xlink_candidates for e in doc.ents]
+    assert [[c[0] for c in x] for x in got] == [[c[0] for c in x] for x in expected]
+
+
+def test_missing_reranker_fails_at_add_pipe_unless_optional(terminology_path: Path, tmp_path: Path) -> None:
+    with pytest.raises(XlinkError):
+        _nlp(terminology_path, tmp_path, reranker={"model": str(tmp_path / "no_such_reranker")})
+    nlp = _nlp(terminology_path, tmp_path, reranker={"model": str(tmp_path / "no_such_reranker"), "optional": True})
+    assert nlp.get_pipe("xlink_linker").linker.reranker is None
 
 
 def test_unusual_unicode_control_characters_and_long_tokens(terminology_path: Path, tmp_path: Path) -> None:

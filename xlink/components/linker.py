@@ -17,8 +17,11 @@ writes the result back:
 The generator is whatever ``generator`` describes, in the same form as the
 ``[generator]`` section of a linking config (:mod:`xlink.linking_config`), so
 every generator kind that :func:`~xlink.linking_config.build_generator`
-knows works here. ``reranker`` is the slot for the cross-encoder reranker;
-it must be null until that exists.
+knows works here. ``reranker`` is the cross-encoder reranker
+(:mod:`xlink.rerank`), as in a linking config's ``[reranker]`` section
+(``model``, optional ``k``, ``batch_size``, ``skip_margin``, ``device``,
+``optional``); null runs none. With a reranker, ``threshold`` applies to its
+score (a probability) and a mention it sends to NIL gets ``nil_id``.
 
 Config (``nlp.add_pipe("xlink_linker", config={...})``):
 
@@ -38,7 +41,7 @@ Config (``nlp.add_pipe("xlink_linker", config={...})``):
 ``split_composites``      link each conjunct of a coordinated mention that matches weakly as a whole
 ``composite_threshold``   best whole-mention score above which it is not split
 ``candidates_attr``       name of the Span extension that holds the candidates
-``reranker``              null (the reranker slot; see :func:`_load_reranker`)
+``reranker``              null, or ``{"model": folder or package, ...}`` (see above)
 ``batch_size``            mentions linked together, across documents
 ``max_mention_chars``     longer mentions are searched by their first characters only
 ``cache_dir``             where indexes built in memory are cached (null: ``$XLINK_CACHE``)
@@ -58,7 +61,7 @@ import bisect
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -75,7 +78,7 @@ from xlink.components._persist import (
 )
 from xlink.corpus.model import Mention
 from xlink.errors import XlinkError
-from xlink.linker import LinkedMention, Linker, PredictedConcept
+from xlink.linker import LinkedMention, Linker, MentionReranker
 from xlink.terminology.model import Terminology
 from xlink.text.abbreviations import (
     Abbreviation,
@@ -172,31 +175,37 @@ def make_linker(
     return component
 
 
-class MentionReranker(Protocol):
-    """What the linker expects of a reranker (the cross-encoder of the reranker issue).
+RERANKER_FOLDER = "reranker"
+#: Characters of text each side of a mention given to the reranker as context.
+CONTEXT_CHARS = 256
 
-    It reorders each mention's candidates; it may drop some, never add new ones.
+
+def _build_reranker(
+    options: dict[str, Any] | None, terminology: Terminology, saved: Path | None = None
+) -> MentionReranker | None:
+    """The cross-encoder that ``options`` names (or the copy saved in ``saved``), or None.
+
+    ``options`` is a linking config's ``[reranker]`` section. With
+    ``optional = true`` a model that cannot be loaded gives a warning and no
+    reranker instead of an error.
     """
-
-    def rerank(self, linked: Sequence[LinkedMention]) -> list[list[PredictedConcept]]: ...
-
-
-def _load_reranker(options: dict[str, Any] | None) -> MentionReranker | None:
-    """The reranker that ``options`` describes, or None.
-
-    The reranker is not part of xlink yet; this is where it plugs in
-    (``xlink.rerank.load_reranker(options)``). Until then any non-null setting
-    is refused here, at ``add_pipe`` time.
-    """
-    if not options:
+    options = dict(options or {})
+    optional = bool(options.pop("optional", False))
+    if saved is not None and saved.is_dir():
+        options["model"] = str(saved)
+    if not options.get("model"):
         return None
     try:
-        from xlink.rerank import load_reranker  # type: ignore[import-not-found]
+        from xlink.rerank.cross_encoder import load_reranker
     except ImportError:
-        raise XlinkError(
-            f"reranker {options!r} requested, but this xlink has no reranker yet; set reranker = null"
-        ) from None
-    return load_reranker(options)  # type: ignore[no-any-return]
+        raise XlinkError("this xlink has no reranker; set reranker = null") from None
+    try:
+        return load_reranker(options, terminology)
+    except XlinkError as err:
+        if not optional:
+            raise
+        logger.warning("linking without a reranker: %s", err)
+        return None
 
 
 class EntityLinkerComponent:
@@ -241,8 +250,9 @@ class EntityLinkerComponent:
         self.split_composites = split_composites
         self.composite_threshold = composite_threshold
         self.candidates_attr = candidates_attr
-        self.reranker_options = reranker
-        self.reranker = _load_reranker(reranker)
+        if reranker is not None and not isinstance(reranker, dict):
+            raise XlinkError(f"{name}: reranker must be null or a table of settings, not {reranker!r}")
+        self.reranker_options = dict(reranker) if reranker else None
         self.batch_size = batch_size
         self.max_mention_chars = max_mention_chars
         self.cache_dir = cache_dir
@@ -277,8 +287,10 @@ class EntityLinkerComponent:
             )
         self.set_generator(term, generator)
 
-    def set_generator(self, terminology: Terminology, generator: CandidateGenerator) -> None:
-        """Use ``generator`` (built for ``terminology``) from now on."""
+    def set_generator(
+        self, terminology: Terminology, generator: CandidateGenerator, saved_reranker: Path | None = None
+    ) -> None:
+        """Use ``generator`` (built for ``terminology``) and the configured reranker from now on."""
         self.linker = Linker(
             terminology,
             generator,
@@ -286,6 +298,7 @@ class EntityLinkerComponent:
             use_abbreviations=self.abbreviations,
             split_composites=self.split_composites,
             composite_threshold=self.composite_threshold,
+            reranker=_build_reranker(self.reranker_options, terminology, saved_reranker),
         )
 
     def initialize(
@@ -356,10 +369,7 @@ class EntityLinkerComponent:
             yield from docs
             return
         linker = self._require_linker()
-        linked = list(linker.link(mentions, batch_size=self.batch_size))
-        if self.reranker is not None:
-            for item, ranked in zip(linked, self.reranker.rerank(linked), strict=True):
-                item.predictions = ranked
+        linked = list(linker.link(mentions, batch_size=self.batch_size))  # reranked there
         results = iter(linked)
         for doc, spans in zip(docs, per_doc, strict=True):
             if spans:
@@ -385,6 +395,8 @@ class EntityLinkerComponent:
                     start=span.start_char,
                     end=span.end_char,
                     type=span.label_,
+                    left_context=text[max(0, span.start_char - CONTEXT_CHARS) : span.start_char],
+                    right_context=text[span.end_char : span.end_char + CONTEXT_CHARS],
                     expansion=expansion[: self.max_mention_chars] if expansion else None,
                 )
             )
@@ -434,6 +446,7 @@ class EntityLinkerComponent:
             "terminology_fingerprint": term.fingerprint if term is not None else None,
             "n_concepts": len(term) if term is not None else 0,
             "reranker": self.reranker_options,
+            "reranker_saved": self.linker is not None and self.linker.reranker is not None,
         }
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -448,6 +461,8 @@ class EntityLinkerComponent:
         path.mkdir(parents=True, exist_ok=True)
         linker.terminology.to_jsonl(path / TERMINOLOGY_FILE)
         save(path / INDEX_FOLDER)
+        if linker.reranker is not None:
+            linker.reranker.save(path / RERANKER_FOLDER)  # type: ignore[attr-defined]
         write_settings(path, self.settings())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:
@@ -459,7 +474,9 @@ class EntityLinkerComponent:
         saved = read_settings(path)
         term = Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None)
         term.require_nonempty(term_path)
-        self.set_generator(term, _load_generator(path / INDEX_FOLDER, term, self.generator_options))
+        self.set_generator(
+            term, _load_generator(path / INDEX_FOLDER, term, self.generator_options), path / RERANKER_FOLDER
+        )
         return self
 
 
