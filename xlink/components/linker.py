@@ -49,10 +49,13 @@ Config (``nlp.add_pipe("xlink_linker", config={...})``):
 
 Sources (``terminology``, ``index``, ``train_corpus``) are read when the
 component is added, so a wrong path or an index built for another
-terminology fails there. ``nlp.to_disk`` saves the terminology, the index and
-the settings in the component's folder, and ``spacy.load`` restores them from
+terminology fails there; they may also be given to ``initialize`` (or
+``[initialize.components.<name>]``), which keeps them out of ``config.cfg``.
+``nlp.to_disk`` saves the terminology, the index, the reranker model and the
+settings in the component's folder, and ``spacy.load`` restores them from
 there, without the sources and without rebuilding (see
-:mod:`xlink.components._persist`).
+:mod:`xlink.components._persist`); an index that does not fit the saved
+terminology is refused there.
 """
 
 from __future__ import annotations

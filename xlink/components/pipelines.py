@@ -266,9 +266,14 @@ def build_pipeline(
             "version": config.version,
             **config.meta,
             "requirements": ["xlink>=0.1"],
+            # spacy package wants every value of a source to be a string.
             "sources": [
                 {"name": "NCBI Disease corpus (NER training)", "url": "https://www.ncbi.nlm.nih.gov/CBBresearch/Dogan/DISEASE/"},
-                {"name": f"terminology {config.terminology.name}", "concepts": len(term) if term else 0},
+                {
+                    "name": f"terminology {config.terminology.name}",
+                    "concepts": str(len(term) if term else 0),
+                    "url": str(config.meta.get("url", "")),
+                },
             ],
         }
     )
