@@ -343,3 +343,13 @@ def test_add_pipe_through_the_entry_point_in_a_fresh_interpreter(terminology_pat
         ["Wilson disease", "D014883"],
         ["breast carcinoma", "D001943"],
     ]
+
+
+def test_re_adding_the_linker_to_a_loaded_pipeline_uses_its_sources(terminology_path: Path, tmp_path: Path) -> None:
+    nlp = _nlp(terminology_path, tmp_path / "cache")
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    loaded.remove_pipe("xlink_linker")
+    loaded.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path)})
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["diabetes"]))
+    assert doc.ents[0].kb_id_ == "D003920"

@@ -13,6 +13,9 @@ read again, and might not exist, on the next. Each component therefore notes
 its name in ``nlp.meta["xlink"]["serialized"]``; ``meta.json`` carries the note
 into the saved pipeline, and a component built while that pipeline loads
 finds its name there and waits for ``from_disk`` instead of reading sources.
+A component re-added under the same name to a loaded pipeline also finds
+its name there; it keeps its sources and reads them at its first Doc, since
+no ``from_disk`` follows.
 """
 
 from __future__ import annotations

@@ -170,6 +170,9 @@ def make_linker(
     )
     if loading_from_disk(nlp, name):
         logger.debug("%s: data will come from the saved pipeline, not from sources", name)
+        if terminology is not None:
+            # Used only if no from_disk follows (a component re-added to a loaded pipeline).
+            component.pending_sources = (terminology, terminology_format, index, train_corpus)
     elif terminology is not None:
         component.load_sources(terminology, terminology_format, index, train_corpus)
     elif index is not None or train_corpus is not None:
@@ -260,6 +263,8 @@ class EntityLinkerComponent:
         self.max_mention_chars = max_mention_chars
         self.cache_dir = cache_dir
         self.linker: Linker | None = None
+        #: Sources whose loading waits for a ``from_disk`` that may not come (see make_linker).
+        self.pending_sources: tuple[str, str | None, str | None, str | None] | None = None
 
     # -- data ---------------------------------------------------------------
     @property
@@ -328,6 +333,9 @@ class EntityLinkerComponent:
             )
 
     def _require_linker(self) -> Linker:
+        if self.linker is None and self.pending_sources is not None:
+            sources, self.pending_sources = self.pending_sources, None
+            self.load_sources(*sources)
         if self.linker is None:
             raise XlinkError(
                 f"{self.name}: no terminology loaded; set 'terminology' in its config, call "
@@ -477,6 +485,7 @@ class EntityLinkerComponent:
         saved = read_settings(path)
         term = Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None)
         term.require_nonempty(term_path)
+        self.pending_sources = None
         self.set_generator(
             term, _load_generator(path / INDEX_FOLDER, term, self.generator_options), path / RERANKER_FOLDER
         )

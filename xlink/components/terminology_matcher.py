@@ -91,8 +91,12 @@ def make_terminology_matcher(
         assign_kb_id=assign_kb_id,
         overwrite=overwrite,
     )
-    if terminology is not None and not loading_from_disk(nlp, name):
-        component.set_terminology(load_source_terminology(terminology, terminology_format))
+    if terminology is not None:
+        if loading_from_disk(nlp, name):
+            # Used only if no from_disk follows (a component re-added to a loaded pipeline).
+            component.pending_source = (terminology, terminology_format)
+        else:
+            component.set_terminology(load_source_terminology(terminology, terminology_format))
     mark_serialized(nlp, name)
     return component
 
@@ -129,6 +133,8 @@ class TerminologyMatcher:
         self.terminology: Terminology | None = None
         self.matcher = PhraseMatcher(nlp.vocab, attr=self.attr)
         self.n_patterns = 0
+        #: A terminology whose loading waits for a ``from_disk`` that may not come.
+        self.pending_source: tuple[str, str | None] | None = None
 
     def set_terminology(self, terminology: Terminology) -> None:
         """Build the patterns of ``terminology``'s usable names (see the module docstring)."""
@@ -181,6 +187,9 @@ class TerminologyMatcher:
             raise XlinkError(f"{self.name}: no terminology; set 'terminology' in its config")
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.terminology is None and self.pending_source is not None:
+            source, self.pending_source = self.pending_source, None
+            self.set_terminology(load_source_terminology(*source))
         if self.terminology is None:
             raise XlinkError(
                 f"{self.name}: no terminology loaded; set 'terminology' in its config or load a saved pipeline"
@@ -217,6 +226,7 @@ class TerminologyMatcher:
         if not term_path.exists():
             raise XlinkError(f"{path}: no {TERMINOLOGY_FILE}; this folder was not written by {self.name}")
         saved = read_settings(path)
+        self.pending_source = None
         self.set_terminology(
             Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None).require_nonempty(term_path)
         )
