@@ -139,3 +139,12 @@ def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_pa
     doc = nlp("Breast carcinoma and Wilson disease.")
     assert [e.kb_id_ for e in doc.ents] == ["D001943", "D014883"]
     assert nlp.meta["name"] == "xlink_tiny"
+
+
+def test_displacy_html_links_ids(pipeline_path: Path) -> None:
+    from xlink.components.pipelines import ctd_disease_url, displacy_html
+
+    nlp = spacy.load(pipeline_path)
+    html = displacy_html([nlp("Wilson disease and breast carcinoma.")])
+    assert ctd_disease_url("D014883") in html and "MESH:D001943" in html
+    assert ctd_disease_url("OMIM:277900").endswith("acc=OMIM:277900")

@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,34 @@ def evaluate_pipeline(
         seconds=seconds,
         docs=docs,
     )
+
+
+# -- display ------------------------------------------------------------------------
+def ctd_disease_url(concept_id: str) -> str:
+    """The CTD page of a MEDIC id (CTD's terms ask applications to link to it)."""
+    first = concept_id.split("|")[0]
+    accession = first if ":" in first else f"MESH:{first}"
+    return f"http://ctdbase.org/detail.go?type=disease&acc={accession}"
+
+
+def displacy_html(docs: list[Doc], url_for: Callable[[str], str] = ctd_disease_url, page: bool = True) -> str:
+    """displaCy entity HTML in which each linked entity shows its id as a link (``url_for(kb_id)``)."""
+    from spacy import displacy
+
+    data = []
+    for doc in docs:
+        ents = [
+            {
+                "start": e.start_char,
+                "end": e.end_char,
+                "label": e.label_,
+                "kb_id": e.kb_id_,
+                "kb_url": url_for(e.kb_id_) if e.kb_id_ else "#",
+            }
+            for e in doc.ents
+        ]
+        data.append({"text": doc.text, "ents": ents, "title": None})
+    return str(displacy.render(data, style="ent", manual=True, page=page, jupyter=False))
 
 
 # -- building -----------------------------------------------------------------------
