@@ -61,12 +61,23 @@ def demo(
 
 
 def _classification_demo(console: Console) -> None:
+    """Classify the bundled sample texts zero-shot, with conformal label pruning."""
+    from xlink.classify.demo import LABELS, run_demo
+
+    console.print(f"\n[bold]Zero-shot classification with label pruning[/bold] ({len(LABELS)} labels)")
+    from xlink.errors import XlinkError
+
     try:
-        from xlink.classify.demo import run_demo
-    except ImportError:
-        console.print("[yellow]zero-shot classification is not available in this build yet[/yellow]")
+        rows = run_demo(say=lambda message: console.print(message, highlight=False))
+    except XlinkError as err:
+        console.print(f"[yellow]skipped: {err}[/yellow]")
         return
-    run_demo(console)
+    table = Table(title="Zero-shot labels (the NLI model scores only the labels kept)")
+    for column in ("text", "labels kept", "top label", "score"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.text, f"{len(row.label_set)}/{len(LABELS)}", row.top_label or "", f"{row.score:.3f}")
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
