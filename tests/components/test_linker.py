@@ -353,3 +353,36 @@ def test_re_adding_the_linker_to_a_loaded_pipeline_uses_its_sources(terminology_
     loaded.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path)})
     doc = _run(loaded, _with_ents(loaded, TEXT, ["diabetes"]))
     assert doc.ents[0].kb_id_ == "D003920"
+
+
+def test_ensemble_with_a_dense_member_round_trips(terminology_path: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    model = tmp_path / "tiny_bert"
+    model.mkdir()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"wilson disease diabetes breast cancer".split()]
+    vocab.extend("abcdefghijklmnopqrstuvwxyz")
+    (model / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer.from_pretrained(model).save_pretrained(model)
+    torch.manual_seed(0)
+    BertModel(
+        BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                   intermediate_size=32, max_position_embeddings=64)
+    ).save_pretrained(model)
+    generator = {
+        "kind": "ensemble",
+        "fusion": "max",
+        "members": {
+            "tfidf": {"kind": "tfidf"},
+            "dense": {"kind": "dense", "model": str(model), "max_length": 12, "weight": 0.5},
+        },
+    }
+    nlp = _nlp(terminology_path, tmp_path / "cache", generator=generator)
+    expected = _run(nlp, _with_ents(nlp, TEXT, ["Wilson disease", "diabetes"]))
+    assert [e.kb_id_ for e in expected.ents] == ["D014883", "D003920"]
+    nlp.to_disk(tmp_path / "model")
+    assert (tmp_path / "model" / "xlink_linker" / "index" / "member_1" / "manifest.json").exists()
+    loaded = spacy.load(tmp_path / "model")
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease", "diabetes"]))
+    assert [e._.xlink_candidates for e in doc.ents] == [e._.xlink_candidates for e in expected.ents]

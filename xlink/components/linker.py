@@ -464,14 +464,9 @@ class EntityLinkerComponent:
         """Write the terminology (JSONL), the index folder and the settings under ``path``."""
         path = Path(path)
         linker = self._require_linker()
-        save = getattr(linker.generator, "save", None)
-        if save is None:
-            raise XlinkError(
-                f"{self.name}: the {type(linker.generator).__name__} generator cannot be saved"
-            )
         path.mkdir(parents=True, exist_ok=True)
         linker.terminology.to_jsonl(path / TERMINOLOGY_FILE)
-        save(path / INDEX_FOLDER)
+        _save_generator(linker.generator, path / INDEX_FOLDER, self.name)
         if linker.reranker is not None:
             linker.reranker.save(path / RERANKER_FOLDER)  # type: ignore[attr-defined]
         write_settings(path, self.settings())
@@ -540,31 +535,62 @@ class _AbbreviationIndex:
         return list(picked.values())
 
 
+def _save_generator(generator: CandidateGenerator, folder: Path, owner: str) -> None:
+    """Write a generator's index folder; an ensemble writes one folder per member.
+
+    A dense member's index names its encoder (``model``) rather than holding
+    it, so the encoder must be installed where the pipeline is loaded.
+    """
+    members = getattr(generator, "generators", None)
+    if members is not None:  # an EnsembleGenerator
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, member in enumerate(members):
+            _save_generator(member, folder / f"member_{number}", owner)
+        return
+    save = getattr(generator, "save", None)
+    if save is None:
+        raise XlinkError(f"{owner}: the {type(generator).__name__} generator cannot be saved")
+    save(folder)
+
+
 def _load_generator(folder: Path, terminology: Terminology, options: dict[str, Any]) -> CandidateGenerator:
-    """Load a saved index folder for ``terminology``, refusing one built for anything else."""
+    """Load a saved index folder for ``terminology``, refusing one built for anything else.
+
+    ``options`` is the generator's config (``kind`` tfidf, dense or ensemble),
+    which the saved index must match.
+    """
     from xlink.candidates.index_store import IndexManifest
+    from xlink.errors import IndexMismatchError
 
     if not folder.is_dir():
         raise XlinkError(
             f"{folder}: index folder not found; build it with 'xlink index build', or leave "
             "'index' unset to build the index when the component is added"
         )
+    options = dict(options)
+    kind = options.pop("kind", "tfidf")
+    if kind == "ensemble":
+        from xlink.candidates.ensemble import EnsembleGenerator
+
+        members = options.pop("members", None) or {}
+        generators: list[CandidateGenerator] = []
+        weights: list[float] = []
+        for number, member in enumerate(dict(members).values()):
+            member = dict(member)
+            weights.append(float(member.pop("weight", 1.0)))
+            generators.append(_load_generator(folder / f"member_{number}", terminology, member))
+        return EnsembleGenerator(generators, weights, **options)
     manifest = IndexManifest.read(folder)
-    try:  # generator kinds beyond tfidf bring their own loader
-        from xlink.linking_config import load_generator  # type: ignore[attr-defined]
-    except ImportError:
-        load_generator = None
-    if load_generator is not None:
-        return load_generator(folder, terminology, options)  # type: ignore[no-any-return]
+    if manifest.kind != kind:
+        raise IndexMismatchError(f"{folder}: it is a {manifest.kind!r} index, the config asks for {kind!r}")
+    if kind == "dense":
+        from xlink.candidates.dense import DenseGenerator
+        from xlink.linking_config import _dense_config
+
+        return DenseGenerator.load(folder, terminology, _dense_config(options))
+    if kind != "tfidf":
+        raise XlinkError(f"{folder}: loading a saved {kind!r} index is not supported by this xlink")
     from xlink.candidates.tfidf import TfidfGenerator
     from xlink.linking_config import _tfidf_config
 
-    tfidf_options = dict(options)
-    kind = tfidf_options.pop("kind", "tfidf")
-    if kind != "tfidf":
-        raise XlinkError(f"{folder}: loading a saved {kind!r} index is not supported by this xlink")
-    if manifest.kind != kind:
-        from xlink.errors import IndexMismatchError
-
-        raise IndexMismatchError(f"{folder}: it is a {manifest.kind!r} index, the config asks for {kind!r}")
-    return TfidfGenerator.load(folder, terminology, _tfidf_config(tfidf_options))
+    return TfidfGenerator.load(folder, terminology, _tfidf_config(options))
