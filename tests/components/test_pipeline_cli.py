@@ -97,7 +97,11 @@ def test_evaluate_pipeline_with_two_processes_and_output(
 def test_unknown_pipeline_is_a_clear_error(corpus_path: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["evaluate-pipeline", str(corpus_path), "--pipeline", "no_such_pipeline_xyz"])
     assert isinstance(result.exception, XlinkError)
-    assert "build-pipeline" in str(result.exception)
+    assert "cannot load pipeline" in str(result.exception)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["evaluate-pipeline", str(corpus_path), "--pipeline", str(empty)])
+    assert isinstance(result.exception, XlinkError)
 
 
 def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_path: Path) -> None:

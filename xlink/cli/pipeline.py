@@ -74,29 +74,34 @@ def load_pipeline(name_or_path: str | None = None):  # type: ignore[no-untyped-d
     """A spaCy pipeline by package name or folder; the shipped disease pipeline by default.
 
     The default is looked up as an installed package first, then as the
-    folder ``xlink build-pipeline`` writes in this repository.
+    folder ``xlink build-pipeline`` writes in this repository. Whatever fails
+    is one :class:`XlinkError` that says what to do.
     """
     import spacy
 
     from xlink.errors import XlinkError
 
     target = name_or_path or DEFAULT_PIPELINE
-    if Path(target).exists():
-        return spacy.load(target)
-    try:
-        return spacy.load(target)
-    except OSError as err:
-        if name_or_path is None:
-            from xlink.components.pipelines import built_pipeline_path
+    candidates: list[str | Path] = [target]
+    if name_or_path is None:
+        from xlink.components.pipelines import built_pipeline_path
 
-            built = built_pipeline_path(REPO_ROOT / "configs" / "pipeline_disease_medic.cfg")
-            if built is not None and built.exists():
-                return spacy.load(built)
-        raise XlinkError(
-            f"pipeline {target!r} is neither an installed package nor a folder; build it with "
-            "'xlink build-pipeline --config configs/pipeline_disease_medic.cfg' and pip-install "
-            f"pipelines/{DEFAULT_PIPELINE} ({err})"
-        ) from None
+        built = built_pipeline_path(REPO_ROOT / "configs" / "pipeline_disease_medic.cfg")
+        if built is not None and built.exists():
+            candidates.append(built)
+    problems = []
+    for candidate in candidates:
+        try:
+            return spacy.load(candidate)
+        except (OSError, ValueError) as err:
+            problems.append(f"{candidate}: {str(err).splitlines()[0]}")
+    hint = (
+        "build it with 'xlink build-pipeline --config configs/pipeline_disease_medic.cfg' and "
+        f"pip install ./pipelines/{DEFAULT_PIPELINE}"
+        if name_or_path is None
+        else "give an installed spaCy package name or a folder written by nlp.to_disk"
+    )
+    raise XlinkError(f"cannot load pipeline {target!r} ({'; '.join(problems)}); {hint}")
 
 
 def evaluate_pipeline_cmd(
