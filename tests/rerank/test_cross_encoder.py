@@ -140,3 +140,22 @@ def test_skip_margin_keeps_confident_generator_order(reranker: CrossEncoderReran
     reranker.config.skip_margin = 0.05  # the fixture's scores are 0.1 apart
     (out,) = reranker.rerank([lm])
     assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+
+
+def test_residual_prior_with_a_silent_head_keeps_the_generator_order(
+    tiny_cross_encoder: Path, tiny_terminology: Terminology
+) -> None:
+    import torch
+
+    reranker = CrossEncoderReranker.from_base(
+        tiny_cross_encoder, RerankerConfig(k=4, prior_weight=1.0), tiny_terminology, device="cpu"
+    )
+    with torch.no_grad():  # f(mention, candidate) = 0: only the generator prior is left
+        reranker.model.classifier.weight.zero_()
+        reranker.model.classifier.bias.zero_()
+    ids = ["D001943", "D010051", "D003110", "D015179"]
+    lm = _linked(tiny_terminology, "breast cancer", ids)
+    (out,) = reranker.rerank([lm])
+    assert [p.concept_id for p in out.predictions] == ids
+    z = reranker.with_prior(np.zeros(4, dtype=np.float32), lm.predictions)
+    assert z.mean() == pytest.approx(0.0, abs=1e-5) and z.std() == pytest.approx(1.0, abs=1e-3)  # z-scored prior

@@ -79,3 +79,9 @@ def test_nil_training_runs(tiny_cross_encoder: Path, tiny_corpora: dict[str, Pat
     )
     assert report.steps == 3 and report.train_lists["mean_list_length"] == 3.0  # 2 candidates + NIL
     assert CrossEncoderReranker.load(tmp_path / "model", device="cpu").config.nil
+
+
+def test_residual_training_runs_and_is_saved(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
+    report = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, epochs=2, prior_weight=1.0, max_steps=4))
+    assert report.steps == 4 and report.stopped_early and [e["step"] for e in report.evaluations] == [3, 4]
+    assert CrossEncoderReranker.load(tmp_path / "model", device="cpu").config.prior_weight == 1.0

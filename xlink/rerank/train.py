@@ -39,7 +39,7 @@ from xlink.linker import LinkedMention
 from xlink.rerank.cross_encoder import CrossEncoderReranker, EncodedPairs, RerankerConfig
 from xlink.rerank.data import MISSING_GOLD, ListStats, TrainingList, build_training_lists
 from xlink.rerank.inputs import InputFormat
-from xlink.rerank.loss import SCORE_NORMS, RankRegularizedLoss
+from xlink.rerank.loss import SCORE_NORMS, RankRegularizedLoss, normalize_scores
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class RerankerTrainingConfig:
     eval_k: int = 32
     lam: float = 1.0
     score_norm: str = "zscore"
+    prior_weight: float = 0.0
     epochs: int = 2
     batch_mentions: int = 8
     learning_rate: float = 3e-5
@@ -81,6 +82,7 @@ class RerankerTrainingConfig:
     max_grad_norm: float = 1.0
     seed: int = 13
     max_minutes: float = 55.0
+    max_steps: int = 0
     eval_every: int = 0
     dedupe: bool = True
     missing_gold: str = "inject"
@@ -156,6 +158,8 @@ class RerankerTrainingConfig:
             max_length=self.max_length,
             k=self.eval_k,
             nil=self.nil,
+            prior_weight=self.prior_weight,
+            score_norm=self.score_norm,
         )
 
 
@@ -286,6 +290,9 @@ def _loss_for_batch(
         reg_mask[b, :n_real] = True
     logits = logits.index_put((torch.tensor(index_rows), torch.tensor(index_cols)), logits_flat)
     device = logits.device
+    if reranker.config.prior_weight:
+        prior = normalize_scores(scores, reg_mask, reranker.config.score_norm)
+        logits = logits + reranker.config.prior_weight * prior.to(device)
     return loss_fn(logits, labels.to(device), scores.to(device), mask.to(device), reg_mask.to(device))
 
 
@@ -415,13 +422,15 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
                 window.clear()
             if cfg.eval_every and step % cfg.eval_every == 0 and step % steps_per_epoch:
                 evaluate(step / steps_per_epoch)
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > deadline or (cfg.max_steps and step >= cfg.max_steps):
                 report.stopped_early = True
                 break
         report.epochs_done = step / steps_per_epoch
-        evaluate(report.epochs_done)
+        if not report.evaluations or report.evaluations[-1]["step"] != step:
+            evaluate(report.epochs_done)
         if report.stopped_early:
-            logger.warning("stopped after %.1f min (max_minutes)", cfg.max_minutes)
+            logger.warning("stopped early at step %d of %d (max_minutes %g, max_steps %d); the learning-rate "
+                           "schedule was planned for all steps", step, total, cfg.max_minutes, cfg.max_steps)
             break
     report.steps = step
     report.last_loss = report.losses[-1] if report.losses else float("nan")
