@@ -480,7 +480,18 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
         if not (tmp / "modules.json").exists():
             _write_st_files(tmp, encoder)
         (tmp / "xlink_training.json").write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
+        _apply_umask(tmp)
     logger.info("saved %s (%.1f MB)", output, (output / "model.safetensors").stat().st_size / 1e6)
+
+
+def _apply_umask(folder: Path) -> None:
+    """Give the folder and its files the modes the user's umask asks for (temp folders are 0700)."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _write_st_files(folder: Path, encoder: TextEncoder) -> None:
