@@ -17,13 +17,18 @@ from typing import Any
 from xlink.candidates.base import CandidateGenerator
 from xlink.candidates.index_store import config_fingerprint, default_cache_dir
 from xlink.candidates.tfidf import TfidfConfig, TfidfGenerator
-from xlink.errors import XlinkError
+from xlink.errors import IndexMismatchError, XlinkError
 from xlink.linker import Linker
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
 
 GENERATOR_KINDS = ("tfidf", "dense", "ensemble")
+
+#: The best shipped generator on NCBI Disease dev (benchmarks/generators.md): the trained
+#: bi-encoder over an exact faiss index. Without the xlink-biencoder-minilm package it falls
+#: back to TF-IDF, with a warning that says how to install it.
+DEFAULT_GENERATOR: dict[str, Any] = {"kind": "dense", "model": "xlink-biencoder-minilm", "fallback": "tfidf"}
 
 
 #: The reranker of the built-in defaults (``xlink link`` without ``--config``). A config
@@ -55,7 +60,7 @@ class LinkingConfig:
     split_composites: bool = True
     composite_threshold: float = 0.9
     train_corpus: str | None = None
-    generator: dict[str, Any] = field(default_factory=lambda: {"kind": "tfidf"})
+    generator: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_GENERATOR))
     #: ``[reranker]``: ``model`` (a folder, a packaged name or a hub id; empty = no reranker),
     #: optional ``k``, ``batch_size``, ``skip_margin``, ``device``, and ``optional`` (link
     #: without reranking, with a warning, when the model is not installed).
@@ -140,8 +145,15 @@ def build_generator(
     kind = options.pop("kind", "tfidf")
     if kind not in GENERATOR_KINDS:
         raise XlinkError(f"unknown generator kind {kind!r}; choose one of {GENERATOR_KINDS}")
+    fallback = options.pop("fallback", None)
     if kind == "dense":
-        return _build_dense(terminology, options, cache_dir, use_cache)
+        try:
+            return _build_dense(terminology, options, cache_dir, use_cache)
+        except XlinkError as err:
+            if not fallback or isinstance(err, IndexMismatchError):
+                raise
+            logger.warning("dense generator unavailable (%s); using the %r generator instead", err, fallback)
+            return build_generator(terminology, {"kind": fallback}, cache_dir, use_cache)
     if kind == "ensemble":
         return _build_ensemble(terminology, options, cache_dir, use_cache)
     config = _tfidf_config(options)

@@ -52,3 +52,16 @@ def test_bad_generator_options(tiny_terminology: Terminology, tmp_path: Path) ->
         build_generator(tiny_terminology, {"kind": "ensemble"}, cache_dir=tmp_path)
     with pytest.raises(XlinkError, match="pip install"):
         build_generator(tiny_terminology, {"kind": "dense", "model": str(tmp_path / "missing")}, cache_dir=tmp_path)
+
+
+def test_default_is_the_trained_biencoder_with_a_tfidf_fallback(
+    tiny_terminology: Terminology, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    default = LinkingConfig().generator
+    assert default["kind"] == "dense" and default["model"] == "xlink-biencoder-minilm"
+    with caplog.at_level("WARNING"):
+        generator = build_generator(
+            tiny_terminology, {**default, "model": str(tmp_path / "not-installed")}, cache_dir=tmp_path
+        )
+    assert isinstance(generator, TfidfGenerator)
+    assert "pip install" in caplog.text
