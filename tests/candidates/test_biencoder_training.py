@@ -32,7 +32,7 @@ def _config(tiny_model: Path, terminology: Path, output: Path, loss: str = "ms")
         batch_size=16,
         learning_rate=3e-3,
         warmup_ratio=0.0,
-        epochs=8,
+        epochs=5,
         max_length=12,
         loss=loss,
         ms_beta=10.0,
@@ -41,13 +41,13 @@ def _config(tiny_model: Path, terminology: Path, output: Path, loss: str = "ms")
     )
 
 
-@pytest.mark.parametrize("loss", ["ms", "infonce"])
+@pytest.mark.parametrize("loss", ["ms", pytest.param("infonce", marks=pytest.mark.slow)])
 def test_a_few_steps_lower_the_loss_and_save_fp16(
     loss: str, tiny_model: Path, tiny_terminology: Terminology, tmp_path: Path
 ) -> None:
     terminology = _write_terminology(tiny_terminology, tmp_path / "tiny.jsonl")
     report = train_biencoder(_config(tiny_model, terminology, tmp_path / "out", loss))
-    assert report.steps == report.planned_steps > 8 and report.n_pairs > 0
+    assert report.steps == report.planned_steps >= 8 and report.n_pairs > 0
     assert report.last_loss < report.first_loss
     from safetensors import safe_open
 
