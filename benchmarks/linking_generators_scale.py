@@ -108,6 +108,10 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/linking_generators_scale.json")
+    parser.add_argument(
+        "--from-index", type=Path, default=None,
+        help="take the name vectors from a dense index folder built by xlink (same model) instead of encoding",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     import faiss
@@ -117,7 +121,18 @@ def main() -> None:
     queries = list(dict.fromkeys(normalize_text(m.text) for m in dev.mentions()))[:500] + held_out
     encoder = TextEncoder(args.model, max_length=args.max_length)
     cache = ROOT / "runs" / f"scale_embeddings_{args.n_names}_{encoder.fingerprint}.npy"
-    if cache.exists():
+    if args.from_index is not None:
+        from xlink.candidates.index_store import IndexManifest
+
+        manifest = IndexManifest.read(args.from_index)
+        if manifest.model_fingerprint != encoder.fingerprint:
+            raise SystemExit(f"{args.from_index} was built with another model than {args.model}")
+        stored = faiss.read_index(str(args.from_index / "names.faiss"))
+        vectors = stored.reconstruct_n(0, stored.ntotal)
+        names = json.loads((args.from_index / "names.json").read_text())["names"]
+        encode_info = {"source": f"{manifest.terminology_name} index, {manifest.n_names} names",
+                       "names_per_s": manifest.extra.get("encode_names_per_s")}
+    elif cache.exists():
         vectors = np.load(cache)
         encode_info = json.loads(cache.with_suffix(".json").read_text())
     else:
