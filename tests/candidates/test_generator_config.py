@@ -8,7 +8,7 @@ from xlink.candidates.dense import DenseGenerator
 from xlink.candidates.ensemble import EnsembleGenerator
 from xlink.candidates.tfidf import TfidfGenerator
 from xlink.errors import XlinkError
-from xlink.linking_config import LinkingConfig, build_generator
+from xlink.linking_config import BEST_GENERATOR, LinkingConfig, build_generator
 from xlink.terminology.model import Terminology
 
 
@@ -54,10 +54,10 @@ def test_bad_generator_options(tiny_terminology: Terminology, tmp_path: Path) ->
         build_generator(tiny_terminology, {"kind": "dense", "model": str(tmp_path / "missing")}, cache_dir=tmp_path)
 
 
-def test_default_is_the_trained_biencoder_with_a_tfidf_fallback(
+def test_best_generator_falls_back_to_tfidf_when_not_installed(
     tiny_terminology: Terminology, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    default = LinkingConfig().generator
+    default = dict(BEST_GENERATOR)
     assert default["kind"] == "dense" and default["model"] == "xlink-biencoder-minilm"
     with caplog.at_level("WARNING"):
         generator = build_generator(
