@@ -300,6 +300,7 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
         tokenizer.save_pretrained(tmp)  # type: ignore[attr-defined]
         for name, obj in extra.items():
             (tmp / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+        _apply_umask(tmp)
         old = output.with_name(output.name + ".old")
         if output.exists():
             if old.exists():
@@ -311,6 +312,15 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _apply_umask(directory: Path) -> None:
+    """mkdtemp makes 0700 folders; give the saved model the usual umask permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+    for path in directory.iterdir():
+        os.chmod(path, 0o666 & ~umask)
 
 
 def _lr_factor(step: int, warmup: int, total: int) -> float:
