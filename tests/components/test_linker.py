@@ -244,6 +244,7 @@ def _tiny_reranker(folder: Path) -> Path:
     return CrossEncoderReranker.from_base(base).save(folder / "reranker")
 
 
+@pytest.mark.slow  # loads torch and transformers
 def test_reranker_runs_and_travels_with_the_pipeline(terminology_path: Path, tmp_path: Path) -> None:
     model = _tiny_reranker(tmp_path / "ce")
     nlp = _nlp(terminology_path, tmp_path / "cache", reranker={"model": str(model), "k": 4})
@@ -355,6 +356,7 @@ def test_re_adding_the_linker_to_a_loaded_pipeline_uses_its_sources(terminology_
     assert doc.ents[0].kb_id_ == "D003920"
 
 
+@pytest.mark.slow  # loads torch and transformers
 def test_ensemble_with_a_dense_member_round_trips(terminology_path: Path, tmp_path: Path) -> None:
     import torch
     from transformers import BertConfig, BertModel, BertTokenizer
