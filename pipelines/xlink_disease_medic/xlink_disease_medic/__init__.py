@@ -19,7 +19,12 @@ __all__ = ["load"]
 def load(**overrides: Any) -> Language:
     """Load the pipeline (keyword arguments go to ``spacy.util.load_model_from_init_py``)."""
     here = Path(__file__).parent
-    if not (here / "meta.json").exists():
+    meta_path = here / "meta.json"
+    data = None
+    if meta_path.exists():
+        m = get_model_meta(here)
+        data = here / f"{m['lang']}_{m['name']}-{m['version']}"
+    if data is None or not (data / "config.cfg").exists():
         raise OSError(
             f"{here}: the pipeline data is missing; run 'xlink build-pipeline --config "
             "configs/pipeline_disease_medic.cfg' in the xlink repository, then reinstall this package"
