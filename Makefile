@@ -13,6 +13,8 @@ PIP := $(PY) -m pip
 TORCH_VERSION ?= 2.13.0
 STAMP := $(VENV)/.xlink-installed
 PIPELINE_PKGS := $(wildcard pipelines/*/pyproject.toml)
+# The benchmark data; the disease pipeline's MEDIC index is built from it.
+XLINK_DATA ?= ../shared/data
 
 .PHONY: install demo test test-all lint benchmarks clean
 
@@ -23,6 +25,10 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml $(PIPELINE_PKGS)
 	$(PIP) install -q "torch==$(TORCH_VERSION)"
 	$(PIP) install -q -e ".[dev]"
+	@if [ -d "$(XLINK_DATA)" ]; then \
+	  $(VENV)/bin/xlink build-pipeline --config configs/pipeline_disease_medic.cfg --data "$(XLINK_DATA)" \
+	    || echo "warning: the disease pipeline could not be built; 'make demo' will skip it"; \
+	else echo "note: $(XLINK_DATA) not found; the disease pipeline (MEDIC index) is not built"; fi
 	@for p in $(dir $(PIPELINE_PKGS)); do $(PIP) install -q "./$$p" || exit 1; done
 	@touch $(STAMP)
 

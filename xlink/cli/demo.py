@@ -56,8 +56,37 @@ def demo(
             f"{second.concept_id} {second.score:.3f}" if second else "",
         )
     console.print(table)
+    _pipeline_demo(console, corpus)
     if not skip_classification:
         _classification_demo(console)
+
+
+def _pipeline_demo(console: Console, corpus) -> None:  # type: ignore[no-untyped-def]
+    """Run the shipped disease pipeline (NER → abbreviations → linker) on the raw sample text."""
+    from xlink.cli.pipeline import load_pipeline
+    from xlink.components.pipelines import displacy_html
+    from xlink.errors import XlinkError
+
+    console.print("\n[bold]The disease pipeline on the raw text[/bold] (NER → abbreviations → xlink_linker)")
+    try:
+        nlp = load_pipeline()
+    except XlinkError as err:
+        console.print(f"[yellow]skipped: {err}[/yellow]")
+        return
+    docs = list(nlp.pipe(doc.text for doc in corpus))
+    table = Table(title=f"{nlp.meta.get('name', 'pipeline')} {nlp.meta.get('version', '')}")
+    for column in ("mention", "MEDIC id", "name", "score"):
+        table.add_column(column)
+    for doc in docs:
+        for ent in doc.ents:
+            candidates = getattr(ent._, "xlink_candidates", None) or []
+            best = candidates[0] if candidates else None
+            table.add_row(ent.text, ent.kb_id_ or "NIL", best[1] if best else "", f"{best[2]:.3f}" if best else "")
+    console.print(table)
+    out = Path("demo_output") / "disease_pipeline.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(displacy_html(docs), encoding="utf-8")
+    console.print(f"displaCy HTML with the ids linked to CTD: {out}")
 
 
 def _classification_demo(console: Console) -> None:
