@@ -32,9 +32,11 @@ GENERATOR_KINDS = ("tfidf", "dense", "ensemble")
 BEST_GENERATOR: dict[str, Any] = {"kind": "dense", "model": "xlink-biencoder-minilm", "fallback": "tfidf"}
 
 
-#: The reranker of the built-in defaults (``xlink link`` without ``--config``). A config
+#: The reranker of the built-in defaults (``xlink link`` without ``--config``): xlink's packaged
+#: cross-encoder, which beats the generator alone on NCBI Disease dev (benchmarks/reranker.md).
+#: When it is not installed, linking goes on without it and logs how to install it. A config
 #: file without a ``[reranker]`` section runs no reranker.
-DEFAULT_RERANKER: dict[str, Any] = {}
+DEFAULT_RERANKER: dict[str, Any] = {"model": "xlink-reranker-minilm", "optional": True}
 
 _LINKER_KEYS = (
     "k",
