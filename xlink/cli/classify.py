@@ -15,7 +15,7 @@ from xlink.errors import XlinkError
 _MODEL_HELP = "NLI model: a local path or a Hugging Face id (default: the shipped xlink_nli_minilm)."
 _TEMPLATE_HELP = "Hypothesis template with one {} for the label."
 _DEFAULT_TEMPLATE = "This example is about {}."
-_INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, slightly less accurate)."
+_INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, but scores depend on batching, which breaks full/pruned agreement)."
 _MAXLEN_HELP = "Truncate NLI pairs to this many tokens."
 
 
