@@ -12,9 +12,9 @@ SETS = ["banking77", "snips", "atis", "ag_news"]
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("benchmarks/zeroshot_results")
     rows = []
-    for name in ("nli_mnli_dev_matched", "nli_anli_test"):
+    for name in ("nli_mnli_dev_matched", "nli_anli_test", "nli_anli_test_r1_first400"):
         path = folder / f"{name}.json"
-        if path.exists():
+        if (path.exists() and path.stat().st_size > 0):
             r = json.loads(path.read_text())
             rows.append(f"| {name.removeprefix('nli_')} | {r['n']} | {100 * r['accuracy']:.1f} | {r['pairs_per_second']:.0f} |")
     if rows:
@@ -26,7 +26,7 @@ def main() -> None:
     saved = []
     for name in SETS:
         path = folder / f"{name}.json"
-        if not path.exists():
+        if not (path.exists() and path.stat().st_size > 0):
             continue
         r = json.loads(path.read_text())
         saved.append(r["time_saved"])
@@ -39,12 +39,12 @@ def main() -> None:
         print(f"\nAverage NLI time saved: {100 * sum(saved) / len(saved):.1f}% over {len(saved)} data sets.")
     for name in SETS:
         path = folder / f"{name}.json"
-        if path.exists():
+        if (path.exists() and path.stat().st_size > 0):
             r = json.loads(path.read_text())
             choices = ", ".join(f"{c['base']} {c['avg_set_size']:.1f} (cov. {100 * c['coverage']:.0f}%)" for c in r["base_choices"])
             print(f"- {name}: held-out average set size per base: {choices}")
     speed = folder / "speed.json"
-    if speed.exists():
+    if speed.exists() and speed.stat().st_size > 0:
         s = json.loads(speed.read_text())
         print(f"\nSpeed ({s['texts']} Banking77 texts x {s['labels']} labels = {s['pairs']} pairs, {s['threads']} threads, best of repeats):\n")
         print("| configuration | pairs/s | ratio to the pipeline's best |\n|---|---|---|")
