@@ -28,6 +28,7 @@ import numpy as np
 from xlink.candidates.base import Candidate
 from xlink.candidates.encoder import TextEncoder, model_fingerprint, resolve_model
 from xlink.candidates.index_store import IndexManifest, atomic_folder, check_manifest, write_json
+from xlink.candidates.names import collect_names
 from xlink.errors import XlinkError
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
@@ -171,26 +172,15 @@ class DenseGenerator:
     # -- building ---------------------------------------------------------------
     def _collect_names(self) -> None:
         """One row per distinct (concept, prepared name)."""
-        texts: list[str] = []
-        originals: list[str] = []
-        owner: list[int] = []
-        concept_ids: list[str] = []
-        for concept in self.terminology:
-            keys: dict[str, str] = {}
-            for name in concept.names:
-                key = self._prepare(name)
-                if key and normalize_text(key):
-                    keys.setdefault(key, name)
-            if not keys:
-                continue
-            index = len(concept_ids)
-            concept_ids.append(concept.concept_id)
-            texts.extend(keys)
-            originals.extend(keys.values())
-            owner.extend([index] * len(keys))
-        self._name_texts, self._name_originals = texts, originals
-        self._name_concept = np.asarray(owner, dtype=np.int64)
-        self._concept_ids = concept_ids
+
+        def prepare(name: str) -> str:
+            key = self._prepare(name)
+            return key if key and normalize_text(key) else ""
+
+        table = collect_names(self.terminology, prepare)
+        self._name_texts, self._name_originals = table.texts, table.originals
+        self._name_concept = table.owner
+        self._concept_ids = table.concept_ids
 
     def build(self) -> DenseGenerator:
         """Embed every name of the terminology and index the embeddings."""

@@ -32,6 +32,7 @@ from xlink.candidates.index_store import (
     check_manifest,
     write_json,
 )
+from xlink.candidates.names import collect_names
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
 
@@ -102,26 +103,11 @@ class TfidfGenerator:
 
     def _collect_names(self) -> None:
         """One row per distinct (concept, normalized name), grouped by concept."""
-        texts: list[str] = []
-        originals: list[str] = []
-        owner: list[int] = []
-        concept_ids: list[str] = []
-        for concept in self.terminology:
-            keys: dict[str, str] = {}
-            for name in concept.names:
-                key = normalize_text(name)
-                if key:
-                    keys.setdefault(key, name)
-            if not keys:
-                continue
-            index = len(concept_ids)
-            concept_ids.append(concept.concept_id)
-            texts.extend(keys)
-            originals.extend(keys.values())
-            owner.extend([index] * len(keys))
+        table = collect_names(self.terminology, normalize_text)
+        texts, originals, concept_ids = table.texts, table.originals, table.concept_ids
         self._name_texts = texts
         self._name_originals = originals
-        self._name_concept = np.asarray(owner, dtype=np.int64)
+        self._name_concept = table.owner
         self._concept_ids = concept_ids
         self._starts = np.searchsorted(self._name_concept, np.arange(len(concept_ids)))
         self._set_prior()
