@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,15 +33,20 @@ class PredictedConcept:
     score: float
     ids: tuple[str, ...] = ()
     alias: str = ""
+    #: which generator(s) found it (ensembles), "composite" for a joined composite prediction
+    source: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {
+        record: dict[str, object] = {
             "concept_id": self.concept_id,
             "ids": list(self.ids or (self.concept_id,)),
             "name": self.name,
             "alias": self.alias,
             "score": round(float(self.score), 6),
         }
+        if self.source:
+            record["source"] = self.source
+        return record
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> PredictedConcept:
@@ -53,6 +58,7 @@ class PredictedConcept:
             score=float(record.get("score", 0.0)),
             ids=tuple(str(i) for i in ids),
             alias=str(record.get("alias", "")),
+            source=str(record.get("source", "")),
         )
 
 
@@ -62,15 +68,22 @@ class LinkedMention:
 
     ``candidates`` is the generator's list (what recall@k measures);
     ``predictions`` is the final ranking (what acc@k measures). Without a
-    reranker the two are the same list.
+    reranker the two are the same list. ``set_size`` is the number of
+    candidates the reranker scored when conformal candidate pruning chose
+    them (:mod:`xlink.conformal.candidates`), None otherwise.
+
+    An empty ``predictions`` list next to non-empty candidates means NIL (a
+    reranker with a NIL slot rejected every candidate); pass ``predictions=None``
+    to mean "the same as the candidates".
     """
 
     mention: Mention
     candidates: list[PredictedConcept]
-    predictions: list[PredictedConcept] = field(default_factory=list)
+    predictions: list[PredictedConcept] = None  # type: ignore[assignment]  # None → the candidates
+    set_size: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.predictions:
+        if self.predictions is None:
             self.predictions = list(self.candidates)
 
     def to_json(self) -> dict[str, object]:
@@ -88,6 +101,8 @@ class LinkedMention:
         }
         if self.candidates != self.predictions:
             record["candidates"] = [c.to_json() for c in self.candidates]
+        if self.set_size is not None:
+            record["conformal_set_size"] = self.set_size
         return record
 
     @classmethod
@@ -103,8 +118,17 @@ class LinkedMention:
             expansion=record.get("expansion"),
         )
         predictions = [PredictedConcept.from_json(p) for p in record.get("predictions", [])]
-        candidates = [PredictedConcept.from_json(p) for p in record.get("candidates", [])]
-        return cls(mention=mention, candidates=candidates or predictions, predictions=predictions)
+        if "candidates" in record:
+            candidates = [PredictedConcept.from_json(p) for p in record["candidates"]]
+        else:
+            candidates = list(predictions)
+        set_size = record.get("conformal_set_size")
+        return cls(
+            mention=mention,
+            candidates=candidates,
+            predictions=predictions,
+            set_size=int(set_size) if set_size is not None else None,
+        )
 
 
 def write_predictions(predictions: Iterable[LinkedMention], path: str | Path) -> int:
@@ -188,6 +212,7 @@ class Linker:
                     score=c.score,
                     ids=concept.ids if concept else (c.concept_id,),
                     alias=c.alias,
+                    source=c.source,
                 )
             )
         return out
@@ -251,6 +276,7 @@ class Linker:
                 score=min(c.score for c in tops),
                 ids=tuple(dict.fromkeys(i for p in predicted for i in p.ids)),
                 alias=" | ".join(parts),
+                source="composite",
             )
         return out
 

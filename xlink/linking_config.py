@@ -66,7 +66,9 @@ class LinkingConfig:
     generator: dict[str, Any] = field(default_factory=lambda: {"kind": "tfidf"})
     #: ``[reranker]``: ``model`` (a folder, a packaged name or a hub id; empty = no reranker),
     #: optional ``k``, ``batch_size``, ``skip_margin``, ``device``, and ``optional`` (link
-    #: without reranking, with a warning, when the model is not installed).
+    #: without reranking, with a warning, when the model is not installed). With
+    #: ``conformal_alpha`` and ``calibration`` (a folder from ``xlink calibrate-linker``) the
+    #: reranker scores only each mention's conformal candidate set (xlink.conformal.candidates).
     reranker: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERANKER))
 
     @classmethod
@@ -108,9 +110,13 @@ def _reranker_section(path: Path, section: dict[str, Any]) -> dict[str, Any]:
     model = section.get("model")
     if not model:
         return {}
-    candidate = Path(str(model)).expanduser()
-    if not candidate.is_absolute() and str(model).startswith("."):
-        section["model"] = str((path.parent / candidate).resolve())
+    for key in ("model", "calibration"):
+        value = section.get(key)
+        if not value:
+            continue
+        candidate = Path(str(value)).expanduser()
+        if not candidate.is_absolute() and str(value).startswith("."):
+            section[key] = str((path.parent / candidate).resolve())
     return section
 
 
@@ -238,21 +244,30 @@ def build_linker(
 
         terminology = augment_with_mentions(terminology, load_corpus(config.train_corpus).mentions())
     generator = build_generator(terminology, config.generator, cache_dir, use_cache)
-    return Linker(
+    linker = Linker(
         terminology,
         generator,
         k=config.k,
         use_abbreviations=config.abbreviations,
         split_composites=config.split_composites,
         composite_threshold=config.composite_threshold,
-        reranker=_build_reranker(terminology, config.reranker),
+        reranker=build_reranker(terminology, config.reranker),
     )
+    check_calibration(linker, str(config.reranker.get("calibration", "")))
+    return linker
 
 
-def _build_reranker(terminology: Terminology, options: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The cross-encoder a ``[reranker]`` section names, or None when it names none."""
+def build_reranker(terminology: Terminology, options: dict[str, Any] | None):  # type: ignore[no-untyped-def]
+    """The cross-encoder a ``[reranker]`` section names, or None when it names none.
+
+    With ``conformal_alpha`` (and ``calibration``) it is wrapped in a
+    :class:`xlink.conformal.candidates.ConformalReranker`. ``optional = true`` turns a model
+    that cannot be loaded into a warning and no reranker.
+    """
     options = dict(options or {})
     optional = bool(options.pop("optional", False))
+    alpha = options.pop("conformal_alpha", None)
+    calibration = options.pop("calibration", None)
     if not options.get("model"):
         return None
     from xlink.rerank.cross_encoder import load_reranker
@@ -265,4 +280,27 @@ def _build_reranker(terminology: Terminology, options: dict[str, Any]):  # type:
         logger.warning("linking without a reranker: %s", err)
         return None
     logger.info("reranking the top %d candidates with %s", reranker.config.k, reranker.source)
-    return reranker
+    if alpha is None:
+        return reranker
+    if not calibration:
+        raise XlinkError(
+            "conformal_alpha needs a candidate calibration: set [reranker] calibration to a folder written by "
+            "'xlink calibrate-linker' (or pass --calibration)"
+        )
+    from xlink.conformal.candidates import ConformalCandidatePruner, ConformalReranker
+
+    pruner = ConformalCandidatePruner.load(calibration, alpha=float(alpha))
+    logger.info("conformal candidate pruning at alpha=%s with %s", alpha, calibration)
+    return ConformalReranker(reranker, pruner)
+
+
+def check_calibration(linker: Linker, where: str = "") -> None:
+    """Refuse a conformal calibration made for another terminology, generator or reranker.
+
+    Call once the linker is built (the generator fingerprint needs its index).
+    """
+    from xlink.conformal.candidates import ConformalReranker, linker_fingerprints
+
+    if isinstance(linker.reranker, ConformalReranker):
+        pruner = linker.reranker.pruner
+        pruner.fingerprints.check(linker_fingerprints(linker), where or "candidate calibration")

@@ -19,14 +19,20 @@ class Candidate:
 
     ``alias`` is the terminology name that matched best; ``score`` is the
     generator's similarity (higher is better, comparable within a generator).
+    ``source`` names the generator(s) that found it when an ensemble fused
+    several ("tfidf", "dense", "dense+tfidf"); single generators leave it empty.
     """
 
     concept_id: str
     alias: str
     score: float
+    source: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {"concept_id": self.concept_id, "alias": self.alias, "score": round(float(self.score), 6)}
+        record: dict[str, object] = {"concept_id": self.concept_id, "alias": self.alias, "score": round(float(self.score), 6)}
+        if self.source:
+            record["source"] = self.source
+        return record
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ The fusion rule and the weights are chosen on a dev split (benchmarks/generators
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xlink.candidates.base import Candidate, CandidateGenerator
 
@@ -28,6 +28,13 @@ class _Entry:
     score: float
     alias: str
     best: float  # the best weighted member contribution, to pick the alias
+    sources: set[str] = field(default_factory=set)
+
+
+def member_name(generator: CandidateGenerator) -> str:
+    """A short name for a member generator: ``TfidfGenerator`` → ``"tfidf"``."""
+    name = type(generator).__name__
+    return (name[: -len("Generator")] if name.endswith("Generator") and name != "Generator" else name).lower()
 
 
 class EnsembleGenerator:
@@ -65,7 +72,8 @@ class EnsembleGenerator:
     def fuse(self, member_lists: Sequence[Sequence[Candidate]], k: int) -> list[Candidate]:
         """One mention's member candidate lists (in generator order) → the fused top-k."""
         fused: dict[str, _Entry] = {}
-        for weight, candidates in zip(self.weights, member_lists, strict=True):
+        names = [member_name(g) for g in self.generators]
+        for name, weight, candidates in zip(names, self.weights, member_lists, strict=True):
             for rank, c in enumerate(candidates, start=1):
                 if self.fusion == "rrf":
                     part = weight / (self.rrf_c + rank)
@@ -73,8 +81,9 @@ class EnsembleGenerator:
                     part = weight * c.score
                 entry = fused.get(c.concept_id)
                 if entry is None:
-                    fused[c.concept_id] = _Entry(part, c.alias, part)
+                    fused[c.concept_id] = _Entry(part, c.alias, part, {name})
                     continue
+                entry.sources.add(name)
                 if self.fusion == "max":
                     entry.score = max(entry.score, part)
                 else:
@@ -83,4 +92,4 @@ class EnsembleGenerator:
                     entry.best, entry.alias = part, c.alias
         # Sort by score; among ties the first generator's order is kept (dicts are ordered).
         ranked = sorted(fused.items(), key=lambda item: -item[1].score)
-        return [Candidate(concept_id, e.alias, e.score) for concept_id, e in ranked[:k]]
+        return [Candidate(concept_id, e.alias, e.score, "+".join(sorted(e.sources))) for concept_id, e in ranked[:k]]

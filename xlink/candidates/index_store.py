@@ -132,3 +132,27 @@ def default_cache_dir() -> Path:
         return Path(root)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "xlink"
+
+
+def generator_fingerprint(generator: object) -> str:
+    """A short hash of what makes a generator's candidate lists what they are.
+
+    The generator kind and its index settings, plus the encoder's weights for a
+    dense generator and every member's fingerprint for an ensemble. Calibrations
+    that depend on the candidate lists (conformal candidate pruning) store it,
+    and refuse to load when it changed.
+    """
+    record: dict[str, Any] = {"kind": type(generator).__name__}
+    config = getattr(generator, "config", None)
+    if config is not None and hasattr(config, "index_config"):
+        record["config"] = config.index_config()
+    model = getattr(generator, "model_fingerprint", None)
+    if isinstance(model, str):
+        record["model"] = model
+    members = getattr(generator, "generators", None)
+    if members is not None:
+        record["members"] = [generator_fingerprint(g) for g in members]
+        for key in ("weights", "fusion", "k_per_generator", "rrf_c"):
+            if hasattr(generator, key):
+                record[key] = getattr(generator, key)
+    return config_fingerprint(record)

@@ -40,6 +40,18 @@ TrainOpt = Annotated[
         "(never pass the corpus you evaluate on).",
     ),
 ]
+AlphaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--conformal-alpha",
+        help="Rerank only each mention's conformal candidate set, which keeps the reranker's full-list "
+        "top candidate with probability >= 1 - alpha (needs a reranker and --calibration).",
+    ),
+]
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option("--calibration", help="A candidate calibration folder from 'xlink calibrate-linker'."),
+]
 RuleOpt = Annotated[
     str | None,
     typer.Option(
@@ -64,13 +76,31 @@ def _load_corpus(path: Path, fmt: str | None):
 
 
 def _linker(
-    terminology, config_path: Path | None, k: int | None, no_cache: bool, train_corpus: Path | None = None
+    terminology,
+    config_path: Path | None,
+    k: int | None,
+    no_cache: bool,
+    train_corpus: Path | None = None,
+    conformal_alpha: float | None = None,
+    calibration: Path | None = None,
 ):
     from xlink.linking_config import LinkingConfig, build_linker
 
     config = LinkingConfig.from_disk(config_path) if config_path else LinkingConfig()
     if k is not None:
         config.k = k
+    if conformal_alpha is not None or calibration is not None:
+        if not config.reranker.get("model"):
+            raise XlinkError(
+                "--conformal-alpha/--calibration prune the reranker's candidates, but this linking config has no "
+                "reranker; pass --config configs/linking/tfidf_rerank.cfg (or another config with [reranker])"
+            )
+        if conformal_alpha is not None:
+            config.reranker["conformal_alpha"] = conformal_alpha
+        if calibration is not None:
+            if not calibration.exists():
+                raise FileNotFoundError(2, "no such calibration folder", str(calibration))
+            config.reranker["calibration"] = str(calibration)
     if train_corpus is not None:
         if not train_corpus.exists():
             raise FileNotFoundError(2, "no such file", str(train_corpus))
@@ -124,16 +154,35 @@ def link(
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     train_corpus: TrainOpt = None,
+    conformal_alpha: AlphaOpt = None,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Link the gold mentions of CORPUS to a terminology and write ranked predictions."""
     from xlink.linker import write_predictions
 
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker, cfg = _linker(term, config, k, no_cache, train_corpus)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration)
     linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     n = write_predictions(linked, output)
-    console.print(f"linked {n} mentions in {seconds:.1f} s ({n / max(seconds, 1e-9):.0f}/s) → {output}")
+    extra = _reranker_extra(linker)
+    pruning = f", {extra['avg_set_size']:.2f} candidates reranked per mention" if "avg_set_size" in extra else ""
+    console.print(f"linked {n} mentions in {seconds:.1f} s ({n / max(seconds, 1e-9):.0f}/s){pruning} → {output}")
+
+
+def _reranker_extra(linker) -> dict[str, object]:
+    """Reranker pairs scored and, with conformal pruning, the average set size."""
+    reranker = linker.reranker
+    if reranker is None:
+        return {}
+    totals = reranker.totals
+    extra: dict[str, object] = {"reranker_pairs": totals.pairs, "reranked_mentions": totals.mentions}
+    stats = getattr(reranker, "stats", None)
+    if hasattr(stats, "avg_set_size"):
+        extra["conformal_alpha"] = reranker.pruner.alpha
+        extra["avg_set_size"] = round(stats.avg_set_size, 3)
+        extra["avg_full_size"] = round(stats.avg_full_size, 3)
+    return extra
 
 
 def evaluate(
@@ -198,6 +247,8 @@ def evaluate_linking_cmd(
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write predictions.")] = None,
     train_corpus: TrainOpt = None,
+    conformal_alpha: AlphaOpt = None,
+    calibration: CalibrationOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a recall@k curve PNG here.")] = None,
 ) -> None:
@@ -209,7 +260,7 @@ def evaluate_linking_cmd(
     term = _load_terminology(terminology, terminology_format)
     t1 = time.perf_counter()
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker, cfg = _linker(term, config, k, no_cache, train_corpus)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration)
     t2 = time.perf_counter()
     linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     if output is not None:
@@ -224,8 +275,61 @@ def evaluate_linking_cmd(
         "index_s": round(t2 - t1, 2),
         "link_s": round(seconds, 2),
         "mentions_per_s": round(len(linked) / max(seconds, 1e-9), 1),
+        **_reranker_extra(linker),
     }
     _emit(report, extra, as_json, plot, f"{corpus.name} → {terminology.name}")
+
+
+def calibrate_linker_cmd(
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="A TRAINING or DEV corpus (PubTator, BigBIO, BioSyn queries); never test.")
+    ],
+    terminology: Annotated[Path, typer.Option("--terminology", "-t", help="Terminology file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Calibration folder to write (atomically).")],
+    config: ConfigOpt = None,
+    corpus_format: CorpusFormat = None,
+    terminology_format: TermFormat = None,
+    alpha: Annotated[float, typer.Option(help="Default miscoverage level saved with the calibration.")] = 0.01,
+    score: Annotated[str, typer.Option("--score", help="Conformity score: lac or aps.")] = "lac",
+    fit_fraction: Annotated[float, typer.Option(help="Share of mentions that fit the slot scorer.")] = 0.3,
+    limit: Annotated[int | None, typer.Option(help="Use at most N mentions (seeded sample).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the fit/calibration split and the sample.")] = 0,
+    no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Calibrate conformal candidate pruning: rerank CORPUS fully and learn which slots the reranker picks.
+
+    The saved folder is what --calibration (and [reranker] calibration) takes; with
+    --conformal-alpha the reranker then scores only each mention's conformal set.
+    """
+    import random
+
+    from xlink.conformal.candidates import calibrate_linker
+    from xlink.linker import corpus_mentions
+
+    term = _load_terminology(terminology, terminology_format)
+    docs, fmt = _load_corpus(corpus, corpus_format)
+    linker, cfg = _linker(term, config, None, no_cache)
+    if linker.reranker is None:
+        raise XlinkError(
+            f"{config or 'the default linking config'} has no [reranker]; calibration needs one, e.g. "
+            "--config configs/linking/tfidf_rerank.cfg"
+        )
+    mentions = corpus_mentions(
+        docs, expand_abbreviations=linker.use_abbreviations, relaxed_abbreviations=cfg.relaxed_abbreviations
+    )
+    if limit is not None and limit < len(mentions):
+        mentions = sorted(random.Random(seed).sample(mentions, limit), key=lambda m: (m.document_id, m.start))
+    pruner, report = calibrate_linker(linker, mentions, alpha, score, seed, fit_fraction)
+    pruner.save(output)
+    result = {**report.to_json(), "output": str(output), "corpus": str(corpus), "corpus_format": fmt}
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"calibrated on {report.n_calibration} mentions (slot scorer fitted on {report.n_fit}) in "
+            f"{report.seconds:.0f} s → {output}"
+        )
 
 
 def index_build(
@@ -255,6 +359,7 @@ def register(app: typer.Typer) -> None:
     app.command("link")(link)
     app.command("evaluate")(evaluate)
     app.command("evaluate-linking")(evaluate_linking_cmd)
+    app.command("calibrate-linker")(calibrate_linker_cmd)
     index_app = typer.Typer(help="Build candidate indexes.", no_args_is_help=True)
     index_app.command("build")(index_build)
     app.add_typer(index_app, name="index")

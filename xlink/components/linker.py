@@ -12,7 +12,9 @@ writes the result back:
   ("breast and ovarian cancer") gets its concept ids joined by ``|``;
 - ``span._.xlink_candidates`` (name configurable): the top ``n_candidates``
   as ``(concept_id, name, score)`` tuples, best first (lists after a
-  ``DocBin`` round trip).
+  ``DocBin`` round trip);
+- ``span._.xlink_candidates_set_size``: with conformal candidate pruning
+  (``reranker.conformal_alpha``), how many candidates the reranker scored.
 
 The generator is whatever ``generator`` describes, in the same form as the
 ``[generator]`` section of a linking config (:mod:`xlink.linking_config`), so
@@ -20,8 +22,10 @@ every generator kind that :func:`~xlink.linking_config.build_generator`
 knows works here. ``reranker`` is the cross-encoder reranker
 (:mod:`xlink.rerank`), as in a linking config's ``[reranker]`` section
 (``model``, optional ``k``, ``batch_size``, ``skip_margin``, ``device``,
-``optional``); null runs none. With a reranker, ``threshold`` applies to its
-score (a probability) and a mention it sends to NIL gets ``nil_id``.
+``optional``, and ``conformal_alpha`` with ``calibration`` to rerank only each
+mention's conformal candidate set, see :mod:`xlink.conformal.candidates`); null
+runs none. With a reranker, ``threshold`` applies to its score (a probability)
+and a mention it sends to NIL gets ``nil_id``.
 
 Config (``nlp.add_pipe("xlink_linker", config={...})``):
 
@@ -94,6 +98,9 @@ logger = logging.getLogger(__name__)
 
 INDEX_FOLDER = "index"
 DEFAULT_CANDIDATES_ATTR = "xlink_candidates"
+#: With conformal candidate pruning, ``span._.<candidates_attr>_set_size`` holds the number of
+#: candidates the reranker scored for the span (None where it did not rerank).
+SET_SIZE_SUFFIX = "_set_size"
 
 #: A candidate as stored on a span: (concept_id, name, score).
 CandidateTuple = tuple[str, str, float]
@@ -186,32 +193,28 @@ RERANKER_FOLDER = "reranker"
 CONTEXT_CHARS = 256
 
 
+CALIBRATION_FOLDER = "candidate_calibration"
+
+
 def _build_reranker(
     options: dict[str, Any] | None, terminology: Terminology, saved: Path | None = None
 ) -> MentionReranker | None:
     """The cross-encoder that ``options`` names (or the copy saved in ``saved``), or None.
 
-    ``options`` is a linking config's ``[reranker]`` section. With
-    ``optional = true`` a model that cannot be loaded gives a warning and no
-    reranker instead of an error.
+    ``options`` is a linking config's ``[reranker]`` section
+    (:func:`xlink.linking_config.build_reranker`), including ``conformal_alpha`` and
+    ``calibration`` for conformal candidate pruning; a saved pipeline's calibration folder
+    replaces ``calibration``.
     """
+    from xlink.linking_config import build_reranker
+
     options = dict(options or {})
-    optional = bool(options.pop("optional", False))
     if saved is not None and saved.is_dir():
         options["model"] = str(saved)
-    if not options.get("model"):
-        return None
-    try:
-        from xlink.rerank.cross_encoder import load_reranker
-    except ImportError:
-        raise XlinkError("this xlink has no reranker; set reranker = null") from None
-    try:
-        return load_reranker(options, terminology)
-    except XlinkError as err:
-        if not optional:
-            raise
-        logger.warning("linking without a reranker: %s", err)
-        return None
+        calibration = saved.parent / CALIBRATION_FOLDER
+        if calibration.is_dir():
+            options["calibration"] = str(calibration)
+    return build_reranker(terminology, options)
 
 
 class EntityLinkerComponent:
@@ -308,6 +311,9 @@ class EntityLinkerComponent:
             composite_threshold=self.composite_threshold,
             reranker=_build_reranker(self.reranker_options, terminology, saved_reranker),
         )
+        from xlink.linking_config import check_calibration
+
+        check_calibration(self.linker, f"{self.name}: candidate calibration")
 
     def initialize(
         self,
@@ -445,6 +451,11 @@ class EntityLinkerComponent:
         # they are set on the final spans.
         for span, value in zip(new_spans, values, strict=True):
             setattr(span._, self.candidates_attr, value)
+        if any(item.set_size is not None for item in linked):
+            size_attr = self.candidates_attr + SET_SIZE_SUFFIX
+            register_span_extension(size_attr)
+            for span, item in zip(new_spans, linked, strict=True):
+                setattr(span._, size_attr, item.set_size)
 
     # -- serialization ----------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -469,6 +480,16 @@ class EntityLinkerComponent:
         _save_generator(linker.generator, path / INDEX_FOLDER, self.name)
         if linker.reranker is not None:
             linker.reranker.save(path / RERANKER_FOLDER)  # type: ignore[attr-defined]
+        pruner = getattr(linker.reranker, "pruner", None)
+        if pruner is not None:  # the calibration travels with the copy of its reranker
+            from dataclasses import replace
+
+            from xlink.candidates.encoder import model_fingerprint
+
+            saved_fp = model_fingerprint(str(path / RERANKER_FOLDER))
+            replace_fp = replace(pruner.fingerprints, reranker=saved_fp)
+            pruner.fingerprints = replace_fp
+            pruner.save(path / CALIBRATION_FOLDER)
         write_settings(path, self.settings())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:

@@ -146,6 +146,14 @@ class ScoreStats:
     def pairs_per_s(self) -> float:
         return self.pairs / self.seconds if self.seconds > 0 else 0.0
 
+    def add(self, other: ScoreStats) -> None:
+        """Accumulate another call's counts (for totals over a whole corpus)."""
+        self.pairs += other.pairs
+        self.mentions += other.mentions
+        self.skipped += other.skipped
+        self.seconds += other.seconds
+        self.truncated += other.truncated
+
 
 class CrossEncoderReranker:
     """Scores (mention, candidate) pairs and reorders each mention's predictions.
@@ -174,6 +182,8 @@ class CrossEncoderReranker:
         self.model.eval()
         self.source = source
         self.stats = ScoreStats()
+        #: Counts summed over every :meth:`rerank` call since construction (or a reset).
+        self.totals = ScoreStats()
         self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
         #: An alternative scorer for inference (e.g. ONNX Runtime, see xlink.rerank.onnx):
         #: padded batch as int64 numpy arrays → one float per pair.
@@ -349,7 +359,7 @@ class CrossEncoderReranker:
             texts.append(self.config.inputs.nil_text)
         return self.config.inputs.mention_text(linked.mention), texts, top
 
-    def _skip(self, predictions: Sequence[PredictedConcept]) -> bool:
+    def would_skip(self, predictions: Sequence[PredictedConcept]) -> bool:
         """Whether the generator's ranking stands without the model."""
         if self.config.nil:
             return False  # even one candidate must beat "none of these"
@@ -358,29 +368,52 @@ class CrossEncoderReranker:
         margin = self.config.skip_margin
         return margin is not None and predictions[0].score - predictions[1].score >= margin
 
-    def rerank(self, linked: list[LinkedMention], terminology: Terminology | None = None) -> list[LinkedMention]:
+    def rerank(
+        self,
+        linked: list[LinkedMention],
+        terminology: Terminology | None = None,
+        keep: Sequence[np.ndarray | None] | None = None,
+    ) -> list[LinkedMention]:
         """Reorder each mention's ``predictions`` by the model; ``candidates`` stay as generated.
 
         The top ``k`` predictions are scored and sorted; their scores become the
         listwise softmax probabilities. Predictions beyond ``k`` follow in
         their old order with score 0. A mention with no predictions is left
         alone (with NIL enabled it stays NIL).
+
+        ``keep`` (one boolean mask over each mention's top-``k`` slots, or None
+        for all) restricts scoring to a subset, e.g. a conformal candidate set
+        (:mod:`xlink.conformal.candidates`). Slots left out are not scored; they
+        follow the scored ones in generator order with score 0. The generator
+        prior is still normalized over the whole top-``k``, so a candidate that
+        is kept gets exactly the logit it gets when every slot is scored.
         """
         start = time.perf_counter()
         mention_texts: list[str] = []
         candidate_texts: list[str] = []
-        spans: list[tuple[int, int, int]] = []  # (index in linked, offset in pairs, length)
+        # (index in linked, offset in pairs, slots in the list, scored slot positions)
+        spans: list[tuple[int, int, int, np.ndarray]] = []
         for i, lm in enumerate(linked):
-            if not lm.predictions or self._skip(lm.predictions):
+            if not lm.predictions or self.would_skip(lm.predictions):
                 continue
-            mention_text, texts, _ = self.list_texts(lm, terminology)
-            spans.append((i, len(candidate_texts), len(texts)))
-            mention_texts.extend([mention_text] * len(texts))
-            candidate_texts.extend(texts)
+            mention_text, texts, top = self.list_texts(lm, terminology)
+            slots = np.arange(len(texts))
+            mask = keep[i] if keep is not None else None
+            if mask is not None:
+                mask = np.asarray(mask, dtype=bool)[: len(top)]
+                if not mask.any():
+                    mask = np.zeros(len(top), dtype=bool)
+                    mask[0] = True  # never score nothing
+                slots = np.concatenate([np.flatnonzero(mask), np.arange(len(top), len(texts))])  # NIL always
+            spans.append((i, len(candidate_texts), len(texts), slots))
+            mention_texts.extend([mention_text] * len(slots))
+            candidate_texts.extend(texts[j] for j in slots)
         scores = self.score_pairs(mention_texts, candidate_texts)
         out = list(linked)
-        for i, lo, n in spans:
-            out[i] = self._reordered(linked[i], scores[lo : lo + n])
+        for i, lo, n, slots in spans:
+            logits = np.full(n, -np.inf, dtype=np.float32)
+            logits[slots] = scores[lo : lo + len(slots)]
+            out[i] = self._reordered(linked[i], logits)
         self.stats = ScoreStats(
             pairs=len(candidate_texts),
             mentions=len(spans),
@@ -388,6 +421,7 @@ class CrossEncoderReranker:
             seconds=time.perf_counter() - start,
             truncated=self.stats.truncated,
         )
+        self.totals.add(replace(self.stats, truncated=0))
         return out
 
     def with_prior(self, logits: np.ndarray, predictions: Sequence[PredictedConcept]) -> np.ndarray:
@@ -418,10 +452,8 @@ class CrossEncoderReranker:
             tail: list[PredictedConcept] = []
         else:
             tail = [replace(p, score=0.0) for p in lm.predictions[k:]]
-        ranked = [replace(lm.predictions[j], score=float(probs[j])) for j in order]
-        out = LinkedMention(mention=lm.mention, candidates=lm.candidates)
-        out.predictions = [*ranked, *tail]  # set after __init__, which would turn [] (NIL) into the candidates
-        return out
+        ranked = [replace(lm.predictions[j], score=float(probs[j])) for j in order]  # unscored slots: -inf → 0.0
+        return LinkedMention(mention=lm.mention, candidates=lm.candidates, predictions=[*ranked, *tail], set_size=lm.set_size)
 
 
 def load_reranker(options: dict[str, Any], terminology: Terminology | None = None) -> CrossEncoderReranker:
