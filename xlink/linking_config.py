@@ -9,6 +9,7 @@ the same terminology does not rebuild them.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -176,11 +177,36 @@ def build_generator(
     generator = TfidfGenerator(terminology, config).build()
     logger.info("built tfidf index in %.1f s", time.perf_counter() - start)
     if use_cache:
-        try:
-            generator.save(folder)
-        except OSError as err:
-            logger.warning("could not cache the index in %s: %s", folder, err)
+        _cache(generator, folder)
     return generator
+
+
+def _cache(generator: Any, folder: Path) -> None:
+    """Save a freshly built index into the cache unless another process got there first.
+
+    The index is written to a private sibling and renamed into place; a rename onto a
+    folder that already exists fails, and then the other process's copy is kept. An
+    existing cache folder is never replaced, so a process reading it is never left with
+    vanished files.
+    """
+    import shutil
+    import tempfile
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".staging"))
+        try:
+            generator.save(staging / "index")
+            try:
+                os.rename(staging / "index", folder)
+            except OSError:
+                if not (folder / "manifest.json").exists():
+                    raise
+                logger.info("index %s was cached by another process meanwhile; keeping that copy", folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as err:
+        logger.warning("could not cache the index in %s: %s", folder, err)
 
 
 def _build_dense(
@@ -198,10 +224,7 @@ def _build_dense(
         return DenseGenerator.load(folder, terminology, config)
     generator.build()
     if use_cache:
-        try:
-            generator.save(folder)
-        except OSError as err:
-            logger.warning("could not cache the index in %s: %s", folder, err)
+        _cache(generator, folder)
     return generator
 
 
