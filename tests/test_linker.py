@@ -121,3 +121,16 @@ def test_augment_with_training_mentions(term: Terminology) -> None:
     assert "both" not in {a for c in augmented for a in c.aliases}
     assert len(augmented) == len(term)
     assert augmented.fingerprint != term.fingerprint
+
+
+def test_nil_and_set_size_survive_the_predictions_round_trip(tmp_path: Path) -> None:
+    from xlink.linker import PredictedConcept
+
+    candidates = [PredictedConcept("D1", "Breast Neoplasms", 0.9, ("D1",), "breast cancer", source="tfidf")]
+    nil = LinkedMention(Mention("d", "1", "xyz"), candidates=candidates, predictions=[], set_size=1)
+    same = LinkedMention(Mention("d", "2", "breast cancer"), candidates=candidates)
+    write_predictions([nil, same], tmp_path / "p.jsonl")
+    back = read_predictions(tmp_path / "p.jsonl")
+    assert back[0].predictions == [] and back[0].candidates == candidates and back[0].set_size == 1
+    assert back[1].predictions == candidates and back[1].set_size is None
+    assert back[1].predictions[0].source == "tfidf"
