@@ -147,5 +147,5 @@ def test_evaluate_zeroshot_picks_a_base(tiny_nli: Path, tmp_path: Path) -> None:
         "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
         "--alpha", "0.1", "--model", str(tiny_nli), "--json",
     ))
-    assert result["base"] in {"tfidf", "embedding", "token", "similarity"}
-    assert len(result["base_choices"]) == 4
+    assert result["base"] in {"tfidf", "embedding", "token", "similarity", "distil"}
+    assert len(result["base_choices"]) == 5

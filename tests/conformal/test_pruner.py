@@ -60,7 +60,7 @@ def test_fit_and_calibration_parts_are_disjoint() -> None:
     pruner = ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf")
     seen: dict[str, list[str]] = {}
     original_fit, original_cal = pruner.fit, pruner.conformalize
-    pruner.fit = lambda t, y: (seen.setdefault("fit", list(t)), original_fit(t, y))[1]  # type: ignore[method-assign]
+    pruner.fit = lambda t, y, s=None: (seen.setdefault("fit", list(t)), original_fit(t, y, s))[1]  # type: ignore[method-assign]
     pruner.conformalize = lambda t, y: (seen.setdefault("cal", list(t)), original_cal(t, y))[1]  # type: ignore[method-assign]
     pruner.fit_conformalize(texts, targets)
     assert not set(seen["fit"]) & set(seen["cal"])

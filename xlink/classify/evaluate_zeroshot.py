@@ -4,7 +4,8 @@ This is the experiment of Choubey et al. (EMNLP 2022) behind ``xlink evaluate-ze
 
 1. the calibration texts (never the evaluated ones) are labelled by the zero-shot model over
    all labels -- a one-time cost, not counted in ``time_saved``;
-2. a base classifier is fitted and conformally calibrated on disjoint parts of them; without
+2. a base classifier is fitted (on the zero-shot top labels and, for the distilled base, the
+   zero-shot scores of all labels) and conformally calibrated on disjoint parts of them; without
    an explicit base, each base is tried and the one with the smallest average set size on a
    held-out slice of the calibration texts is kept;
 3. the evaluated texts are classified with all labels, then with the pruned sets; the pruned
@@ -79,6 +80,22 @@ def top_labels(predictions: Sequence[ZeroShotPrediction], fallback: str) -> list
     return [p.top_label if p.top_label is not None else fallback for p in predictions]
 
 
+def score_matrix(predictions: Sequence[ZeroShotPrediction], labels: Sequence[str]) -> np.ndarray:
+    """The zero-shot scores as an ``(n_texts, n_labels)`` matrix in ``labels`` order.
+
+    Labels a prediction did not score (pruned, or an empty text) get 0. This is the soft
+    target that the distilled base classifier learns from.
+    """
+    index = {label: j for j, label in enumerate(labels)}
+    matrix = np.zeros((len(predictions), len(labels)))
+    for i, prediction in enumerate(predictions):
+        for label, score in prediction.scores.items():
+            j = index.get(label)
+            if j is not None:
+                matrix[i, j] = score
+    return matrix
+
+
 def choose_pruner(
     texts: Sequence[str],
     zero_shot: Sequence[str],
@@ -91,10 +108,19 @@ def choose_pruner(
     seed: int,
     fit_fraction: float = 0.5,
     selection_fraction: float = 0.2,
+    zero_shot_scores: np.ndarray | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
-    """Fit and calibrate a pruner; pick the base by held-out average set size if not given."""
+    """Fit and calibrate a pruner; pick the base by held-out average set size if not given.
+
+    ``zero_shot_scores`` (see :func:`score_matrix`, rows aligned with ``texts``, columns with
+    ``labels``) are passed, for the fit part only, to the base's ``fit``.
+    """
     n = len(texts)
     needed = min_calibration_size(alpha)
+
+    def fit_scores(idx: np.ndarray) -> np.ndarray | None:
+        return None if zero_shot_scores is None else np.asarray(zero_shot_scores)[idx]
+
     order = np.random.default_rng(seed).permutation(n)
     candidates = [base] if base else list(BASES)
     choices: list[BaseChoice] = []
@@ -109,7 +135,7 @@ def choose_pruner(
             best: tuple[float, str] | None = None
             for kind in candidates:
                 pruner = ConformalLabelPruner(labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed)
-                pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit])
+                pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
                 pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
                 sets = pruner.predict_set([texts[i] for i in sel])
                 size = float(np.mean([len(s) for s in sets]))
@@ -130,7 +156,7 @@ def choose_pruner(
             f"{len(cal)} calibration texts (of {n}, after the fit part) are too few for alpha={alpha}: "
             f"need at least ceil(1/alpha) = {needed}; give more calibration texts"
         )
-    pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit])
+    pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
     pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
     return pruner, choices
 
@@ -164,7 +190,7 @@ def evaluate_zeroshot(
     zero_shot = top_labels(cal_predictions, labels[0])
     pruner, choices = choose_pruner(
         calibration_texts, zero_shot, labels, alpha=alpha, conformity_score=conformity_score,
-        base=base, descriptions=descriptions, seed=seed,
+        base=base, descriptions=descriptions, seed=seed, zero_shot_scores=score_matrix(cal_predictions, labels),
     )
     calibration_time = time.perf_counter() - start
     say(f"base {pruner.base_kind}; classifying {len(texts)} texts with all {len(labels)} labels")

@@ -103,7 +103,7 @@ def calibrate_command(
     labels_file: Annotated[Path | None, typer.Option("--labels-file", help="One label per line.")] = None,
     label_column: Annotated[str | None, typer.Option("--label-column", help="Take the labels as the distinct values of this column (the values themselves are not used).")] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
-    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity or token (default: smallest held-out set size).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity, token or distil (default: smallest held-out set size).")] = None,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -113,7 +113,7 @@ def calibrate_command(
 ) -> None:
     """Label texts zero-shot, then fit and conformally calibrate a label pruner."""
     from xlink.classify.datasets import read_label_map, read_texts
-    from xlink.classify.evaluate_zeroshot import choose_pruner, top_labels
+    from xlink.classify.evaluate_zeroshot import choose_pruner, score_matrix, top_labels
     from xlink.classify.zeroshot import ZeroShotClassifier, validate_labels
 
     table = read_texts(data, text_column, label_column)
@@ -125,10 +125,11 @@ def calibrate_command(
     mapping = read_label_map(label_map)
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
     console.print(f"labelling {len(texts)} texts zero-shot ({len(texts) * len(label_list)} NLI pairs)")
-    zero_shot = top_labels(classifier.predict(texts, label_list), label_list[0])
+    predictions = classifier.predict(texts, label_list)
+    zero_shot = top_labels(predictions, label_list[0])
     pruner, choices = choose_pruner(
         texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base,
-        descriptions=_descriptions(label_list, mapping), seed=seed,
+        descriptions=_descriptions(label_list, mapping), seed=seed, zero_shot_scores=score_matrix(predictions, label_list),
     )
     pruner.nli_model = classifier.model_name
     pruner.hypothesis_template = template
@@ -175,7 +176,7 @@ def evaluate_zeroshot_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Evaluate a seeded sample of N examples.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity or token (default: smallest held-out set size).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity, token or distil (default: smallest held-out set size).")] = None,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,

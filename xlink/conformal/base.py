@@ -8,10 +8,19 @@ never assigned in the fit data: fitted probabilities are mixed with a label-name
 * :class:`EmbeddingLogisticBase` -- sentence embeddings (all-MiniLM-L6-v2 by default) +
   logistic regression, with the cosine similarity to each label's hypothesis as prior;
 * :class:`LabelSimilarityBase` -- the embedding prior alone (no fitting);
+* :class:`DistilledBilinearBase` -- CP-Distil (after Choubey et al., EMNLP 2022): a low-rank
+  bilinear map between the same text and label-description embeddings, started at the
+  similarity base and distilled from the zero-shot model's whole score distribution over the
+  labels (soft targets) instead of its top label only. Its parameters are shared across
+  labels, so labels with few or no fit texts still get sensible scores;
 * :class:`TokenOverlapBase` -- the token-overlap score of CP-Token (Choubey et al., EMNLP
   2022): a label's profile is the tokens of its name/description, optionally enriched with
   the tokens of fit texts that the zero-shot model gave it; the score is the IDF-weighted
   overlap between the text and the profile.
+
+Every base's ``fit`` takes the zero-shot top labels (``targets``) and, optionally, the
+zero-shot score matrix (``soft_targets``, one row per text, columns in label order); only the
+distilled base uses the latter, the others ignore it.
 
 Each base saves to JSON + npz (no pickle) and is rebuilt by :func:`load_base`.
 """
@@ -21,7 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -56,7 +66,10 @@ class BaseClassifier(Protocol):
     kind: str
     labels: list[str]
 
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> BaseClassifier: ...
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> BaseClassifier:
+        """Fit on texts and the zero-shot top-label indices; ``soft_targets`` (n, n_labels) are
+        the zero-shot scores of all labels, used by bases that can learn from them."""
+        ...
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -144,7 +157,7 @@ class TokenOverlapBase:
                 profiles[k, top] = np.maximum(profiles[k, top], lift[k, top] / max(lift[k, top].max(), 1e-9) if len(top) else 0)
         self.vocab, self.idf, self.profiles = vocab, idf, profiles
 
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> TokenOverlapBase:
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> TokenOverlapBase:
         self._build(texts, np.asarray(targets, dtype=int))
         return self
 
@@ -202,7 +215,7 @@ class TfidfLogisticBase:
         self.intercept = np.zeros(0)
         self.seen = np.zeros(0, dtype=int)
 
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> TfidfLogisticBase:
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> TfidfLogisticBase:
         features = self.vectorizer.fit_transform(list(texts))
         self.coef, self.intercept, self.seen = _fit_lr(features, np.asarray(targets, dtype=int), self.c, self.seed)
         return self
@@ -276,7 +289,7 @@ class EmbeddingLogisticBase:
             self._label_embeddings = self.encode(self.descriptions)
         return _softmax(embeddings @ self._label_embeddings.T, 0.05)
 
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> EmbeddingLogisticBase:
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> EmbeddingLogisticBase:
         self.coef, self.intercept, self.seen = _fit_lr(self.encode(texts), np.asarray(targets, dtype=int), self.c, self.seed)
         return self
 
@@ -301,7 +314,7 @@ class EmbeddingLogisticBase:
 
 
 class LabelSimilarityBase(EmbeddingLogisticBase):
-    """Cosine similarity between the text and each label's hypothesis; needs no fitting.
+    """Cosine similarity between the text and each label's description; needs no fitting.
 
     Useful when few zero-shot-labelled texts are available for many labels, where a
     fitted classifier is mostly noise.
@@ -312,7 +325,7 @@ class LabelSimilarityBase(EmbeddingLogisticBase):
     def __init__(self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None, **_: object) -> None:
         super().__init__(labels, descriptions, model=model, prior_weight=1.0)
 
-    def fit(self, texts: Sequence[str], targets: np.ndarray) -> LabelSimilarityBase:
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> LabelSimilarityBase:
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -326,16 +339,186 @@ class LabelSimilarityBase(EmbeddingLogisticBase):
         return cls(labels, meta["descriptions"], meta["model"])
 
 
+
+def target_distribution(targets: np.ndarray, soft_targets: np.ndarray | None, n_labels: int) -> np.ndarray:
+    """Rows summing to 1: the soft targets where a row has mass, else the one-hot top label.
+
+    Zero rows come from texts the zero-shot model did not score (empty texts); negative
+    entries are clipped.
+    """
+    targets = np.asarray(targets, dtype=int)
+    hard = np.zeros((len(targets), n_labels))
+    hard[np.arange(len(targets)), targets] = 1.0
+    if soft_targets is None:
+        return hard
+    soft = np.clip(np.asarray(soft_targets, dtype=float), 0.0, None)
+    if soft.shape != hard.shape:
+        raise ValueError(f"soft targets have shape {soft.shape}, expected {hard.shape}")
+    sums = soft.sum(axis=1, keepdims=True)
+    return np.where(sums > 0, soft / np.where(sums > 0, sums, 1.0), hard)
+
+
+U_INIT_STD = 0.1  # std of the distilled base's random start of U (V starts at 0, so U V^T = 0)
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run torch on ``n`` threads, then restore the previous count.
+
+    The matrices are tiny (hundreds x 384): one thread takes ~1 ms a step, while the default
+    thread pool spins for ~100 ms a step whenever another process keeps the cores busy.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def train_bilinear(
+    text_embeddings: np.ndarray,
+    label_embeddings: np.ndarray,
+    target_probs: np.ndarray,
+    *,
+    rank: int,
+    steps: int,
+    learning_rate: float,
+    l2: float,
+    temperature: float,
+    init_scale: float,
+    seed: int,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Full-batch Adam on the cross-entropy of ``softmax(s(t, .))`` against ``target_probs``.
+
+    ``s(t, l) = (e_t^T (a I + U V^T) e_l + b_l) / temperature`` with ``a = exp(log_a)`` (kept
+    positive, started at ``init_scale``), ``U`` small and random, ``V = 0`` and ``b = 0``: the
+    start is exactly the label-similarity model, and ``U`` being non-zero lets ``V`` (then
+    ``U``) move off it. L2 on ``U``, ``V`` and ``b`` keeps the fit close to that start when
+    there are few texts. Returns ``(a, U, V, b)`` as float64 arrays. Deterministic for a seed
+    (float64, fixed initialisation, full batch, one thread).
+    """
+    import torch
+
+    with _torch_threads(1):
+        generator = torch.Generator().manual_seed(seed)
+        x = torch.as_tensor(np.asarray(text_embeddings, dtype=np.float64))
+        y = torch.as_tensor(np.asarray(label_embeddings, dtype=np.float64))
+        p = torch.as_tensor(np.asarray(target_probs, dtype=np.float64))
+        dim = x.shape[1]
+        log_a = torch.tensor(float(np.log(init_scale)), dtype=torch.float64, requires_grad=True)
+        u = (torch.randn(dim, rank, generator=generator, dtype=torch.float64) * U_INIT_STD).requires_grad_()
+        v = torch.zeros(dim, rank, dtype=torch.float64, requires_grad=True)
+        b = torch.zeros(y.shape[0], dtype=torch.float64, requires_grad=True)
+        similarity = x @ y.T
+        optimizer = torch.optim.Adam([log_a, u, v, b], lr=learning_rate)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            logits = (log_a.exp() * similarity + (x @ u) @ (y @ v).T + b) / temperature
+            loss = -(p * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+            loss = loss + l2 * (u.square().sum() + v.square().sum() + b.square().sum())
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            return float(log_a.exp()), u.numpy().copy(), v.numpy().copy(), b.numpy().copy()
+
+
+class DistilledBilinearBase(EmbeddingLogisticBase):
+    """CP-Distil: a low-rank bilinear text-label scorer distilled from the zero-shot model.
+
+    The score of label ``l`` for text ``t`` is ``(e_t^T (a I + U V^T) e_l + b_l) / temperature``,
+    where ``e_t`` and ``e_l`` are the normalized sentence embeddings of the text and of the
+    label's description (the encoder of :class:`EmbeddingLogisticBase`), ``U`` and ``V`` have
+    ``rank`` columns and ``b`` is a per-label bias. Unfitted (``a = init_scale = 1/0.05``,
+    ``U V^T = 0``, ``b = 0``) it is exactly :class:`LabelSimilarityBase`.
+
+    Why: with many labels and few zero-shot-labelled texts (77 labels, ~200 texts) a per-label
+    logistic regression has a handful of examples per class, while the parameters here are
+    shared by all labels through their embeddings. Fitting on the zero-shot model's full score
+    distribution (``soft_targets``) rather than its top label gives ``n_labels`` numbers per
+    text, including which wrong labels the NLI model finds plausible -- exactly what the
+    conformal set must keep. Without soft targets it fits the one-hot top labels.
+    """
+
+    kind = "distil"
+
+    def __init__(
+        self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None, *,
+        rank: int = 32, steps: int = 300, learning_rate: float = 0.01, l2: float = 1e-4, temperature: float = 1.0,
+        init_scale: float = 1.0 / 0.05, seed: int = 0, batch_size: int = 64,
+    ) -> None:
+        super().__init__(labels, descriptions, model=model, prior_weight=0.0, seed=seed, batch_size=batch_size)
+        self.rank = rank
+        self.steps = steps
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.temperature = temperature
+        self.init_scale = init_scale
+        self.scale = float(init_scale)
+        self.u = np.zeros((0, rank))
+        self.v = np.zeros((0, rank))
+        self.bias = np.zeros(len(self.labels))
+
+    def _labels_embedded(self) -> np.ndarray:
+        if self._label_embeddings is None:
+            self._label_embeddings = self.encode(self.descriptions)
+        return self._label_embeddings
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> DistilledBilinearBase:
+        probs = target_distribution(targets, soft_targets, len(self.labels))
+        self.scale, self.u, self.v, self.bias = train_bilinear(
+            self.encode(texts), self._labels_embedded(), probs, rank=self.rank, steps=self.steps,
+            learning_rate=self.learning_rate, l2=self.l2, temperature=self.temperature,
+            init_scale=self.init_scale, seed=self.seed,
+        )
+        return self
+
+    def logits(self, embeddings: np.ndarray) -> np.ndarray:
+        """``s(t, l)`` for text embeddings ``(n, dim)``: an ``(n, n_labels)`` matrix."""
+        emb = np.asarray(embeddings, dtype=np.float64)
+        labels = np.asarray(self._labels_embedded(), dtype=np.float64)
+        scores = self.scale * (emb @ labels.T) + self.bias
+        if self.u.size:
+            scores = scores + (emb @ self.u) @ (labels @ self.v).T
+        return scores / self.temperature
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return _softmax(self.logits(self.encode(texts)), 1.0)
+
+    def save(self, directory: Path) -> dict[str, object]:
+        np.savez_compressed(directory / "base.npz", scale=np.array(self.scale), u=self.u, v=self.v, bias=self.bias)
+        return {
+            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "rank": self.rank,
+            "steps": self.steps, "learning_rate": self.learning_rate, "l2": self.l2, "temperature": self.temperature,
+            "init_scale": self.init_scale, "seed": self.seed,
+        }
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> DistilledBilinearBase:
+        obj = cls(
+            labels, meta["descriptions"], meta["model"], rank=meta["rank"], steps=meta["steps"],
+            learning_rate=meta["learning_rate"], l2=meta["l2"], temperature=meta["temperature"],
+            init_scale=meta["init_scale"], seed=meta["seed"],
+        )
+        with np.load(directory / "base.npz", allow_pickle=False) as arrays:
+            obj.scale = float(arrays["scale"])
+            obj.u, obj.v, obj.bias = arrays["u"], arrays["v"], arrays["bias"]
+        return obj
+
+
 BASES: dict[str, type] = {
     "tfidf": TfidfLogisticBase,
     "embedding": EmbeddingLogisticBase,
     "token": TokenOverlapBase,
     "similarity": LabelSimilarityBase,
+    "distil": DistilledBilinearBase,
 }
 
 
 def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | None = None, seed: int = 0, embedding_model: str | None = None) -> BaseClassifier:
-    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``)."""
+    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``, ``distil``)."""
     from xlink.conformal.core import CalibrationError
 
     if kind == "tfidf":
@@ -346,6 +529,8 @@ def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | No
         return TokenOverlapBase(labels, descriptions)
     if kind == "similarity":
         return LabelSimilarityBase(labels, descriptions, model=embedding_model)
+    if kind == "distil":
+        return DistilledBilinearBase(labels, descriptions, model=embedding_model, seed=seed)
     raise CalibrationError(f"unknown base classifier {kind!r}; use one of {sorted(BASES)}")
 
 

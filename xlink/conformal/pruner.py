@@ -60,7 +60,8 @@ class LabelSet:
 class ConformalLabelPruner:
     """Fit a base classifier, calibrate it conformally, and prune label lists.
 
-    ``base`` is ``"tfidf"``, ``"embedding"`` or ``"token"`` (see :mod:`xlink.conformal.base`);
+    ``base`` is ``"tfidf"``, ``"embedding"``, ``"token"``, ``"similarity"`` or ``"distil"`` (see
+    :mod:`xlink.conformal.base`; ``"distil"`` learns from the zero-shot scores of all labels);
     ``conformity_score`` is MAPIE's ``"lac"`` or ``"aps"``; ``alpha`` is the tolerated rate of
     sets that miss the zero-shot top label.
     """
@@ -105,13 +106,32 @@ class ConformalLabelPruner:
             raise CalibrationError(f"zero-shot labels outside the label list: {unknown[:5]}")
         return np.array([self.index[label] for label in zero_shot_labels], dtype=int)
 
-    def fit(self, texts: Sequence[str], zero_shot_labels: Sequence[str]) -> ConformalLabelPruner:
-        """Fit the base classifier on texts and the zero-shot model's top labels."""
+    def _scores(self, zero_shot_scores: np.ndarray | None, n: int) -> np.ndarray | None:
+        if zero_shot_scores is None:
+            return None
+        scores = np.asarray(zero_shot_scores, dtype=float)
+        if scores.shape != (n, len(self.labels)):
+            raise CalibrationError(
+                f"zero-shot scores have shape {scores.shape}, expected ({n}, {len(self.labels)}): "
+                "one row per text, one column per label in the pruner's label order"
+            )
+        return scores
+
+    def fit(
+        self, texts: Sequence[str], zero_shot_labels: Sequence[str], zero_shot_scores: np.ndarray | None = None
+    ) -> ConformalLabelPruner:
+        """Fit the base classifier on texts and the zero-shot model's top labels.
+
+        ``zero_shot_scores`` (optional, ``(len(texts), len(labels))`` in the pruner's label
+        order, 0 for labels not scored) is the zero-shot model's score distribution; bases that
+        can distil from it (``"distil"``) do, the others ignore it.
+        """
         if len(texts) != len(zero_shot_labels):
             raise CalibrationError(f"{len(texts)} texts but {len(zero_shot_labels)} labels")
         if not texts:
             raise CalibrationError("no texts to fit the base classifier on")
-        self.base.fit(list(texts), self._targets(zero_shot_labels))
+        soft = self._scores(zero_shot_scores, len(texts))
+        self.base.fit(list(texts), self._targets(zero_shot_labels), soft)
         self.fitted = True
         return self
 
@@ -142,15 +162,26 @@ class ConformalLabelPruner:
         return self
 
     def fit_conformalize(
-        self, texts: Sequence[str], zero_shot_labels: Sequence[str], fit_fraction: float = 0.5
+        self,
+        texts: Sequence[str],
+        zero_shot_labels: Sequence[str],
+        fit_fraction: float = 0.5,
+        zero_shot_scores: np.ndarray | None = None,
     ) -> ConformalLabelPruner:
-        """Split once, seeded, into disjoint fit and calibration parts, then fit and calibrate."""
+        """Split once, seeded, into disjoint fit and calibration parts, then fit and calibrate.
+
+        ``zero_shot_scores`` (rows aligned with ``texts``) go to :meth:`fit` for the fit part.
+        """
         if not 0.0 < fit_fraction < 1.0:
             raise CalibrationError(f"fit_fraction must be in (0, 1), got {fit_fraction}")
+        scores = self._scores(zero_shot_scores, len(texts))
         order = np.random.default_rng(self.seed).permutation(len(texts))
         cut = int(round(len(texts) * fit_fraction))
         fit_idx, cal_idx = order[:cut], order[cut:]
-        self.fit([texts[i] for i in fit_idx], [zero_shot_labels[i] for i in fit_idx])
+        self.fit(
+            [texts[i] for i in fit_idx], [zero_shot_labels[i] for i in fit_idx],
+            scores[fit_idx] if scores is not None else None,
+        )
         return self.conformalize([texts[i] for i in cal_idx], [zero_shot_labels[i] for i in cal_idx])
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,175 @@
+"""The distilled bilinear base (CP-Distil) on synthetic data, with a tiny fake sentence encoder.
+
+The encoder is replaced by a bag of deterministic random word vectors, so no model is loaded;
+the zero-shot "teacher" is a synthetic score distribution over the labels.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xlink.classify.evaluate_zeroshot import choose_pruner, score_matrix
+from xlink.classify.zeroshot import ZeroShotPrediction
+from xlink.conformal import CalibrationError, ConformalLabelPruner
+from xlink.conformal.base import (
+    DistilledBilinearBase,
+    EmbeddingLogisticBase,
+    LabelSimilarityBase,
+    make_base,
+)
+
+DIM = 48
+LABELS = [f"topic{k}" for k in range(12)]
+WORDS = {label: [f"{label}w{j}" for j in range(6)] for label in LABELS}
+# descriptions share two words with the label's texts, so the untrained model is weakly right
+DESCRIPTIONS = [f"{label} {WORDS[label][0]} {WORDS[label][1]}" for label in LABELS]
+# the teacher confuses each label with one neighbour: structure a soft target carries
+NEIGHBOUR = {k: (k + 1) % len(LABELS) for k in range(len(LABELS))}
+
+
+def fake_encode(self: EmbeddingLogisticBase, texts: Sequence[str]) -> np.ndarray:
+    """Normalized sum of per-word random vectors (seeded by the word); empty text -> zeros."""
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            out[i] += np.random.default_rng(zlib.crc32(word.encode())).normal(size=DIM)
+        norm = np.linalg.norm(out[i])
+        if norm > 0:
+            out[i] /= norm
+    return out
+
+
+@pytest.fixture(autouse=True)
+def fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(EmbeddingLogisticBase, "encode", fake_encode)
+
+
+def make(n: int, seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, the teacher's top-label indices and its score distribution over all labels."""
+    rng = random.Random(seed)
+    noise = np.random.default_rng(seed)
+    texts, soft = [], np.zeros((n, len(LABELS)))
+    for i in range(n):
+        k = rng.randrange(len(LABELS))
+        other = rng.randrange(len(LABELS))
+        texts.append(" ".join(rng.sample(WORDS[LABELS[k]], 3) + rng.sample(WORDS[LABELS[other]], 1)))
+        logits = noise.normal(scale=0.5, size=len(LABELS))
+        logits[k] += 4.0
+        logits[NEIGHBOUR[k]] += 2.5
+        logits[other] += 1.0
+        soft[i] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    return texts, soft.argmax(axis=1), soft
+
+
+def cross_entropy(targets: np.ndarray, probs: np.ndarray) -> float:
+    return float(-(targets * np.log(probs + 1e-12)).sum(axis=1).mean())
+
+
+def new_base() -> DistilledBilinearBase:
+    return DistilledBilinearBase(LABELS, DESCRIPTIONS, model="fake")
+
+
+def test_untrained_model_is_the_similarity_base() -> None:
+    texts, _, _ = make(30, 5)
+    similarity = LabelSimilarityBase(LABELS, DESCRIPTIONS, model="fake").predict_proba(texts)
+    assert np.allclose(new_base().predict_proba(texts), similarity, atol=1e-6)
+    assert isinstance(make_base("distil", LABELS, DESCRIPTIONS, embedding_model="fake"), DistilledBilinearBase)
+
+
+def test_soft_targets_reduce_held_out_cross_entropy() -> None:
+    texts, hard, soft = make(300, 0)
+    test_texts, _, test_soft = make(300, 1)
+    before = cross_entropy(test_soft, new_base().predict_proba(test_texts))
+    base = new_base().fit(texts, hard, soft)
+    after = cross_entropy(test_soft, base.predict_proba(test_texts))
+    assert after < before - 0.3, (before, after)
+    # the soft fit also learns the neighbour structure better than the hard-label fit
+    hard_fit = new_base().fit(texts, hard)
+    assert after < cross_entropy(test_soft, hard_fit.predict_proba(test_texts))
+
+
+def test_fit_is_deterministic() -> None:
+    texts, hard, soft = make(100, 0)
+    a = new_base().fit(texts, hard, soft).predict_proba(texts[:20])
+    b = new_base().fit(texts, hard, soft).predict_proba(texts[:20])
+    assert np.array_equal(a, b)
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    texts, hard, soft = make(200, 0)
+    base = new_base().fit(texts, hard, soft)
+    meta = json.loads(json.dumps(base.save(tmp_path)))  # metadata is plain JSON
+    loaded = DistilledBilinearBase.load(tmp_path, LABELS, meta)
+    test_texts, _, _ = make(50, 3)
+    assert np.array_equal(loaded.predict_proba(test_texts), base.predict_proba(test_texts))
+    with np.load(tmp_path / "base.npz", allow_pickle=False) as arrays:
+        assert set(arrays.files) == {"scale", "u", "v", "bias"}
+
+
+def test_pruner_with_distil_base_covers_and_shrinks_sets(tmp_path: Path) -> None:
+    texts, hard, soft = make(600, 0)
+    names = [LABELS[k] for k in hard]
+    pruner = ConformalLabelPruner(LABELS, base="distil", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
+    pruner.fit_conformalize(texts, names, zero_shot_scores=soft)
+    test_texts, test_hard, _ = make(600, 1)
+    sets = pruner.predict_set(test_texts)
+    assert all(len(s) >= 1 for s in sets)
+    coverage = np.mean([LABELS[k] in s for k, s in zip(test_hard, sets, strict=True)])
+    assert coverage >= 0.9 - 0.05  # one calibration draw: sd of coverage is about 0.02
+    size = np.mean([len(s) for s in sets])
+    similarity = ConformalLabelPruner(
+        LABELS, base="similarity", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake"
+    ).fit_conformalize(texts, names)
+    assert size < np.mean([len(s) for s in similarity.predict_set(test_texts)])
+    pruner.save(tmp_path / "p")
+    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
+
+
+def test_hard_label_fallback() -> None:
+    texts, hard, _ = make(300, 0)
+    test_texts, test_hard, _ = make(300, 1)
+    base = new_base().fit(texts, hard)
+    one_hot = np.eye(len(LABELS))[hard]
+    assert np.array_equal(base.predict_proba(test_texts), new_base().fit(texts, hard, one_hot).predict_proba(test_texts))
+    untrained = np.mean(new_base().predict_proba(test_texts).argmax(axis=1) == test_hard)
+    assert np.mean(base.predict_proba(test_texts).argmax(axis=1) == test_hard) > untrained
+    # zero rows (texts the zero-shot model did not score) fall back to the top label too
+    zeros = np.zeros_like(one_hot)
+    assert np.array_equal(base.predict_proba(test_texts), new_base().fit(texts, hard, zeros).predict_proba(test_texts))
+    # and the pruner works without zero-shot scores
+    names = [LABELS[k] for k in hard]
+    pruner = ConformalLabelPruner(LABELS, base="distil", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
+    assert all(len(s) >= 1 for s in pruner.fit_conformalize(texts, names).predict_set(test_texts))
+
+
+def test_pruner_refuses_misshapen_scores() -> None:
+    texts, hard, soft = make(50, 0)
+    pruner = ConformalLabelPruner(LABELS, base="distil", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
+    with pytest.raises(CalibrationError, match="shape"):
+        pruner.fit(texts, [LABELS[k] for k in hard], soft[:, :5])
+
+
+def test_score_matrix_and_choose_pruner_try_distil() -> None:
+    predictions = [
+        ZeroShotPrediction("a", {"topic2": 0.7, "topic0": 0.3}, {"topic2": 1.0, "topic0": 0.1}),
+        ZeroShotPrediction("", dict.fromkeys(LABELS, 0.0), {}),
+    ]
+    matrix = score_matrix(predictions, LABELS)
+    assert matrix.shape == (2, len(LABELS))
+    assert matrix[0, 2] == 0.7 and matrix[0, 0] == 0.3 and matrix[0].sum() == pytest.approx(1.0)
+    assert not matrix[1].any()
+
+    texts, hard, soft = make(300, 0)
+    pruner, choices = choose_pruner(
+        texts, [LABELS[k] for k in hard], LABELS, alpha=0.1, conformity_score="lac", base=None,
+        descriptions=DESCRIPTIONS, seed=0, zero_shot_scores=soft,
+    )
+    assert "distil" in {c.base for c in choices}
+    assert pruner.base_kind == min(choices, key=lambda c: c.avg_set_size).base
