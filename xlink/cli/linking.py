@@ -338,20 +338,24 @@ def index_build(
     config: ConfigOpt = None,
     terminology_format: TermFormat = None,
 ) -> None:
-    """Build a candidate index for a terminology into a folder (written atomically)."""
-    from xlink.candidates.tfidf import TfidfGenerator
-    from xlink.linking_config import LinkingConfig, _tfidf_config
+    """Build the candidate index of a linking config (default: the built-in generator) into a folder.
+
+    Any generator kind: TF-IDF, dense (encodes every name) or an ensemble (one sub-folder per
+    member). The folder is written atomically, with a manifest naming the terminology and
+    model fingerprints; the ``index`` setting of ``xlink_linker`` loads it.
+    """
+    from xlink.linking_config import LinkingConfig, build_generator, save_generator
 
     term = _load_terminology(terminology, terminology_format)
     cfg = LinkingConfig.from_disk(config) if config else LinkingConfig()
-    options = dict(cfg.generator)
-    kind = options.pop("kind", "tfidf")
-    if kind != "tfidf":
-        raise XlinkError(f"xlink index build supports generator kind 'tfidf', not {kind!r}")
+    kind = cfg.generator.get("kind", "tfidf")
     start = time.perf_counter()
-    generator = TfidfGenerator(term, _tfidf_config(options)).build()
-    generator.save(output)
-    console.print(f"built {kind} index of {len(term)} concepts in {time.perf_counter() - start:.1f} s → {output}")
+    generator = build_generator(term, cfg.generator, use_cache=False)
+    save_generator(generator, output, "xlink index build")
+    console.print(
+        f"built {type(generator).__name__} index of {len(term)} concepts ({kind} config) in "
+        f"{time.perf_counter() - start:.1f} s → {output}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -86,6 +86,7 @@ from xlink.components._persist import (
 from xlink.corpus.model import Mention
 from xlink.errors import XlinkError
 from xlink.linker import LinkedMention, Linker, MentionReranker
+from xlink.linking_config import load_generator, save_generator
 from xlink.terminology.model import Terminology
 from xlink.text.abbreviations import (
     Abbreviation,
@@ -289,7 +290,7 @@ class EntityLinkerComponent:
 
             term = augment_with_mentions(term, load_corpus(train_corpus).mentions())
         if index is not None:
-            generator = _load_generator(Path(index), term, self.generator_options)
+            generator = load_generator(Path(index), term, self.generator_options)
         else:
             from xlink.linking_config import build_generator
 
@@ -477,7 +478,7 @@ class EntityLinkerComponent:
         linker = self._require_linker()
         path.mkdir(parents=True, exist_ok=True)
         linker.terminology.to_jsonl(path / TERMINOLOGY_FILE)
-        _save_generator(linker.generator, path / INDEX_FOLDER, self.name)
+        save_generator(linker.generator, path / INDEX_FOLDER, self.name)
         if linker.reranker is not None:
             linker.reranker.save(path / RERANKER_FOLDER)  # type: ignore[attr-defined]
         pruner = getattr(linker.reranker, "pruner", None)
@@ -503,7 +504,7 @@ class EntityLinkerComponent:
         term.require_nonempty(term_path)
         self.pending_sources = None
         self.set_generator(
-            term, _load_generator(path / INDEX_FOLDER, term, self.generator_options), path / RERANKER_FOLDER
+            term, load_generator(path / INDEX_FOLDER, term, self.generator_options), path / RERANKER_FOLDER
         )
         return self
 
@@ -554,64 +555,3 @@ class _AbbreviationIndex:
             if before >= 0:
                 picked[id(group[before])] = group[before]
         return list(picked.values())
-
-
-def _save_generator(generator: CandidateGenerator, folder: Path, owner: str) -> None:
-    """Write a generator's index folder; an ensemble writes one folder per member.
-
-    A dense member's index names its encoder (``model``) rather than holding
-    it, so the encoder must be installed where the pipeline is loaded.
-    """
-    members = getattr(generator, "generators", None)
-    if members is not None:  # an EnsembleGenerator
-        folder.mkdir(parents=True, exist_ok=True)
-        for number, member in enumerate(members):
-            _save_generator(member, folder / f"member_{number}", owner)
-        return
-    save = getattr(generator, "save", None)
-    if save is None:
-        raise XlinkError(f"{owner}: the {type(generator).__name__} generator cannot be saved")
-    save(folder)
-
-
-def _load_generator(folder: Path, terminology: Terminology, options: dict[str, Any]) -> CandidateGenerator:
-    """Load a saved index folder for ``terminology``, refusing one built for anything else.
-
-    ``options`` is the generator's config (``kind`` tfidf, dense or ensemble),
-    which the saved index must match.
-    """
-    from xlink.candidates.index_store import IndexManifest
-    from xlink.errors import IndexMismatchError
-
-    if not folder.is_dir():
-        raise XlinkError(
-            f"{folder}: index folder not found; build it with 'xlink index build', or leave "
-            "'index' unset to build the index when the component is added"
-        )
-    options = dict(options)
-    kind = options.pop("kind", "tfidf")
-    if kind == "ensemble":
-        from xlink.candidates.ensemble import EnsembleGenerator
-
-        members = options.pop("members", None) or {}
-        generators: list[CandidateGenerator] = []
-        weights: list[float] = []
-        for number, member in enumerate(dict(members).values()):
-            member = dict(member)
-            weights.append(float(member.pop("weight", 1.0)))
-            generators.append(_load_generator(folder / f"member_{number}", terminology, member))
-        return EnsembleGenerator(generators, weights, **options)
-    manifest = IndexManifest.read(folder)
-    if manifest.kind != kind:
-        raise IndexMismatchError(f"{folder}: it is a {manifest.kind!r} index, the config asks for {kind!r}")
-    if kind == "dense":
-        from xlink.candidates.dense import DenseGenerator
-        from xlink.linking_config import _dense_config
-
-        return DenseGenerator.load(folder, terminology, _dense_config(options))
-    if kind != "tfidf":
-        raise XlinkError(f"{folder}: loading a saved {kind!r} index is not supported by this xlink")
-    from xlink.candidates.tfidf import TfidfGenerator
-    from xlink.linking_config import _tfidf_config
-
-    return TfidfGenerator.load(folder, terminology, _tfidf_config(options))
