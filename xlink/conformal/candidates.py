@@ -135,7 +135,7 @@ class SlotScorer:
         return x, valid
 
     def fit(
-        self, lists: Sequence[tuple[Sequence[float], Sequence[str]]], targets: Sequence[int], k: int
+        self, lists: Sequence[tuple[Sequence[float], Sequence[str]]], targets: Sequence[int] | np.ndarray, k: int
     ) -> SlotScorer:
         """Maximum likelihood of the reference slots (L-BFGS, L2 penalty ``l2``)."""
         from scipy.optimize import minimize
@@ -528,7 +528,7 @@ def calibrate_linker(
     """
     import time
 
-    reranker = linker.reranker
+    reranker: Any = linker.reranker
     if reranker is None or isinstance(reranker, ConformalReranker):
         raise CalibrationError(
             "calibration needs a linker with a plain cross-encoder reranker (a [reranker] section with a model, "
