@@ -10,6 +10,7 @@ import json
 import random
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +174,13 @@ def test_score_matrix_and_choose_pruner_try_distil() -> None:
     )
     assert "distil" in {c.base for c in choices}
     assert pruner.base_kind == min(choices, key=lambda c: c.avg_set_size).base
+
+
+def test_pruning_pays_compares_expected_cost_with_all_labels() -> None:
+    from xlink.classify.evaluate_zeroshot import BaseChoice, pruning_pays
+
+    cheap = BaseChoice("tfidf", avg_set_size=3.9, coverage=1.0, base_ms_per_text=0.1, expected_pairs=3.91)
+    slow = BaseChoice("embedding", avg_set_size=2.9, coverage=1.0, base_ms_per_text=10.0, expected_pairs=4.2)
+    assert pruning_pays([cheap, slow], n_labels=4)  # the cheap base still saves a little
+    assert not pruning_pays([replace(cheap, expected_pairs=4.0), slow], n_labels=4)
+    assert pruning_pays([], n_labels=4)  # an explicit base: the caller decided

@@ -24,18 +24,35 @@ import numpy as np
 from xlink.classify.zeroshot import ZeroShotClassifier, ZeroShotPrediction
 from xlink.conformal.base import BASES
 from xlink.conformal.core import CalibrationError, min_calibration_size
-from xlink.conformal.pruner import ConformalLabelPruner
+from xlink.conformal.pruner import ConformalLabelPruner, LabelSet
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class BaseChoice:
-    """Average set size of one base classifier on the held-out calibration slice."""
+    """One base classifier on the held-out calibration slice.
+
+    ``expected_pairs`` is the cost per text in NLI-pair equivalents: the average set size plus
+    the base classifier's own time per text divided by the NLI model's time per pair (both
+    measured). Pruning pays only where it is below the number of labels.
+    """
 
     base: str
     avg_set_size: float
     coverage: float
+    base_ms_per_text: float = 0.0
+    expected_pairs: float = 0.0
+
+
+def pruning_pays(choices: Sequence[BaseChoice], n_labels: int) -> bool:
+    """Whether the best base is expected to cost fewer NLI-pair equivalents than all labels.
+
+    True when no choice was made (a base given explicitly is the caller's decision).
+    """
+    if not choices:
+        return True
+    return min(c.expected_pairs for c in choices) < n_labels
 
 
 @dataclass
@@ -109,9 +126,14 @@ def choose_pruner(
     fit_fraction: float = 0.5,
     selection_fraction: float = 0.2,
     zero_shot_scores: np.ndarray | None = None,
+    seconds_per_pair: float | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
-    """Fit and calibrate a pruner; pick the base by held-out average set size if not given.
+    """Fit and calibrate a pruner; pick the base on a held-out slice if not given.
 
+    The base with the smallest expected cost wins: the average set size, plus, when
+    ``seconds_per_pair`` (the NLI model's measured time per pair) is given, the base's own
+    measured time per text in pair equivalents -- so an embedding base that costs more than
+    it prunes loses to a cheap one (see :func:`pruning_pays` for "no pruning at all").
     ``zero_shot_scores`` (see :func:`score_matrix`, rows aligned with ``texts``, columns with
     ``labels``) are passed, for the fit part only, to the base's ``fit``.
     """
@@ -137,13 +159,20 @@ def choose_pruner(
                 pruner = ConformalLabelPruner(labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed)
                 pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
                 pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
+                pruner.predict_set([texts[i] for i in sel[:1]])  # warm-up: lazy encoders, label embeddings
+                tick = time.perf_counter()
                 sets = pruner.predict_set([texts[i] for i in sel])
+                per_text = (time.perf_counter() - tick) / max(1, len(sel))
                 size = float(np.mean([len(s) for s in sets]))
                 coverage = float(np.mean([zero_shot[i] in s for i, s in zip(sel, sets, strict=True)]))
-                choices.append(BaseChoice(kind, size, coverage))
-                logger.info("base %s: avg set size %.2f, coverage %.3f on %d held-out texts", kind, size, coverage, len(sel))
-                if best is None or size < best[0]:
-                    best = (size, kind)
+                cost = size + (per_text / seconds_per_pair if seconds_per_pair else 0.0)
+                choices.append(BaseChoice(kind, size, coverage, 1000 * per_text, cost))
+                logger.info(
+                    "base %s: avg set size %.2f, coverage %.3f, %.1f ms/text, %.2f pair equivalents on %d held-out texts",
+                    kind, size, coverage, 1000 * per_text, cost, len(sel),
+                )
+                if best is None or cost < best[0]:
+                    best = (cost, kind)
             assert best is not None
             candidates = [best[1]]
     chosen = candidates[0]
@@ -188,19 +217,30 @@ def evaluate_zeroshot(
     start = time.perf_counter()
     cal_predictions = classifier.predict(calibration_texts, labels)
     zero_shot = top_labels(cal_predictions, labels[0])
+    labelled_pairs = sum(p.n_pairs for p in cal_predictions)
+    seconds_per_pair = (time.perf_counter() - start) / labelled_pairs if labelled_pairs else None
     pruner, choices = choose_pruner(
         calibration_texts, zero_shot, labels, alpha=alpha, conformity_score=conformity_score,
         base=base, descriptions=descriptions, seed=seed, zero_shot_scores=score_matrix(cal_predictions, labels),
+        seconds_per_pair=seconds_per_pair,
     )
     calibration_time = time.perf_counter() - start
+    prune = pruning_pays(choices, len(labels))
     say(f"base {pruner.base_kind}; classifying {len(texts)} texts with all {len(labels)} labels")
     full, time_full = classifier.timed_predict(texts, labels)
-    say("classifying with pruned label sets")
-    start = time.perf_counter()
-    sets = pruner.predict_set(texts)
-    time_base = time.perf_counter() - start
-    pruned, time_nli = classifier.timed_predict(texts, labels, [list(s.labels) for s in sets])
-    time_pruned = time_base + time_nli
+    if prune:
+        say("classifying with pruned label sets")
+        start = time.perf_counter()
+        sets = pruner.predict_set(texts)
+        time_base = time.perf_counter() - start
+        pruned, time_nli = classifier.timed_predict(texts, labels, [list(s.labels) for s in sets])
+        time_pruned = time_base + time_nli
+    else:
+        # Every base costs at least as much as it would save (few labels, a slow base):
+        # the NLI model scores all labels and nothing is pruned.
+        say(f"pruning does not pay here (best base: {pruner.base_kind}); scoring all labels")
+        sets = [LabelSet(tuple(labels), tuple(1.0 for _ in labels), False) for _ in texts]
+        pruned, time_pruned, time_base = full, time_full, 0.0
     full_top = top_labels(full, labels[0])
     pruned_top = top_labels(pruned, labels[0])
     n = len(texts)
@@ -218,7 +258,7 @@ def evaluate_zeroshot(
         n_examples=n,
         n_calibration=len(calibration_texts),
         alpha=alpha,
-        base=pruner.base_kind,
+        base=pruner.base_kind if prune else "none",
         conformity_score=conformity_score,
         model=classifier.model_name,
         fallback_rate=float(np.mean([s.fallback for s in sets])) if n else 0.0,

@@ -125,17 +125,33 @@ def calibrate_command(
     mapping = read_label_map(label_map)
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
     console.print(f"labelling {len(texts)} texts zero-shot ({len(texts) * len(label_list)} NLI pairs)")
+    import time
+
+    tick = time.perf_counter()
     predictions = classifier.predict(texts, label_list)
+    pairs = sum(p.n_pairs for p in predictions)
+    seconds_per_pair = (time.perf_counter() - tick) / pairs if pairs else None
     zero_shot = top_labels(predictions, label_list[0])
     pruner, choices = choose_pruner(
         texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base,
         descriptions=_descriptions(label_list, mapping), seed=seed, zero_shot_scores=score_matrix(predictions, label_list),
+        seconds_per_pair=seconds_per_pair,
     )
     pruner.nli_model = classifier.model_name
     pruner.hypothesis_template = template
     pruner.save(output)
     for choice in choices:
-        console.print(f"base {choice.base}: held-out avg set size {choice.avg_set_size:.2f}, coverage {choice.coverage:.3f}")
+        console.print(
+            f"base {choice.base}: held-out avg set size {choice.avg_set_size:.2f}, coverage {choice.coverage:.3f}, "
+            f"{choice.base_ms_per_text:.1f} ms/text, {choice.expected_pairs:.2f} NLI-pair equivalents per text"
+        )
+    from xlink.classify.evaluate_zeroshot import pruning_pays
+
+    if not pruning_pays(choices, len(label_list)):
+        console.print(
+            f"[yellow]warning:[/] with {len(label_list)} labels no base classifier is expected to save NLI time "
+            "(it costs at least what it prunes); classify without a pruner"
+        )
     print(f"saved pruner ({pruner.base_kind}, alpha={alpha}) to {output}")
 
 
