@@ -157,7 +157,6 @@ class ConformalLabelPruner:
                 "classifier's label-name prior and the top-label fallback"
             )
             warnings.warn(message, PartialCoverageWarning, stacklevel=2)
-            logger.warning(message)
         self.conformal.conformalize(self.base.predict_proba(list(texts)), targets)
         return self
 

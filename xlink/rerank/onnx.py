@@ -75,7 +75,7 @@ class OnnxRunner:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise XlinkError("ONNX inference needs onnxruntime: pip install onnxruntime") from None
+            raise XlinkError("ONNX inference needs onnx and onnxruntime: pip install 'xlink[onnx]'") from None
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
