@@ -116,3 +116,17 @@ def test_not_a_calibration_folder(tmp_path: Path) -> None:
 
     with pytest.raises(XlinkError, match="calibrate-linker"):
         ConformalCandidatePruner.load(tmp_path)
+
+
+def test_malformed_calibration_names_the_file(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    lists, targets = synthetic(300, 8, seed=11)
+    folder = ConformalCandidatePruner(k=8, alpha=0.1).fit_conformalize(lists, targets).save(tmp_path / "c")
+    meta = folder / "candidate_pruner.json"
+    meta.write_text(meta.read_text().replace('"k"', '"kk"'), encoding="utf-8")
+    with pytest.raises(FormatError, match="candidate_pruner.json"):
+        ConformalCandidatePruner.load(folder)
+    meta.write_text("{not json", encoding="utf-8")
+    with pytest.raises(FormatError, match="candidate_pruner.json"):
+        ConformalCandidatePruner.load(folder)

@@ -112,8 +112,15 @@ def calibrate_command(
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
 ) -> None:
     """Label texts zero-shot, then fit and conformally calibrate a label pruner."""
+    import time
+
     from xlink.classify.datasets import read_label_map, read_texts
-    from xlink.classify.evaluate_zeroshot import choose_pruner, score_matrix, top_labels
+    from xlink.classify.evaluate_zeroshot import (
+        choose_pruner,
+        pruning_pays,
+        score_matrix,
+        top_labels,
+    )
     from xlink.classify.zeroshot import ZeroShotClassifier, validate_labels
 
     table = read_texts(data, text_column, label_column)
@@ -125,8 +132,6 @@ def calibrate_command(
     mapping = read_label_map(label_map)
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
     console.print(f"labelling {len(texts)} texts zero-shot ({len(texts) * len(label_list)} NLI pairs)")
-    import time
-
     tick = time.perf_counter()
     predictions = classifier.predict(texts, label_list)
     pairs = sum(p.n_pairs for p in predictions)
@@ -145,8 +150,6 @@ def calibrate_command(
             f"base {choice.base}: held-out avg set size {choice.avg_set_size:.2f}, coverage {choice.coverage:.3f}, "
             f"{choice.base_ms_per_text:.1f} ms/text, {choice.expected_pairs:.2f} NLI-pair equivalents per text"
         )
-    from xlink.classify.evaluate_zeroshot import pruning_pays
-
     if not pruning_pays(choices, len(label_list)):
         console.print(
             f"[yellow]warning:[/] with {len(label_list)} labels no base classifier is expected to save NLI time "

@@ -487,10 +487,8 @@ class EntityLinkerComponent:
 
             from xlink.candidates.encoder import model_fingerprint
 
-            saved_fp = model_fingerprint(str(path / RERANKER_FOLDER))
-            replace_fp = replace(pruner.fingerprints, reranker=saved_fp)
-            pruner.fingerprints = replace_fp
-            pruner.save(path / CALIBRATION_FOLDER)
+            saved = replace(pruner.fingerprints, reranker=model_fingerprint(str(path / RERANKER_FOLDER)))
+            pruner.save(path / CALIBRATION_FOLDER, fingerprints=saved)
         write_settings(path, self.settings())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:

@@ -303,8 +303,14 @@ class ConformalCandidatePruner:
         return out
 
     # -- persistence -----------------------------------------------------------------
-    def save(self, directory: str | Path) -> Path:
-        """Write ``candidate_pruner.json`` and ``calibration.npz`` atomically (no pickle)."""
+    def save(self, directory: str | Path, fingerprints: Fingerprints | None = None) -> Path:
+        """Write ``candidate_pruner.json`` and ``calibration.npz`` atomically (no pickle).
+
+        ``fingerprints`` replaces the recorded ones in the saved copy only, e.g. when the
+        reranker is saved beside it under a new path (``nlp.to_disk``).
+        """
+        from dataclasses import asdict
+
         from xlink.candidates.index_store import atomic_folder
 
         directory = Path(directory)
@@ -320,11 +326,7 @@ class ConformalCandidatePruner:
                 "fit_fraction": self.fit_fraction,
                 "n_fit": self.n_fit,
                 "n_calibration": self.n_calibration,
-                "fingerprints": {
-                    "terminology": self.fingerprints.terminology,
-                    "generator": self.fingerprints.generator,
-                    "reranker": self.fingerprints.reranker,
-                },
+                "fingerprints": asdict(fingerprints or self.fingerprints),
                 "scorer": self.scorer.to_json(),
             }
             (tmp / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -352,19 +354,24 @@ class ConformalCandidatePruner:
             raise FormatError(meta_path, None, "not an xlink candidate pruner", f'"format": "{FORMAT}"')
         if int(meta.get("version", 0)) > FORMAT_VERSION:
             raise FormatError(meta_path, None, f"format version {meta['version']} is newer than this xlink's", "upgrade xlink")
-        fps = Fingerprints(**meta.get("fingerprints", {}))
+        try:
+            fps = Fingerprints(**meta.get("fingerprints", {}))
+            obj = cls(
+                int(meta["k"]),
+                float(alpha if alpha is not None else meta["alpha"]),
+                meta["conformity_score"],
+                int(meta.get("seed", 0)),
+                float(meta.get("fit_fraction", 0.3)),
+                fps,
+            )
+            obj.scorer = SlotScorer.from_json(meta["scorer"])
+            obj.n_fit, obj.n_calibration = int(meta.get("n_fit", 0)), int(meta.get("n_calibration", 0))
+        except (KeyError, TypeError, ValueError) as err:
+            raise FormatError(
+                meta_path, None, f"bad candidate pruner settings ({err!r})", "re-run 'xlink calibrate-linker'"
+            ) from None
         if expect is not None:
             fps.check(expect, str(directory))
-        obj = cls(
-            int(meta["k"]),
-            float(alpha if alpha is not None else meta["alpha"]),
-            meta["conformity_score"],
-            int(meta.get("seed", 0)),
-            float(meta.get("fit_fraction", 0.3)),
-            fps,
-        )
-        obj.scorer = SlotScorer.from_json(meta["scorer"])
-        obj.n_fit, obj.n_calibration = int(meta.get("n_fit", 0)), int(meta.get("n_calibration", 0))
         with np.load(directory / STATE_FILE, allow_pickle=False) as arrays:
             state = {name: arrays[name] for name in arrays.files}
         obj.conformal = SplitConformalSets.from_state(state, obj.alpha, obj.conformity_score, obj.seed)
