@@ -134,3 +134,14 @@ def test_nil_and_set_size_survive_the_predictions_round_trip(tmp_path: Path) -> 
     assert back[0].predictions == [] and back[0].candidates == candidates and back[0].set_size == 1
     assert back[1].predictions == candidates and back[1].set_size is None
     assert back[1].predictions[0].source == "tfidf"
+
+
+def test_mention_context_survives_the_predictions_round_trip(tmp_path: Path) -> None:
+    """A reranker reads the words around a mention, so saved candidates keep them."""
+    mention = Mention("d", "1", "AS", 10, 12, gold=(("D1",),), left_context="patients with", right_context="had pain")
+    write_predictions([LinkedMention(mention, candidates=[])], tmp_path / "p.jsonl")
+    (back,) = read_predictions(tmp_path / "p.jsonl")
+    assert back.mention == mention
+    bare = Mention("d", "2", "x")
+    write_predictions([LinkedMention(bare, candidates=[])], tmp_path / "q.jsonl")
+    assert "left_context" not in (tmp_path / "q.jsonl").read_text()

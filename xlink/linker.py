@@ -99,6 +99,10 @@ class LinkedMention:
             "gold": [list(part) for part in m.gold],
             "predictions": [p.to_json() for p in self.predictions],
         }
+        if m.left_context or m.right_context:
+            # what a reranker reads around the mention; kept so saved candidates can be reranked later
+            record["left_context"] = m.left_context
+            record["right_context"] = m.right_context
         if self.candidates != self.predictions:
             record["candidates"] = [c.to_json() for c in self.candidates]
         if self.set_size is not None:
@@ -115,6 +119,8 @@ class LinkedMention:
             end=int(record.get("end", 0)),
             type=str(record.get("type", "")),
             gold=tuple(tuple(part) for part in record.get("gold", [])),
+            left_context=str(record.get("left_context", "")),
+            right_context=str(record.get("right_context", "")),
             expansion=record.get("expansion"),
         )
         predictions = [PredictedConcept.from_json(p) for p in record.get("predictions", [])]

@@ -88,6 +88,18 @@ def test_evaluation_sets_are_refused(tmp_path: Path) -> None:
         load_training_data(config)
 
 
+def test_gzipped_copy_of_a_source_is_found(tmp_path: Path) -> None:
+    import gzip
+
+    folder = tmp_path / "sick"
+    folder.mkdir()
+    with gzip.open(folder / "pairs.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.write('{"premise": "a man runs", "hypothesis": "a person moves", "label": "entailment"}\n')
+    config = NLITrainingConfig(data_root=str(tmp_path), train_sets=[DataSetSpec("sick", ["sick/*.jsonl"])])
+    examples, summary = load_training_data(config)
+    assert len(examples) == 1 and summary["sick"] == {"entailment": 1}
+
+
 @pytest.mark.data
 def test_shared_pool_config_reads(shared_data: Path) -> None:
     config = NLITrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / "train_nli.cfg")
@@ -96,3 +108,10 @@ def test_shared_pool_config_reads(shared_data: Path) -> None:
     examples, summary = load_training_data(config)
     assert len(examples) == 3198 + 7500
     assert set(summary) == {"anli_dev", "xnli_en"}
+
+
+@pytest.mark.parametrize("name", ["train_nli.cfg", "train_nli_gpu.cfg"])
+def test_shipped_nli_configs_parse(name: str) -> None:
+    config = NLITrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / name)
+    assert config.train_sets and config.epochs >= 1
+    assert not any("mnli_dev_matched" in p or "anli_test" in p for s in config.train_sets for p in s.paths)

@@ -85,3 +85,29 @@ def test_residual_training_runs_and_is_saved(tiny_cross_encoder: Path, tiny_corp
     report = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, epochs=2, prior_weight=1.0, max_steps=4))
     assert report.steps == 4 and report.stopped_early and [e["step"] for e in report.evaluations] == [3, 4]
     assert CrossEncoderReranker.load(tmp_path / "model", device="cpu").config.prior_weight == 1.0
+
+
+def test_candidates_are_cached_and_reused(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
+    """The first run links and writes each split's candidates; a second run reads them (no corpus needed)."""
+    cache = {"train_candidates": str(tmp_path / "train.jsonl"), "dev_candidates": str(tmp_path / "dev.jsonl")}
+    a = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "a", epochs=2, lam=0.0, **cache))
+    assert Path(cache["train_candidates"]).is_file() and Path(cache["dev_candidates"]).is_file()
+    missing = {"train": str(tmp_path / "gone_train.txt"), "dev": str(tmp_path / "gone_dev.txt")}
+    b = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "b", epochs=2, lam=0.0, **cache, **missing))
+    assert a.losses == b.losses and a.generator_dev == b.generator_dev
+
+
+def test_candidates_file_without_gold_is_refused(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path
+) -> None:
+    empty = tmp_path / "train.jsonl"
+    empty.write_text('{"document_id": "d", "mention_id": "1", "text": "x", "predictions": []}\n', encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match="no mention with a gold id"):
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, train_candidates=str(empty)))
+
+
+@pytest.mark.parametrize("name", ["train_reranker.cfg", "train_reranker_gpu.cfg"])
+def test_shipped_configs_parse(name: str) -> None:
+    cfg = RerankerTrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / name)
+    assert cfg.train.endswith("NCBItrainset_corpus.txt") and cfg.dev and cfg.dev.endswith("NCBIdevelopset_corpus.txt")
+    assert cfg.k >= 8 and cfg.eval_k >= 8

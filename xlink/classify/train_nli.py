@@ -103,6 +103,8 @@ class NLITrainingConfig:
     log_every: int = 100
     eval_every_epoch: bool = True
     max_steps: int | None = None
+    # bf16 autocast on a CUDA device (ignored on the CPU)
+    amp: bool = False
 
     @classmethod
     def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
@@ -177,7 +179,8 @@ def load_training_data(config: NLITrainingConfig) -> tuple[list[NLIExample], dic
         files: list[str] = []
         for path in spec.paths:
             pattern = path if os.path.isabs(path) else os.path.join(config.data_root, path)
-            matches = sorted(glob.glob(pattern))
+            # a gzipped copy of the pool (file.tsv.gz for file.tsv) is found as well
+            matches = sorted(glob.glob(pattern)) or sorted(glob.glob(pattern + ".gz"))
             if not matches:
                 raise TrainingConfigError(f"{spec.name}: no file matches {pattern}")
             files.extend(matches)
@@ -355,6 +358,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     )
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
+    use_amp = bool(config.amp and device.type == "cuda")
     data = encode_pairs(tokenizer, examples, config.max_length)
     eval_examples: list[NLIExample] = []
     if config.eval_path:
@@ -397,7 +401,9 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
         targets = batch.pop("labels")
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * _lr_factor(step, warmup, total)
-        loss = nli_loss(model(**batch).logits, targets)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+            logits = model(**batch).logits
+        loss = nli_loss(logits.float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

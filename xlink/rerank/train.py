@@ -62,6 +62,10 @@ class RerankerTrainingConfig:
     dev_format: str | None = None
     terminology_format: str | None = None
     linking_config: str | None = None
+    # the generator's output for the train / dev mentions (JSONL of xlink.linker.write_predictions):
+    # read when the file exists, written after linking when it does not (delete it after changing the generator)
+    train_candidates: str | None = None
+    dev_candidates: str | None = None
     # model inputs
     context_words: int = 8
     n_synonyms: int = 3
@@ -221,6 +225,30 @@ def link_corpus(
     return list(linker.link(mentions))
 
 
+def _cached_or_linked(
+    cache: str | None, link: Any, role: str, limit: int, k: int
+) -> list[LinkedMention]:
+    """The split's generator output: read from ``cache`` when it exists, else linked (and saved there)."""
+    from xlink.linker import read_predictions, write_predictions
+
+    if cache and Path(cache).is_file():
+        linked = read_predictions(cache)
+        if not any(m.mention.gold for m in linked):
+            raise TrainingConfigError(
+                f"{cache}: no mention with a gold id, so it cannot serve as the {role} split; "
+                "delete it to link the corpus again"
+            )
+        short = sum(1 for m in linked if len(m.candidates) < k)
+        logger.info("read %d %s mentions with their candidates from %s (%d with fewer than %d candidates; "
+                    "delete the file after changing the generator)", len(linked), role, cache, short, k)
+    else:
+        linked = link()
+        if cache:
+            write_predictions(linked, cache)
+            logger.info("wrote the %s split's candidates to %s", role, cache)
+    return linked[:limit] if limit else linked
+
+
 def _build_linker(cfg: RerankerTrainingConfig, terminology: Terminology, k: int) -> Any:
     from xlink.linking_config import LinkingConfig, build_linker
 
@@ -323,19 +351,33 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
     _refuse_split(cfg.train, "training", ("test", "dev"))
     if cfg.dev:
         _refuse_split(cfg.dev, "dev", ("test",))
-    if not Path(cfg.train).is_file():
+    if not Path(cfg.train).is_file() and not (cfg.train_candidates and Path(cfg.train_candidates).is_file()):
         raise TrainingConfigError(f"training corpus {cfg.train} does not exist; set paths.train")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _seed_everything(cfg.seed)
     report = TrainingReport(config=asdict(cfg))
     terminology = load_terminology(cfg.terminology, cfg.terminology_format).require_nonempty(cfg.terminology)
-    linker = _build_linker(cfg, terminology, max(cfg.k, cfg.eval_k))
+    linkers: list[Any] = []
+
+    def linker() -> Any:  # built only when some split is not read from a candidates file
+        if not linkers:
+            linkers.append(_build_linker(cfg, terminology, max(cfg.k, cfg.eval_k)))
+        return linkers[0]
+
     t0 = time.perf_counter()
-    train_linked = link_corpus(cfg.train, cfg.train_format, linker, cfg.context_chars, cfg.max_train_mentions)
+    train_linked = _cached_or_linked(
+        cfg.train_candidates,
+        lambda: link_corpus(cfg.train, cfg.train_format, linker(), cfg.context_chars),
+        "training", cfg.max_train_mentions, max(cfg.k, cfg.eval_k),
+    )
     dev_linked: list[LinkedMention] = []
     if cfg.dev:
-        dev_linked = link_corpus(cfg.dev, cfg.dev_format, linker, cfg.context_chars, cfg.max_dev_mentions, "dev")
+        dev_linked = _cached_or_linked(
+            cfg.dev_candidates,
+            lambda: link_corpus(cfg.dev, cfg.dev_format, linker(), cfg.context_chars, role="dev"),
+            "dev", cfg.max_dev_mentions, max(cfg.k, cfg.eval_k),
+        )
         gen = evaluate_linking(dev_linked, ks=(1, 5, cfg.eval_k), rule="strict")
         report.generator_dev = {"acc@1": round(gen.acc[1], 2), "acc@5": round(gen.acc[5], 2),
                                 f"recall@{cfg.eval_k}": round(gen.recall[cfg.eval_k], 2)}
