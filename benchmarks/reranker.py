@@ -1,11 +1,11 @@
 """Reproduce the reranker linking figures (benchmarks/reranker.md).
 
 For each row, runs ``xlink evaluate-linking --json`` with the generator alone
-(configs/linking/tfidf.cfg) and with generator + reranker
-(configs/linking/tfidf_rerank.cfg, its ``model`` replaced by ``--reranker``).
+(``configs/linking/<generator>.cfg``) and with generator + reranker (the same
+config plus a ``[reranker]`` section naming ``--reranker``).
 The data folder is ``$XLINK_DATA`` or ``../shared/data``.
 
-    python benchmarks/reranker.py --reranker runs/reranker_l1 [--split dev|test|both] [--k 8]
+    python benchmarks/reranker.py --reranker runs/reranker_l1 [--generator tfidf|dense|ensemble] [--split dev|test|both] [--k 8]
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ MEDIC = DATA / "terminologies" / "medic" / "medic_06Jul2012_BioSyn.txt"
 SPLITS = {"dev": NCBI / "NCBIdevelopset_corpus.txt", "test": NCBI / "NCBItestset_corpus.txt"}
 BIOSYN_SPLITS = {"dev": BIOSYN / "dev_queries.txt", "test": BIOSYN / "test_queries.txt"}
 TRAIN = NCBI / "NCBItrainset_corpus.txt"
-GENERATOR = ROOT / "configs" / "linking" / "tfidf.cfg"
-RERANK = ROOT / "configs" / "linking" / "tfidf_rerank.cfg"
+LINKING = ROOT / "configs" / "linking"
 
 
-def rerank_config(model: str, k: int | None, folder: Path) -> Path:
-    """configs/linking/tfidf_rerank.cfg with ``model`` (and ``k``) replaced."""
-    text = RERANK.read_text(encoding="utf-8")
-    text = text.replace('model = "xlink-reranker-minilm"', f'model = "{Path(model).resolve() if Path(model).exists() else model}"')
-    if k is not None:
-        text = text.replace("k = null", f"k = {k}")
+def rerank_config(generator: Path, model: str, k: int | None, folder: Path) -> Path:
+    """The generator's linking config plus a ``[reranker]`` section for ``model``."""
+    text = generator.read_text(encoding="utf-8")
+    if "[reranker]" in text:
+        raise SystemExit(f"{generator} already has a [reranker] section; name a generator-only config")
+    name = Path(model).resolve() if Path(model).exists() else model
+    text += (f'\n[reranker]\nmodel = "{name}"\nk = {"null" if k is None else k}\nbatch_size = 128\n'
+             "skip_margin = null\n")
     path = folder / "rerank.cfg"
     path.write_text(text, encoding="utf-8")
     return path
@@ -56,6 +57,7 @@ def run(args: list[str], cache: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reranker", default="xlink-reranker-minilm", help="folder, packaged name or hub id")
+    parser.add_argument("--generator", default="tfidf", help="configs/linking/<name>.cfg: tfidf, dense or ensemble")
     parser.add_argument("--split", choices=["dev", "test", "both"], default="test")
     parser.add_argument("--k", type=int, default=None, help="candidates reranked (default: the model's)")
     parser.add_argument("--protocols", default="raw,raw+train,biosyn")
@@ -67,10 +69,11 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
-        rerank = rerank_config(args.reranker, args.k, cache)
-        systems = [("generator + reranker", ["--config", str(rerank)])]
+        generator = LINKING / f"{args.generator}.cfg"
+        rerank = rerank_config(generator, args.reranker, args.k, cache)
+        systems = [(f"{args.generator} + reranker", ["--config", str(rerank)])]
         if not args.no_generator:
-            systems.insert(0, ("generator (TF-IDF)", ["--config", str(GENERATOR)]))
+            systems.insert(0, (f"{args.generator} alone", ["--config", str(generator)]))
         for split in splits:
             for protocol in protocols:
                 if protocol == "biosyn":
@@ -89,7 +92,7 @@ def main() -> None:
                           f"recall@64 {result.get('recall@64')}  {result['link_s']} s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     stamp = {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores", "reranker": args.reranker,
-             "k": args.k, "rows": rows}
+             "generator": args.generator, "k": args.k, "rows": rows}
     args.out.write_text(json.dumps(stamp, indent=1))
 
 

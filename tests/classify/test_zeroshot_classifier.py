@@ -125,3 +125,12 @@ def test_demo_runs_on_a_tiny_model(tiny_nli: Path) -> None:
     rows = run_demo(str(tiny_nli), say=lines.append)
     assert len(rows) == len(SAMPLE_TEXTS) and lines
     assert all(1 <= len(r.label_set) <= len(DEMO_LABELS) and r.top_label in r.label_set for r in rows)
+
+
+def test_packaged_name_resolves_to_the_shipped_model(monkeypatch: pytest.MonkeyPatch, tiny_nli: Path) -> None:
+    """``--model xlink-nli-minilm`` means the installed package, never a hub lookup."""
+    import xlink.classify.nli_model as nli_model
+
+    monkeypatch.setattr(nli_model, "default_nli_model", lambda: str(tiny_nli))
+    for name in ("xlink-nli-minilm", "xlink_nli_minilm", None):
+        assert nli_model.NLIModel(name).name == str(tiny_nli)

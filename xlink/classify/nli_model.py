@@ -27,6 +27,9 @@ class NLIModelError(XlinkError):
     """The model cannot be used as an NLI classifier."""
 
 
+PACKAGED_NLI_NAMES: tuple[str, ...] = ("xlink-nli-minilm", "xlink_nli_minilm")
+
+
 def default_nli_model() -> str:
     """Path of the NLI model shipped as the ``xlink_nli_minilm`` package.
 
@@ -119,7 +122,9 @@ class NLIModel:
     ) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        self.name = str(model) if model is not None else default_nli_model()
+        # the shipped package answers to its distribution and module names, as other xlink models do
+        packaged = model is None or str(model) in PACKAGED_NLI_NAMES
+        self.name = default_nli_model() if packaged else str(model)
         self.max_length = max_length
         self.batch_size = batch_size
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
