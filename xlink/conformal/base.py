@@ -508,17 +508,79 @@ class DistilledBilinearBase(EmbeddingLogisticBase):
         return obj
 
 
+class NeighbourBase(EmbeddingLogisticBase):
+    """k nearest zero-shot-labelled texts: their score distributions, averaged by similarity.
+
+    ``p(l | t) = (1 - w) * sum_i softmax_i(cos(t, t_i) / tau) * P_i(l) + w * prior(l | t)`` over
+    the ``k`` fit texts ``t_i`` closest to ``t`` in the sentence-embedding space, where ``P_i``
+    is the zero-shot model's score distribution for ``t_i`` (its one-hot top label without soft
+    targets) and ``prior`` is the label-similarity model.
+
+    Why: the zero-shot model's decisions over many labels are partly idiosyncratic (they hinge
+    on the hypothesis wording), which a linear or bilinear model over embeddings smooths away;
+    near-duplicates of a text tend to get the same idiosyncratic decision, and a neighbour
+    vote reproduces it without fitting anything. It stores the fit texts' embeddings and
+    score rows (``n x dim`` and ``n x n_labels`` floats).
+    """
+
+    kind = "knn"
+
+    def __init__(
+        self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None, *,
+        k: int = 10, tau: float = 0.05, prior_weight: float = 0.1, seed: int = 0, batch_size: int = 64,
+    ) -> None:
+        super().__init__(labels, descriptions, model=model, prior_weight=prior_weight, seed=seed, batch_size=batch_size)
+        self.k = k
+        self.tau = tau
+        self.memory = np.zeros((0, 0), dtype=np.float32)
+        self.targets = np.zeros((0, len(self.labels)))
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> NeighbourBase:
+        self.targets = target_distribution(targets, soft_targets, len(self.labels))
+        self.memory = self.encode(texts)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        emb = self.encode(texts)
+        prior = self._prior(emb)
+        if not len(self.memory):
+            return normalize_rows(prior)
+        sims = emb @ self.memory.T
+        k = min(self.k, sims.shape[1])
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        near_sims = np.take_along_axis(sims, nearest, axis=1)
+        weights = _softmax(near_sims, self.tau)
+        voted = np.einsum("nk,nkl->nl", weights, self.targets[nearest])
+        return normalize_rows((1 - self.prior_weight) * voted + self.prior_weight * prior)
+
+    def save(self, directory: Path) -> dict[str, object]:
+        np.savez_compressed(directory / "base.npz", memory=self.memory, targets=self.targets)
+        return {
+            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "k": self.k,
+            "tau": self.tau, "prior_weight": self.prior_weight, "seed": self.seed,
+        }
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> NeighbourBase:
+        obj = cls(labels, meta["descriptions"], meta["model"], k=meta["k"], tau=meta["tau"],
+                  prior_weight=meta["prior_weight"], seed=meta["seed"])
+        with np.load(directory / "base.npz", allow_pickle=False) as arrays:
+            obj.memory, obj.targets = arrays["memory"], arrays["targets"]
+        return obj
+
+
 BASES: dict[str, type] = {
     "tfidf": TfidfLogisticBase,
     "embedding": EmbeddingLogisticBase,
     "token": TokenOverlapBase,
     "similarity": LabelSimilarityBase,
     "distil": DistilledBilinearBase,
+    "knn": NeighbourBase,
 }
 
 
 def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | None = None, seed: int = 0, embedding_model: str | None = None) -> BaseClassifier:
-    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``, ``distil``)."""
+    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``, ``distil``, ``knn``)."""
     from xlink.conformal.core import CalibrationError
 
     if kind == "tfidf":
@@ -531,6 +593,8 @@ def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | No
         return LabelSimilarityBase(labels, descriptions, model=embedding_model)
     if kind == "distil":
         return DistilledBilinearBase(labels, descriptions, model=embedding_model, seed=seed)
+    if kind == "knn":
+        return NeighbourBase(labels, descriptions, model=embedding_model, seed=seed)
     raise CalibrationError(f"unknown base classifier {kind!r}; use one of {sorted(BASES)}")
 
 

@@ -1,0 +1,88 @@
+"""Compare the label-pruning base classifiers on zero-shot-labelled *training* texts only.
+
+The zero-shot model labels ``--n`` seeded training texts once (cached in ``--cache``); then,
+for each seed, the texts are split as ``xlink evaluate-zeroshot`` splits them when it picks a
+base (20% held out, 50% fit, 30% calibration) and every base is fitted, calibrated at
+``--alpha`` and measured on the held-out texts: average set size and coverage of the
+zero-shot top label. No test text and no gold label is used, so the choice this informs is
+a development choice.
+
+    python benchmarks/zeroshot_bases.py --data runs/zeroshot_data/banking77_train.csv --n 1000 \\
+        --seeds 0,1,2 --out benchmarks/results/zeroshot_bases_banking77.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from xlink.classify.evaluate_zeroshot import choose_pruner, score_matrix
+from xlink.classify.zeroshot import ZeroShotClassifier
+from xlink.conformal.base import BASES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, required=True, help="CSV with text,label (a training split)")
+    parser.add_argument("--label-map", type=Path, default=None, help="JSON label -> description")
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--alpha", type=float, default=0.01)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--bases", default=",".join(BASES))
+    parser.add_argument("--cache", type=Path, default=None, help="npz of the zero-shot scores (written once)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    with open(args.data, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    labels = sorted({r["label"] for r in rows})
+    descriptions = None
+    if args.label_map:
+        mapping = json.loads(args.label_map.read_text(encoding="utf-8"))
+        descriptions = [mapping.get(label, label.replace("_", " ")) for label in labels]
+    pick = np.random.default_rng(0).permutation(len(rows))[: args.n]
+    texts = [rows[i]["text"] for i in pick]
+    cache = args.cache or Path("runs") / f"zeroshot_bases_{args.data.stem}_{args.n}.npz"
+    if cache.exists():
+        scores = np.load(cache, allow_pickle=False)["scores"]
+    else:
+        classifier = ZeroShotClassifier(label_descriptions=dict(zip(labels, descriptions, strict=True)) if descriptions else None)
+        tick = time.perf_counter()
+        scores = score_matrix(classifier.predict(texts, labels), labels)
+        print(f"labelled {len(texts)} texts x {len(labels)} labels in {time.perf_counter() - tick:.0f} s", flush=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(cache, scores=scores)
+    zero_shot = [labels[j] for j in scores.argmax(axis=1)]
+    results: dict[str, dict[str, list[float]]] = {}
+    for seed in (int(s) for s in args.seeds.split(",")):
+        _, choices = choose_pruner(
+            texts, zero_shot, labels, alpha=args.alpha, conformity_score="lac", base=None,
+            descriptions=descriptions, seed=seed, zero_shot_scores=scores,
+        )
+        for choice in choices:
+            if choice.base not in args.bases.split(","):
+                continue
+            r = results.setdefault(choice.base, {"avg_set_size": [], "coverage": [], "ms_per_text": []})
+            r["avg_set_size"].append(choice.avg_set_size)
+            r["coverage"].append(choice.coverage)
+            r["ms_per_text"].append(choice.base_ms_per_text)
+        print(f"seed {seed}: " + ", ".join(f"{c.base} {c.avg_set_size:.1f} ({100 * c.coverage:.0f}%)" for c in choices), flush=True)
+    summary = {
+        kind: {key: round(float(np.mean(values)), 3) for key, values in r.items()} for kind, r in results.items()
+    }
+    print(json.dumps(summary, indent=1))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        stamp = {"date": time.strftime("%Y-%m-%d"), "data": str(args.data), "n": args.n, "alpha": args.alpha,
+                 "seeds": args.seeds, "model": "xlink-nli-minilm (shipped)", "per_base_mean": summary,
+                 "per_base_runs": results}
+        args.out.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

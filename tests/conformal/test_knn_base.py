@@ -1,0 +1,56 @@
+"""The neighbour-vote base on synthetic data, with the fake sentence encoder of the distil tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conformal.test_distil_base import DESCRIPTIONS, LABELS, fake_encode, make
+from xlink.conformal import ConformalLabelPruner
+from xlink.conformal.base import EmbeddingLogisticBase, NeighbourBase, make_base
+
+
+@pytest.fixture(autouse=True)
+def fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(EmbeddingLogisticBase, "encode", fake_encode)
+
+
+def test_neighbour_vote_reproduces_a_near_duplicate() -> None:
+    """A text identical to a fit text gets (mostly) that text's score distribution."""
+    texts, hard, soft = make(200, 0)
+    base = NeighbourBase(LABELS, DESCRIPTIONS, model="fake", k=5, tau=0.01, prior_weight=0.0).fit(texts, hard, soft)
+    probs = base.predict_proba(texts[:20])
+    assert probs.shape == (20, len(LABELS)) and np.allclose(probs.sum(axis=1), 1.0)
+    assert np.mean(probs.argmax(axis=1) == hard[:20]) >= 0.9
+    assert isinstance(make_base("knn", LABELS, DESCRIPTIONS, embedding_model="fake"), NeighbourBase)
+
+
+def test_unfitted_and_hard_label_fallbacks() -> None:
+    texts, hard, _ = make(100, 0)
+    unfitted = NeighbourBase(LABELS, DESCRIPTIONS, model="fake")
+    assert np.allclose(unfitted.predict_proba(texts[:5]).sum(axis=1), 1.0)  # the label-similarity prior alone
+    one_hot = np.eye(len(LABELS))[hard]
+    a = NeighbourBase(LABELS, DESCRIPTIONS, model="fake").fit(texts, hard)
+    b = NeighbourBase(LABELS, DESCRIPTIONS, model="fake").fit(texts, hard, one_hot)
+    assert np.array_equal(a.predict_proba(texts[:10]), b.predict_proba(texts[:10]))
+    few = NeighbourBase(LABELS, DESCRIPTIONS, model="fake", k=50).fit(texts[:3], hard[:3])  # k > fit texts
+    assert few.predict_proba(texts[:4]).shape == (4, len(LABELS))
+
+
+def test_pruner_with_knn_base_covers_and_round_trips(tmp_path: Path) -> None:
+    texts, hard, soft = make(600, 0)
+    names = [LABELS[k] for k in hard]
+    pruner = ConformalLabelPruner(LABELS, base="knn", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
+    pruner.fit_conformalize(texts, names, zero_shot_scores=soft)
+    test_texts, test_hard, _ = make(600, 1)
+    sets = pruner.predict_set(test_texts)
+    assert all(len(s) >= 1 for s in sets)
+    coverage = np.mean([LABELS[k] in s for k, s in zip(test_hard, sets, strict=True)])
+    assert coverage >= 0.9 - 0.05  # one calibration draw: sd of coverage is about 0.02
+    assert np.mean([len(s) for s in sets]) < len(LABELS)
+    pruner.save(tmp_path / "p")
+    with np.load(tmp_path / "p" / "base.npz", allow_pickle=False) as arrays:
+        assert set(arrays.files) == {"memory", "targets"}
+    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
