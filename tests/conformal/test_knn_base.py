@@ -54,3 +54,21 @@ def test_pruner_with_knn_base_covers_and_round_trips(tmp_path: Path) -> None:
     with np.load(tmp_path / "p" / "base.npz", allow_pickle=False) as arrays:
         assert set(arrays.files) == {"memory", "targets"}
     assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
+
+
+def test_choose_pruner_warns_once_about_partial_coverage() -> None:
+    """Comparing bases calibrates each of them; only the final calibration warns."""
+    import warnings
+
+    from xlink.classify.evaluate_zeroshot import choose_pruner
+    from xlink.conformal import PartialCoverageWarning
+
+    texts, hard, soft = make(300, 0)
+    keep = [i for i, k in enumerate(hard) if k != 0]  # label topic0 never occurs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        choose_pruner(
+            [texts[i] for i in keep], [LABELS[hard[i]] for i in keep], LABELS, alpha=0.1, conformity_score="lac",
+            base=None, descriptions=DESCRIPTIONS, seed=0, zero_shot_scores=soft[keep],
+        )
+    assert sum(issubclass(w.category, PartialCoverageWarning) for w in caught) == 1

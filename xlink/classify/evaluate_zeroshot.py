@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ import numpy as np
 from xlink.classify.zeroshot import ZeroShotClassifier, ZeroShotPrediction
 from xlink.conformal.base import BASES
 from xlink.conformal.core import CalibrationError, min_calibration_size
-from xlink.conformal.pruner import ConformalLabelPruner, LabelSet
+from xlink.conformal.pruner import ConformalLabelPruner, LabelSet, PartialCoverageWarning
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,9 @@ def choose_pruner(
             for kind in candidates:
                 pruner = ConformalLabelPruner(labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed)
                 pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
-                pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
+                with warnings.catch_warnings():  # the final calibration below warns once, not once per base
+                    warnings.simplefilter("ignore", PartialCoverageWarning)
+                    pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
                 pruner.predict_set([texts[i] for i in sel[:1]])  # warm-up: lazy encoders, label embeddings
                 tick = time.perf_counter()
                 sets = pruner.predict_set([texts[i] for i in sel])
