@@ -92,9 +92,13 @@ def test_candidates_are_cached_and_reused(tiny_cross_encoder: Path, tiny_corpora
     cache = {"train_candidates": str(tmp_path / "train.jsonl"), "dev_candidates": str(tmp_path / "dev.jsonl")}
     a = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "a", epochs=2, lam=0.0, **cache))
     assert Path(cache["train_candidates"]).is_file() and Path(cache["dev_candidates"]).is_file()
-    missing = {"train": str(tmp_path / "gone_train.txt"), "dev": str(tmp_path / "gone_dev.txt")}
+    assert Path(cache["train_candidates"] + ".meta.json").is_file()
+    elsewhere = tmp_path / "elsewhere"  # the corpus files are not needed, only their names must match
+    missing = {"train": str(elsewhere / tiny_corpora["train"].name), "dev": str(elsewhere / tiny_corpora["dev"].name)}
     b = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "b", epochs=2, lam=0.0, **cache, **missing))
     assert a.losses == b.losses and a.generator_dev == b.generator_dev
+    with pytest.raises(TrainingConfigError, match="another k"):  # made for k = 4, asked for k = 6
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "c", epochs=1, k=6, eval_k=6, **cache))
 
 
 def test_candidates_file_without_gold_is_refused(

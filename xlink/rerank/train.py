@@ -225,13 +225,56 @@ def link_corpus(
     return list(linker.link(mentions))
 
 
+def candidates_stamp(cfg: RerankerTrainingConfig, terminology: Terminology, corpus: str, k: int) -> dict[str, object]:
+    """What a split's cached candidates depend on: terminology, generator config, k and corpus name.
+
+    Stored beside the cache as ``<cache>.meta.json``; a cache whose stamp differs is refused.
+    The corpus is named by its file name only, so a cache made on one machine serves another.
+    """
+    import hashlib
+
+    if cfg.linking_config:
+        generator = hashlib.sha256(Path(cfg.linking_config).read_bytes()).hexdigest()[:16]
+    else:
+        from xlink.linking_config import BEST_GENERATOR
+
+        generator = "built-in:" + repr(sorted(BEST_GENERATOR.items()))
+    return {
+        "terminology": terminology.fingerprint,
+        "linking_config": generator,
+        "k": k,
+        "corpus": Path(corpus).name,
+        "context_chars": cfg.context_chars,
+    }
+
+
 def _cached_or_linked(
-    cache: str | None, link: Any, role: str, limit: int, k: int
+    cache: str | None, link: Any, role: str, limit: int, k: int, stamp: dict[str, object] | None = None
 ) -> list[LinkedMention]:
-    """The split's generator output: read from ``cache`` when it exists, else linked (and saved there)."""
+    """The split's generator output: read from ``cache`` when it exists, else linked (and saved there).
+
+    With ``stamp`` (see :func:`candidates_stamp`), a cache made for another terminology,
+    generator, k or corpus is refused; a cache without a stamp is read with a warning.
+    """
+    import json
+
     from xlink.linker import read_predictions, write_predictions
 
+    meta = Path(f"{cache}.meta.json") if cache else None
     if cache and Path(cache).is_file():
+        if stamp is not None and meta is not None:
+            if meta.is_file():
+                saved = json.loads(meta.read_text(encoding="utf-8"))
+                differ = sorted(key for key in stamp if saved.get(key) != stamp[key])
+                if differ:
+                    raise TrainingConfigError(
+                        f"{cache}: these candidates were made with another {', '.join(differ)} "
+                        f"(saved {[saved.get(key) for key in differ]}, now {[stamp[key] for key in differ]}); "
+                        "delete the file (and its .meta.json) to link the corpus again"
+                    )
+            else:
+                logger.warning("%s has no %s, so it cannot be checked against this terminology and generator",
+                               cache, meta.name)
         linked = read_predictions(cache)
         if not any(m.mention.gold for m in linked):
             raise TrainingConfigError(
@@ -239,12 +282,14 @@ def _cached_or_linked(
                 "delete it to link the corpus again"
             )
         short = sum(1 for m in linked if len(m.candidates) < k)
-        logger.info("read %d %s mentions with their candidates from %s (%d with fewer than %d candidates; "
-                    "delete the file after changing the generator)", len(linked), role, cache, short, k)
+        logger.info("read %d %s mentions with their candidates from %s (%d with fewer than %d candidates)",
+                    len(linked), role, cache, short, k)
     else:
         linked = link()
         if cache:
             write_predictions(linked, cache)
+            if stamp is not None and meta is not None:
+                meta.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
             logger.info("wrote the %s split's candidates to %s", role, cache)
     return linked[:limit] if limit else linked
 
@@ -370,6 +415,7 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
         cfg.train_candidates,
         lambda: link_corpus(cfg.train, cfg.train_format, linker(), cfg.context_chars),
         "training", cfg.max_train_mentions, max(cfg.k, cfg.eval_k),
+        candidates_stamp(cfg, terminology, cfg.train, max(cfg.k, cfg.eval_k)),
     )
     dev_linked: list[LinkedMention] = []
     if cfg.dev:
@@ -377,6 +423,7 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
             cfg.dev_candidates,
             lambda: link_corpus(cfg.dev, cfg.dev_format, linker(), cfg.context_chars, role="dev"),
             "dev", cfg.max_dev_mentions, max(cfg.k, cfg.eval_k),
+            candidates_stamp(cfg, terminology, cfg.dev, max(cfg.k, cfg.eval_k)),
         )
         gen = evaluate_linking(dev_linked, ks=(1, 5, cfg.eval_k), rule="strict")
         report.generator_dev = {"acc@1": round(gen.acc[1], 2), "acc@5": round(gen.acc[5], 2),
