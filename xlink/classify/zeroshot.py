@@ -113,7 +113,8 @@ class ZeroShotClassifier:
     ``label_descriptions`` maps a label to the text put in the hypothesis (default: the
     label with ``_`` as spaces). Without ``model`` the shipped ``xlink_nli_minilm`` is used.
     ``int8=True`` quantizes the model's Linear layers dynamically (CPU), trading a little
-    accuracy for speed.
+    accuracy for speed; ``bf16=True`` runs bfloat16 autocast (fast on CPUs with AMX), see
+    :class:`~xlink.classify.nli_model.NLIModel`.
     """
 
     def __init__(
@@ -127,6 +128,7 @@ class ZeroShotClassifier:
         device: str | None = None,
         warn_labels: int = 200,
         int8: bool = False,
+        bf16: bool = False,
     ) -> None:
         self.hypothesis_template = validate_template(hypothesis_template)
         self.label_descriptions = dict(label_descriptions or {})
@@ -134,7 +136,7 @@ class ZeroShotClassifier:
         if isinstance(model, NLIModel):
             self.nli = model
         else:
-            self.nli = NLIModel(model, max_length=max_length, batch_size=batch_size, device=device, int8=int8)
+            self.nli = NLIModel(model, max_length=max_length, batch_size=batch_size, device=device, int8=int8, bf16=bf16)
 
     @property
     def model_name(self) -> str:

@@ -16,6 +16,7 @@ _MODEL_HELP = "NLI model: a local path or a Hugging Face id (default: the shippe
 _TEMPLATE_HELP = "Hypothesis template with one {} for the label."
 _DEFAULT_TEMPLATE = "This example is about {}."
 _INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, but scores depend on batching, which breaks full/pruned agreement)."
+_BF16_HELP = "Run the NLI model in bfloat16 autocast (2-3x faster on CPUs with AMX/AVX512-BF16; logits move by rounding only)."
 _MAXLEN_HELP = "Truncate NLI pairs to this many tokens."
 
 
@@ -54,6 +55,7 @@ def classify_command(
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     multi_label: Annotated[bool, typer.Option("--multi-label", help="Score each label independently (entailment vs contradiction).")] = False,
     int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
+    bf16: Annotated[bool, typer.Option("--bf16", help=_BF16_HELP)] = False,
     max_length: Annotated[int, typer.Option("--max-length", help=_MAXLEN_HELP)] = 128,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -78,7 +80,7 @@ def classify_command(
         model = cp.nli_model
     if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
         template = cp.hypothesis_template
-    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, max_length=max_length)
+    classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length)
     sets = cp.predict_set(items) if cp is not None else None
     predictions = classifier.predict(items, label_list, [list(s.labels) for s in sets] if sets else None, multi_label)
     rows = [
@@ -164,6 +166,7 @@ def evaluate_nli_command(
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 64,
     int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
+    bf16: Annotated[bool, typer.Option("--bf16", help=_BF16_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Accuracy of an NLI model on labelled pairs (binary labels: any non-entailment is right)."""
@@ -174,7 +177,7 @@ def evaluate_nli_command(
     examples = read_nli(file, limit=limit, strict=True)
     if not examples:
         raise XlinkError(f"{file}: no labelled NLI pairs")
-    nli = NLIModel(model, batch_size=batch_size, int8=int8)
+    nli = NLIModel(model, batch_size=batch_size, int8=int8, bf16=bf16)
     result = evaluate_nli(nli, examples)
     payload = {"accuracy": result.accuracy, "n": result.n, "per_label": result.per_label, "model": nli.name,
                "file": str(file), "seconds": result.seconds, "pairs_per_second": result.pairs_per_second}
@@ -201,6 +204,7 @@ def evaluate_zeroshot_command(
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
     details: Annotated[Path | None, typer.Option("--details", help="Write arrays for plots (npz).")] = None,
     int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
+    bf16: Annotated[bool, typer.Option("--bf16", help=_BF16_HELP)] = False,
     max_length: Annotated[int, typer.Option("--max-length", help=_MAXLEN_HELP)] = 128,
     batch_size: Annotated[int, typer.Option("--batch-size", help="NLI pairs per batch.")] = 64,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -233,7 +237,7 @@ def evaluate_zeroshot_command(
     gold = [table.labels[i] for i in eval_idx]
     mapping = read_label_map(label_map)
     classifier = ZeroShotClassifier(
-        model, hypothesis_template=template, label_descriptions=mapping, int8=int8, max_length=max_length, batch_size=batch_size
+        model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length, batch_size=batch_size
     )
     result, arrays = evaluate_zeroshot(
         classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base,
