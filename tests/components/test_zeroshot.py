@@ -93,3 +93,14 @@ def test_no_labels_is_a_clear_error(tiny_model: Path) -> None:
     nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model)})
     with pytest.raises(Exception, match="no labels"):
         nlp("text")
+
+
+def test_bf16_setting_round_trips(tiny_model: Path, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model), "bf16": True})
+    doc = nlp("rain and storm in the forecast")
+    assert set(doc.cats) == set(LABELS) and nlp.get_pipe("xlink_zeroshot").classifier.nli.bf16
+    nlp.to_disk(tmp_path / "p")
+    loaded = spacy.load(tmp_path / "p")
+    assert loaded.get_pipe("xlink_zeroshot").bf16
+    assert loaded("rain and storm in the forecast").cats.keys() == doc.cats.keys()

@@ -47,6 +47,7 @@ from xlink.errors import XlinkError
         "batch_size": 32,
         "nli_batch_size": 64,
         "max_length": 128,
+        "bf16": False,
     },
     assigns=["doc.cats", "doc._.xlink_label_set", "doc._.xlink_nli_scores"],
 )
@@ -62,12 +63,14 @@ def make_zeroshot(
     batch_size: int,
     nli_batch_size: int,
     max_length: int,
+    bf16: bool,
 ) -> ZeroShotComponent:
     """Build the ``xlink_zeroshot`` component (also the entry point spaCy finds).
 
     ``model``: an NLI model path or hub id (None: the shipped ``xlink_nli_minilm``);
     ``pruner``: a directory saved by :meth:`ConformalLabelPruner.save` (None: no pruning; the
-    pruner's labels are used when ``labels`` is empty).
+    pruner's labels are used when ``labels`` is empty); ``bf16``: run the NLI model under
+    bfloat16 autocast (2-3x faster on CPUs with AMX; see ``NLIModel``).
     """
     return ZeroShotComponent(
         nlp,
@@ -81,6 +84,7 @@ def make_zeroshot(
         batch_size=batch_size,
         nli_batch_size=nli_batch_size,
         max_length=max_length,
+        bf16=bf16,
     )
 
 
@@ -109,6 +113,7 @@ class ZeroShotComponent:
         batch_size: int = 32,
         nli_batch_size: int = 64,
         max_length: int = 128,
+        bf16: bool = False,
     ) -> None:
         register_extensions()
         self.name = name
@@ -119,6 +124,7 @@ class ZeroShotComponent:
         self.batch_size = batch_size
         self.nli_batch_size = nli_batch_size
         self.max_length = max_length
+        self.bf16 = bf16
         self.pruner = ConformalLabelPruner.load(pruner) if isinstance(pruner, str | Path) else pruner
         if not labels and self.pruner is not None:
             labels = list(self.pruner.labels)
@@ -142,6 +148,7 @@ class ZeroShotComponent:
                 label_descriptions=self.label_descriptions,
                 batch_size=self.nli_batch_size,
                 max_length=self.max_length,
+                bf16=self.bf16,
             )
         return self._classifier
 
@@ -180,6 +187,7 @@ class ZeroShotComponent:
             "batch_size": self.batch_size,
             "nli_batch_size": self.nli_batch_size,
             "max_length": self.max_length,
+            "bf16": self.bf16,
         }
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -202,6 +210,7 @@ class ZeroShotComponent:
         self.batch_size = int(settings["batch_size"])
         self.nli_batch_size = int(settings["nli_batch_size"])
         self.max_length = int(settings["max_length"])
+        self.bf16 = bool(settings.get("bf16", False))  # folders saved before the option: float32
         self.pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
         if self.pruner is not None:
             self._check_pruner_labels()
