@@ -26,6 +26,24 @@ from xlink.classify.zeroshot import ZeroShotClassifier
 from xlink.conformal.base import BASES
 
 
+def read_training_texts(data: Path, label_map: Path | None, n: int) -> tuple[list[str], list[str], list[str] | None]:
+    """A seeded sample of ``n`` texts of a text,label CSV, its sorted labels and their descriptions."""
+    with open(data, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    labels = sorted({r["label"] for r in rows})
+    descriptions = None
+    if label_map:
+        mapping = json.loads(label_map.read_text(encoding="utf-8"))
+        descriptions = [mapping.get(label, label.replace("_", " ")) for label in labels]
+    pick = np.random.default_rng(0).permutation(len(rows))[:n]
+    return [rows[i]["text"] for i in pick], labels, descriptions
+
+
+def scores_cache(data: Path, n: int) -> Path:
+    """Where the zero-shot scores of that sample are cached."""
+    return Path("runs") / f"zeroshot_bases_{data.stem}_{n}.npz"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True, help="CSV with text,label (a training split)")
@@ -38,16 +56,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    with open(args.data, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = sorted({r["label"] for r in rows})
-    descriptions = None
-    if args.label_map:
-        mapping = json.loads(args.label_map.read_text(encoding="utf-8"))
-        descriptions = [mapping.get(label, label.replace("_", " ")) for label in labels]
-    pick = np.random.default_rng(0).permutation(len(rows))[: args.n]
-    texts = [rows[i]["text"] for i in pick]
-    cache = args.cache or Path("runs") / f"zeroshot_bases_{args.data.stem}_{args.n}.npz"
+    texts, labels, descriptions = read_training_texts(args.data, args.label_map, args.n)
+    cache = args.cache or scores_cache(args.data, args.n)
     if cache.exists():
         scores = np.load(cache, allow_pickle=False)["scores"]
     else:

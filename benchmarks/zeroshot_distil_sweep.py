@@ -13,12 +13,11 @@ size and coverage of the zero-shot top label on the held-out texts, averaged ove
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
+from zeroshot_bases import read_training_texts, scores_cache  # beside this script
 
 from xlink.conformal import ConformalLabelPruner
 from xlink.conformal.base import DistilledBilinearBase, EmbeddingLogisticBase
@@ -37,16 +36,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    with open(args.data, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = sorted({r["label"] for r in rows})
-    descriptions = None
-    if args.label_map:
-        mapping = json.loads(args.label_map.read_text(encoding="utf-8"))
-        descriptions = [mapping.get(label, label.replace("_", " ")) for label in labels]
-    pick = np.random.default_rng(0).permutation(len(rows))[: args.n]
-    texts = [rows[i]["text"] for i in pick]
-    cache = Path("runs") / f"zeroshot_bases_{args.data.stem}_{args.n}.npz"
+    texts, labels, descriptions = read_training_texts(args.data, args.label_map, args.n)
+    cache = scores_cache(args.data, args.n)
     if not cache.exists():
         raise SystemExit(f"{cache} is missing: run benchmarks/zeroshot_bases.py --data {args.data} --n {args.n} first")
     scores = np.load(cache, allow_pickle=False)["scores"]

@@ -114,23 +114,33 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
         assert set(arrays.files) == {"scale", "u", "v", "bias"}
 
 
-def test_pruner_with_distil_base_covers_and_shrinks_sets(tmp_path: Path) -> None:
+def fit_and_check_pruner(kind: str, tmp_path: Path) -> tuple[list[str], list[str], list[str], float]:
+    """Fit and calibrate a pruner with base ``kind`` on synthetic soft targets at alpha = 0.1.
+
+    Checks that sets are never empty, that coverage holds on fresh texts and that the saved
+    pruner gives the same sets; returns the fit texts, their labels, the test texts and the
+    average set size.
+    """
     texts, hard, soft = make(600, 0)
     names = [LABELS[k] for k in hard]
-    pruner = ConformalLabelPruner(LABELS, base="distil", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
+    pruner = ConformalLabelPruner(LABELS, base=kind, alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
     pruner.fit_conformalize(texts, names, zero_shot_scores=soft)
     test_texts, test_hard, _ = make(600, 1)
     sets = pruner.predict_set(test_texts)
     assert all(len(s) >= 1 for s in sets)
     coverage = np.mean([LABELS[k] in s for k, s in zip(test_hard, sets, strict=True)])
     assert coverage >= 0.9 - 0.05  # one calibration draw: sd of coverage is about 0.02
-    size = np.mean([len(s) for s in sets])
+    pruner.save(tmp_path / "p")
+    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
+    return texts, names, test_texts, float(np.mean([len(s) for s in sets]))
+
+
+def test_pruner_with_distil_base_covers_and_shrinks_sets(tmp_path: Path) -> None:
+    texts, names, test_texts, size = fit_and_check_pruner("distil", tmp_path)
     similarity = ConformalLabelPruner(
         LABELS, base="similarity", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake"
     ).fit_conformalize(texts, names)
     assert size < np.mean([len(s) for s in similarity.predict_set(test_texts)])
-    pruner.save(tmp_path / "p")
-    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
 
 
 def test_hard_label_fallback() -> None:

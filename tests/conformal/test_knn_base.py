@@ -7,8 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conformal.test_distil_base import DESCRIPTIONS, LABELS, fake_encode, make
-from xlink.conformal import ConformalLabelPruner
+from tests.conformal.test_distil_base import (
+    DESCRIPTIONS,
+    LABELS,
+    fake_encode,
+    fit_and_check_pruner,
+    make,
+)
 from xlink.conformal.base import EmbeddingLogisticBase, NeighbourBase, make_base
 
 
@@ -40,20 +45,10 @@ def test_unfitted_and_hard_label_fallbacks() -> None:
 
 
 def test_pruner_with_knn_base_covers_and_round_trips(tmp_path: Path) -> None:
-    texts, hard, soft = make(600, 0)
-    names = [LABELS[k] for k in hard]
-    pruner = ConformalLabelPruner(LABELS, base="knn", alpha=0.1, descriptions=DESCRIPTIONS, embedding_model="fake")
-    pruner.fit_conformalize(texts, names, zero_shot_scores=soft)
-    test_texts, test_hard, _ = make(600, 1)
-    sets = pruner.predict_set(test_texts)
-    assert all(len(s) >= 1 for s in sets)
-    coverage = np.mean([LABELS[k] in s for k, s in zip(test_hard, sets, strict=True)])
-    assert coverage >= 0.9 - 0.05  # one calibration draw: sd of coverage is about 0.02
-    assert np.mean([len(s) for s in sets]) < len(LABELS)
-    pruner.save(tmp_path / "p")
+    _, _, _, size = fit_and_check_pruner("knn", tmp_path)
+    assert size < len(LABELS)
     with np.load(tmp_path / "p" / "base.npz", allow_pickle=False) as arrays:
         assert set(arrays.files) == {"memory", "targets"}
-    assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == sets
 
 
 def test_choose_pruner_warns_once_about_partial_coverage() -> None:

@@ -99,6 +99,9 @@ def test_candidates_are_cached_and_reused(tiny_cross_encoder: Path, tiny_corpora
     assert a.losses == b.losses and a.generator_dev == b.generator_dev
     with pytest.raises(TrainingConfigError, match="another k"):  # made for k = 4, asked for k = 6
         train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "c", epochs=1, k=6, eval_k=6, **cache))
+    Path(cache["train_candidates"] + ".meta.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match=r"train.jsonl.meta.json:1: not valid JSON"):
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "d", epochs=1, **cache))
 
 
 def test_candidates_file_without_gold_is_refused(

@@ -24,6 +24,7 @@ The recipe, and why:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import random
@@ -216,10 +217,7 @@ def link_corpus(
     corpus = load_corpus(corpus_path, fmt)
     mentions = corpus_mentions(corpus, expand_abbreviations=linker.use_abbreviations, context_chars=context_chars)
     if not any(m.gold for m in mentions):
-        raise TrainingConfigError(
-            f"{corpus_path}: no mention with a gold id, so it cannot serve as the {role} split "
-            "(a reranker needs a corpus split whose mentions are linked to concepts)"
-        )
+        raise _no_gold(corpus_path, role, " (a reranker needs a corpus split whose mentions are linked to concepts)")
     if limit:
         mentions = mentions[:limit]
     return list(linker.link(mentions))
@@ -248,49 +246,58 @@ def candidates_stamp(cfg: RerankerTrainingConfig, terminology: Terminology, corp
     }
 
 
+def _no_gold(source: str, role: str, fix: str) -> TrainingConfigError:
+    return TrainingConfigError(f"{source}: no mention with a gold id, so it cannot serve as the {role} split{fix}")
+
+
 def _cached_or_linked(
-    cache: str | None, link: Any, role: str, limit: int, k: int, stamp: dict[str, object] | None = None
+    cache: str | None, link: Any, role: str, limit: int, k: int, stamp: dict[str, object]
 ) -> list[LinkedMention]:
     """The split's generator output: read from ``cache`` when it exists, else linked (and saved there).
 
-    With ``stamp`` (see :func:`candidates_stamp`), a cache made for another terminology,
-    generator, k or corpus is refused; a cache without a stamp is read with a warning.
+    ``stamp`` (see :func:`candidates_stamp`) is saved as ``<cache>.meta.json``; a cache made
+    for another terminology, generator, k or corpus is refused, one without a stamp is read
+    with a warning.
     """
     import json
 
+    from xlink.corpus._common import atomic_write_lines
     from xlink.linker import read_predictions, write_predictions
 
-    meta = Path(f"{cache}.meta.json") if cache else None
-    if cache and Path(cache).is_file():
-        if stamp is not None and meta is not None:
-            if meta.is_file():
+    if not cache:
+        linked = link()
+        return linked[:limit] if limit else linked
+    meta = Path(f"{cache}.meta.json")
+    if Path(cache).is_file():
+        if meta.is_file():
+            try:
                 saved = json.loads(meta.read_text(encoding="utf-8"))
-                differ = sorted(key for key in stamp if saved.get(key) != stamp[key])
-                if differ:
-                    raise TrainingConfigError(
-                        f"{cache}: these candidates were made with another {', '.join(differ)} "
-                        f"(saved {[saved.get(key) for key in differ]}, now {[stamp[key] for key in differ]}); "
-                        "delete the file (and its .meta.json) to link the corpus again"
-                    )
-            else:
-                logger.warning("%s has no %s, so it cannot be checked against this terminology and generator",
-                               cache, meta.name)
+            except json.JSONDecodeError as err:
+                raise TrainingConfigError(
+                    f"{meta}:{err.lineno}: not valid JSON ({err.msg}); delete it and {cache} to link the corpus again"
+                ) from None
+            differ = sorted(key for key in stamp if saved.get(key) != stamp[key])
+            if differ:
+                raise TrainingConfigError(
+                    f"{cache}: these candidates were made with another {', '.join(differ)} "
+                    f"(saved {[saved.get(key) for key in differ]}, now {[stamp[key] for key in differ]}); "
+                    "delete the file (and its .meta.json) to link the corpus again"
+                )
+        else:
+            logger.warning("%s has no %s, so it cannot be checked against this terminology and generator",
+                           cache, meta.name)
         linked = read_predictions(cache)
         if not any(m.mention.gold for m in linked):
-            raise TrainingConfigError(
-                f"{cache}: no mention with a gold id, so it cannot serve as the {role} split; "
-                "delete it to link the corpus again"
-            )
+            raise _no_gold(cache, role, "; delete it to link the corpus again")
         short = sum(1 for m in linked if len(m.candidates) < k)
         logger.info("read %d %s mentions with their candidates from %s (%d with fewer than %d candidates)",
                     len(linked), role, cache, short, k)
     else:
         linked = link()
-        if cache:
-            write_predictions(linked, cache)
-            if stamp is not None and meta is not None:
-                meta.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
-            logger.info("wrote the %s split's candidates to %s", role, cache)
+        # the stamp first: a crash between the two writes leaves no cache, so the next run relinks
+        atomic_write_lines(meta, [json.dumps(stamp, indent=1)])
+        write_predictions(linked, cache)
+        logger.info("wrote the %s split's candidates to %s", role, cache)
     return linked[:limit] if limit else linked
 
 
@@ -403,12 +410,9 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
     _seed_everything(cfg.seed)
     report = TrainingReport(config=asdict(cfg))
     terminology = load_terminology(cfg.terminology, cfg.terminology_format).require_nonempty(cfg.terminology)
-    linkers: list[Any] = []
-
+    @functools.cache
     def linker() -> Any:  # built only when some split is not read from a candidates file
-        if not linkers:
-            linkers.append(_build_linker(cfg, terminology, max(cfg.k, cfg.eval_k)))
-        return linkers[0]
+        return _build_linker(cfg, terminology, max(cfg.k, cfg.eval_k))
 
     t0 = time.perf_counter()
     train_linked = _cached_or_linked(
