@@ -5,7 +5,7 @@ For each row, runs ``xlink evaluate-linking --json`` with the generator alone
 config plus a ``[reranker]`` section naming ``--reranker``).
 The data folder is ``$XLINK_DATA`` or ``../shared/data``.
 
-    python benchmarks/reranker.py --reranker runs/reranker_l1 [--generator tfidf|dense|ensemble] [--split dev|test|both] [--k 8]
+    python benchmarks/reranker.py --reranker runs/reranker_l1 [--generator tfidf|dense|ensemble] [--split dev|test|both] [--k 8] [--exact-match-guard on|off]
 """
 
 from __future__ import annotations
@@ -30,14 +30,19 @@ TRAIN = NCBI / "NCBItrainset_corpus.txt"
 LINKING = ROOT / "configs" / "linking"
 
 
-def rerank_config(generator: Path, model: str, k: int | None, folder: Path) -> Path:
-    """The generator's linking config plus a ``[reranker]`` section for ``model``."""
+def rerank_config(generator: Path, model: str, k: int | None, folder: Path, guard: bool | None = None) -> Path:
+    """The generator's linking config plus a ``[reranker]`` section for ``model``.
+
+    ``guard`` sets ``exact_match_guard`` (None: the model's saved setting).
+    """
     text = generator.read_text(encoding="utf-8")
     if "[reranker]" in text:
         raise SystemExit(f"{generator} already has a [reranker] section; name a generator-only config")
     name = Path(model).resolve() if Path(model).exists() else model
     text += (f'\n[reranker]\nmodel = "{name}"\nk = {"null" if k is None else k}\nbatch_size = 128\n'
              "skip_margin = null\n")
+    if guard is not None:
+        text += f"exact_match_guard = {'true' if guard else 'false'}\n"
     path = folder / "rerank.cfg"
     path.write_text(text, encoding="utf-8")
     return path
@@ -61,6 +66,8 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "test", "both"], default="test")
     parser.add_argument("--k", type=int, default=None, help="candidates reranked (default: the model's)")
     parser.add_argument("--protocols", default="raw,raw+train,biosyn")
+    parser.add_argument("--exact-match-guard", choices=["on", "off", "model"], default="model",
+                        help="keep a mention's unique exact alias hit (default: the model's setting)")
     parser.add_argument("--no-generator", action="store_true", help="skip the generator-alone rows")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "reranker.json")
     args = parser.parse_args()
@@ -70,8 +77,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         generator = LINKING / f"{args.generator}.cfg"
-        rerank = rerank_config(generator, args.reranker, args.k, cache)
-        systems = [(f"{args.generator} + reranker", ["--config", str(rerank)])]
+        guard = {"on": True, "off": False, "model": None}[args.exact_match_guard]
+        rerank = rerank_config(generator, args.reranker, args.k, cache, guard)
+        label = f"{args.generator} + reranker" + {"on": " (exact-match guard)", "off": " (no guard)", "model": ""}[args.exact_match_guard]
+        systems = [(label, ["--config", str(rerank)])]
         if not args.no_generator:
             systems.insert(0, (f"{args.generator} alone", ["--config", str(generator)]))
         for split in splits:
@@ -92,7 +101,7 @@ def main() -> None:
                           f"recall@64 {result.get('recall@64')}  {result['link_s']} s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     stamp = {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} cores", "reranker": args.reranker,
-             "generator": args.generator, "k": args.k, "rows": rows}
+             "generator": args.generator, "k": args.k, "exact_match_guard": args.exact_match_guard, "rows": rows}
     args.out.write_text(json.dumps(stamp, indent=1))
 
 

@@ -68,7 +68,7 @@ class LinkingConfig:
     train_corpus: str | None = None
     generator: dict[str, Any] = field(default_factory=lambda: dict(BEST_GENERATOR))
     #: ``[reranker]``: ``model`` (a folder, a packaged name or a hub id; empty = no reranker),
-    #: optional ``k``, ``batch_size``, ``skip_margin``, ``device``, and ``optional`` (link
+    #: optional ``k``, ``batch_size``, ``skip_margin``, ``exact_match_guard``, ``device``, and ``optional`` (link
     #: without reranking, with a warning, when the model is not installed). With
     #: ``conformal_alpha`` and ``calibration`` (a folder from ``xlink calibrate-linker``) the
     #: reranker scores only each mention's conformal candidate set (xlink.conformal.candidates).

@@ -142,6 +142,31 @@ def test_skip_margin_keeps_confident_generator_order(reranker: CrossEncoderReran
     assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0
 
 
+def test_exact_match_guard_keeps_a_unique_dictionary_hit(reranker: CrossEncoderReranker, tiny_terminology: Terminology) -> None:
+    from dataclasses import replace
+
+    lm = _linked(tiny_terminology, "breast cancer", ["D001943", "D010051", "D003110"])
+    lm = LinkedMention(mention=lm.mention, candidates=[replace(lm.predictions[0], alias="Breast-Cancer"), *lm.predictions[1:]])
+    assert reranker.exact_hit(lm)  # "Breast-Cancer" folds to the mention's "breast cancer"
+    reranker.config.exact_match_guard = True
+    (out,) = reranker.rerank([lm])
+    assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+    # the guard is off by default, and two exact hits leave the choice to the model
+    reranker.config.exact_match_guard = False
+    (out,) = reranker.rerank([lm])
+    assert reranker.stats.pairs == 3
+    twice = LinkedMention(mention=lm.mention, candidates=[lm.predictions[0], replace(lm.predictions[1], alias="breast cancer"), lm.predictions[2]])
+    reranker.config.exact_match_guard = True
+    assert not reranker.exact_hit(twice)
+    (out,) = reranker.rerank([twice])
+    assert reranker.stats.pairs == 3 and reranker.stats.skipped == 0
+    # an abbreviation whose long form is the alias is a hit too; a non-top hit is not
+    abbr = LinkedMention(mention=replace(lm.mention, text="BC", expansion="breast cancer"), candidates=lm.predictions)
+    assert reranker.exact_hit(abbr)
+    swapped = LinkedMention(mention=lm.mention, candidates=[lm.predictions[1], lm.predictions[0], lm.predictions[2]])
+    assert not reranker.exact_hit(swapped)
+
+
 def test_residual_prior_with_a_silent_head_keeps_the_generator_order(
     tiny_cross_encoder: Path, tiny_terminology: Terminology
 ) -> None:

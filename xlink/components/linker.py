@@ -21,7 +21,7 @@ The generator is whatever ``generator`` describes, in the same form as the
 every generator kind that :func:`~xlink.linking_config.build_generator`
 knows works here. ``reranker`` is the cross-encoder reranker
 (:mod:`xlink.rerank`), as in a linking config's ``[reranker]`` section
-(``model``, optional ``k``, ``batch_size``, ``skip_margin``, ``device``,
+(``model``, optional ``k``, ``batch_size``, ``skip_margin``, ``exact_match_guard``, ``device``,
 ``optional``, and ``conformal_alpha`` with ``calibration`` to rerank only each
 mention's conformal candidate set, see :mod:`xlink.conformal.candidates`); null
 runs none. With a reranker, ``threshold`` applies to its score (a probability)

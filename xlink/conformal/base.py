@@ -290,13 +290,20 @@ class EmbeddingLogisticBase:
         return _softmax(embeddings @ self._label_embeddings.T, 0.05)
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> EmbeddingLogisticBase:
-        self.coef, self.intercept, self.seen = _fit_lr(self.encode(texts), np.asarray(targets, dtype=int), self.c, self.seed)
+        return self.fit_embedded(self.encode(texts), targets, soft_targets)
+
+    def fit_embedded(self, embeddings: np.ndarray, targets: np.ndarray, soft_targets: np.ndarray | None = None) -> EmbeddingLogisticBase:
+        """:meth:`fit` on texts already encoded by :meth:`encode`."""
+        self.coef, self.intercept, self.seen = _fit_lr(embeddings, np.asarray(targets, dtype=int), self.c, self.seed)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        emb = self.encode(texts)
-        fitted = _expand(_lr_proba(emb, self.coef, self.intercept), self.seen, len(self.labels))
-        return normalize_rows((1 - self.prior_weight) * fitted + self.prior_weight * self._prior(emb))
+        return self.proba_embedded(self.encode(texts))
+
+    def proba_embedded(self, embeddings: np.ndarray) -> np.ndarray:
+        """:meth:`predict_proba` on texts already encoded by :meth:`encode`."""
+        fitted = _expand(_lr_proba(embeddings, self.coef, self.intercept), self.seen, len(self.labels))
+        return normalize_rows((1 - self.prior_weight) * fitted + self.prior_weight * self._prior(embeddings))
 
     def save(self, directory: Path) -> dict[str, object]:
         np.savez_compressed(directory / "base.npz", coef=self.coef, intercept=self.intercept, seen=self.seen)
@@ -471,9 +478,12 @@ class DistilledBilinearBase(EmbeddingLogisticBase):
         return self._label_embeddings
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> DistilledBilinearBase:
+        return self.fit_embedded(self.encode(texts), targets, soft_targets)
+
+    def fit_embedded(self, embeddings: np.ndarray, targets: np.ndarray, soft_targets: np.ndarray | None = None) -> DistilledBilinearBase:
         probs = target_distribution(targets, soft_targets, len(self.labels))
         self.scale, self.u, self.v, self.bias = train_bilinear(
-            self.encode(texts), self._labels_embedded(), probs, rank=self.rank, steps=self.steps,
+            embeddings, self._labels_embedded(), probs, rank=self.rank, steps=self.steps,
             learning_rate=self.learning_rate, l2=self.l2, temperature=self.temperature,
             init_scale=self.init_scale, seed=self.seed,
         )
@@ -488,8 +498,8 @@ class DistilledBilinearBase(EmbeddingLogisticBase):
             scores = scores + (emb @ self.u) @ (labels @ self.v).T
         return scores / self.temperature
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return _softmax(self.logits(self.encode(texts)), 1.0)
+    def proba_embedded(self, embeddings: np.ndarray) -> np.ndarray:
+        return _softmax(self.logits(embeddings), 1.0)
 
     def save(self, directory: Path) -> dict[str, object]:
         np.savez_compressed(directory / "base.npz", scale=np.array(self.scale), u=self.u, v=self.v, bias=self.bias)
@@ -573,6 +583,62 @@ class NeighbourBase(EmbeddingLogisticBase):
         return obj
 
 
+class BlendBase(EmbeddingLogisticBase):
+    """The mean of the ``distil`` and ``embedding`` bases' probabilities, over one encoding.
+
+    ``p(l | t) = (p_distil(l | t) + p_embedding(l | t)) / 2``. Both members read the same
+    sentence embedding, so the blend costs one encoder pass, as either member does.
+
+    Why: the conformal set must keep the zero-shot top label even for the texts where the
+    base is most wrong, so the set size at alpha = 0.01 is set by the base's worst 1%.
+    The distilled scorer (many shared parameters) and the per-label logistic regression
+    (separate parameters) fail on different texts, and their mean has the lighter tail:
+    on zero-shot-labelled *training* texts (``benchmarks/zeroshot_bases.py``, 3 seeds) the
+    held-out set shrank from 16.8 (distil) to 14.6 labels on Banking77 and from 6.7 to 5.6
+    on ATIS at the same coverage; averaging more members (knn, tfidf) or geometric means did
+    not help further there.
+    """
+
+    kind = "blend"
+
+    def __init__(
+        self, labels: Sequence[str], descriptions: Sequence[str] | None = None, model: str | None = None, *,
+        seed: int = 0, batch_size: int = 64,
+    ) -> None:
+        super().__init__(labels, descriptions, model=model, seed=seed, batch_size=batch_size)
+        self.distil = DistilledBilinearBase(labels, self.descriptions, self.model_name, seed=seed, batch_size=batch_size)
+        self.logistic = EmbeddingLogisticBase(labels, self.descriptions, self.model_name, seed=seed, batch_size=batch_size)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = super().encode(texts)
+        for member in (self.distil, self.logistic):  # one encoder for the blend and both members
+            member._encoder = self._encoder
+        return out
+
+    def fit_embedded(self, embeddings: np.ndarray, targets: np.ndarray, soft_targets: np.ndarray | None = None) -> BlendBase:
+        self.distil.fit_embedded(embeddings, targets, soft_targets)
+        self.logistic.fit_embedded(embeddings, targets, soft_targets)
+        return self
+
+    def proba_embedded(self, embeddings: np.ndarray) -> np.ndarray:
+        return normalize_rows(0.5 * self.distil.proba_embedded(embeddings) + 0.5 * self.logistic.proba_embedded(embeddings))
+
+    def save(self, directory: Path) -> dict[str, object]:
+        members = {}
+        for name, member in (("distil", self.distil), ("embedding", self.logistic)):
+            (directory / name).mkdir(parents=True, exist_ok=True)
+            members[name] = member.save(directory / name)
+        return {"kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "seed": self.seed,
+                "members": members}
+
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> BlendBase:
+        obj = cls(labels, meta["descriptions"], meta["model"], seed=meta["seed"])
+        obj.distil = DistilledBilinearBase.load(directory / "distil", labels, meta["members"]["distil"])
+        obj.logistic = EmbeddingLogisticBase.load(directory / "embedding", labels, meta["members"]["embedding"])
+        return obj
+
+
 BASES: dict[str, type] = {
     "tfidf": TfidfLogisticBase,
     "embedding": EmbeddingLogisticBase,
@@ -580,11 +646,12 @@ BASES: dict[str, type] = {
     "similarity": LabelSimilarityBase,
     "distil": DistilledBilinearBase,
     "knn": NeighbourBase,
+    "blend": BlendBase,
 }
 
 
 def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | None = None, seed: int = 0, embedding_model: str | None = None) -> BaseClassifier:
-    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``, ``distil``, ``knn``)."""
+    """Create an unfitted base classifier by name (``tfidf``, ``embedding``, ``token``, ``similarity``, ``distil``, ``knn``, ``blend``)."""
     from xlink.conformal.core import CalibrationError
 
     if kind == "tfidf":
@@ -599,6 +666,8 @@ def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | No
         return DistilledBilinearBase(labels, descriptions, model=embedding_model, seed=seed)
     if kind == "knn":
         return NeighbourBase(labels, descriptions, model=embedding_model, seed=seed)
+    if kind == "blend":
+        return BlendBase(labels, descriptions, model=embedding_model, seed=seed)
     raise CalibrationError(f"unknown base classifier {kind!r}; use one of {sorted(BASES)}")
 
 
