@@ -174,6 +174,30 @@ def test_to_disk_and_load_restores_without_sources_or_rebuild(
     assert doc.ents[2]._.xlink_candidates == expected.ents[2]._.xlink_candidates
 
 
+def test_decision_settings_changed_at_run_time_survive_to_disk(terminology_path: Path, tmp_path: Path) -> None:
+    import json
+
+    from xlink.errors import XlinkError
+
+    nlp = _nlp(terminology_path, tmp_path / "cache")
+    pipe = nlp.get_pipe("xlink_linker")
+    pipe.threshold, pipe.nil_id, pipe.n_candidates = 1.01, "NIL", 2  # no score reaches 1.01: every span is NIL
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    restored = loaded.get_pipe("xlink_linker")
+    assert (restored.threshold, restored.nil_id, restored.n_candidates) == (1.01, "NIL", 2)
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease", "diabetes"]))
+    assert [e.kb_id_ for e in doc.ents] == ["NIL", "NIL"]
+    assert all(len(e._.xlink_candidates) == 2 for e in doc.ents)
+    # a hand-edited value of the wrong type is refused with the file and the fix
+    cfg = tmp_path / "model" / "xlink_linker" / "cfg.json"
+    record = json.loads(cfg.read_text(encoding="utf-8"))
+    record["decision"]["threshold"] = "high"
+    cfg.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(XlinkError, match=r"cfg\.json: decision\.threshold must be a number"):
+        spacy.load(tmp_path / "model")
+
+
 def test_docbin_round_trip_keeps_ids_and_candidates(terminology_path: Path, tmp_path: Path) -> None:
     nlp = _nlp(terminology_path, tmp_path)
     doc = _run(nlp, _with_ents(nlp, TEXT, ["Wilson disease", "WD", "diabetes"]))

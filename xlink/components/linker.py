@@ -57,7 +57,9 @@ terminology fails there; they may also be given to ``initialize`` (or
 ``[initialize.components.<name>]``), which keeps them out of ``config.cfg``.
 ``nlp.to_disk`` saves the terminology, the index, the reranker model and the
 settings in the component's folder, and ``spacy.load`` restores them from
-there, without the sources and without rebuilding (see
+there, without the sources and without rebuilding. ``threshold``, ``nil_id``
+and ``n_candidates`` may be changed on the live component; ``to_disk`` saves
+their current values and ``spacy.load`` restores them over ``config.cfg`` (see
 :mod:`xlink.components._persist`); an index that does not fit the saved
 terminology is refused there.
 """
@@ -75,6 +77,7 @@ from spacy.tokens import Doc, Span
 
 from xlink.candidates.base import CandidateGenerator
 from xlink.components._persist import (
+    SETTINGS_FILE,
     TERMINOLOGY_FILE,
     load_source_terminology,
     loading_from_disk,
@@ -102,6 +105,8 @@ DEFAULT_CANDIDATES_ATTR = "xlink_candidates"
 #: With conformal candidate pruning, ``span._.<candidates_attr>_set_size`` holds the number of
 #: candidates the reranker scored for the span (None where it did not rerank).
 SET_SIZE_SUFFIX = "_set_size"
+#: Attributes that may be tuned on a live component and that ``to_disk`` saves and ``from_disk`` restores.
+DECISION_SETTINGS = ("threshold", "nil_id", "n_candidates")
 
 #: A candidate as stored on a span: (concept_id, name, score).
 CandidateTuple = tuple[str, str, float]
@@ -460,9 +465,17 @@ class EntityLinkerComponent:
 
     # -- serialization ----------------------------------------------------------
     def settings(self) -> dict[str, Any]:
-        """What ``cfg.json`` records beside the data (for people and checks, not for loading)."""
+        """What ``cfg.json`` records beside the data.
+
+        Most of it is for people and checks. ``decision`` (``threshold``, ``nil_id``,
+        ``n_candidates``) is read back by :meth:`from_disk`: these attributes may be tuned on
+        a live component (``nlp.get_pipe("xlink_linker").threshold = 0.8``) after the
+        pipeline was built, and a saved copy must decide as the component did, not as its
+        ``config.cfg`` said at construction.
+        """
         term = self.terminology
         return {
+            "decision": {name: getattr(self, name) for name in DECISION_SETTINGS},
             "generator": self.generator_options,
             "k": self.k,
             "terminology_name": term.name if term is not None else None,
@@ -491,6 +504,24 @@ class EntityLinkerComponent:
             pruner.save(path / CALIBRATION_FOLDER, fingerprints=saved)
         write_settings(path, self.settings())
 
+    def _restore_decision(self, decision: dict[str, Any], path: Path) -> None:
+        """Set the saved ``threshold`` / ``nil_id`` / ``n_candidates``, checking their types."""
+        checks: dict[str, tuple[type | tuple[type, ...], str]] = {
+            "threshold": ((int, float), "a number"),
+            "nil_id": (str, "a string"),
+            "n_candidates": (int, "a non-negative integer"),
+        }
+        for key, value in decision.items():
+            if key not in checks:
+                continue  # written by a newer xlink; ignored rather than guessed
+            kind, what = checks[key]
+            if isinstance(value, bool) or not isinstance(value, kind) or (key == "n_candidates" and value < 0):
+                raise XlinkError(
+                    f"{path / SETTINGS_FILE}: decision.{key} must be {what}, not {value!r}; "
+                    f"fix the file or save the pipeline again"
+                )
+            setattr(self, key, float(value) if key == "threshold" else value)
+
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:
         """Read what :meth:`to_disk` wrote; refuse an index that does not fit the terminology."""
         path = Path(path)
@@ -498,6 +529,7 @@ class EntityLinkerComponent:
         if not term_path.exists():
             raise XlinkError(f"{path}: no {TERMINOLOGY_FILE}; this folder was not written by {self.name}")
         saved = read_settings(path)
+        self._restore_decision(saved.get("decision") or {}, path)
         term = Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None)
         term.require_nonempty(term_path)
         self.pending_sources = None
