@@ -515,7 +515,8 @@ class EntityLinkerComponent:
             if key not in checks:
                 continue  # written by a newer xlink; ignored rather than guessed
             kind, what = checks[key]
-            if isinstance(value, bool) or not isinstance(value, kind) or (key == "n_candidates" and value < 0):
+            bad = isinstance(value, bool) or not isinstance(value, kind)
+            if bad or (key == "n_candidates" and int(value) < 0):
                 raise XlinkError(
                     f"{path / SETTINGS_FILE}: decision.{key} must be {what}, not {value!r}; "
                     f"fix the file or save the pipeline again"
