@@ -42,16 +42,41 @@ def read_texts(path: str | Path, text_column: str, label_column: str | None = No
     raise FormatError(path, None, "unknown file type", ".csv, .tsv, .jsonl or .json")
 
 
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
+    """``default``, unless the header names the wanted columns only when split by another delimiter.
+
+    A ``.csv`` written with semicolons (common where the decimal mark is a comma) or tabs
+    would otherwise fail on its header; the switch happens only when ``default`` does not
+    find the columns and exactly one other delimiter does, so no file that reads today
+    reads differently.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+
+    def names(delimiter: str) -> list[str]:
+        row = next(csv.reader([first], delimiter=delimiter), [])
+        return [h.strip() for h in row]
+
+    if all(column in names(default) for column in wanted):
+        return default
+    found = [d for d in DELIMITERS if d != default and all(column in names(d) for column in wanted)]
+    return found[0] if len(found) == 1 else default
+
+
 def _read_delimited(path: Path, text_column: str, label_column: str | None, delimiter: str) -> LabelledTexts:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     texts: list[str] = []
     labels: list[str] = []
     indexed = _is_index(text_column) and (label_column is None or _is_index(label_column))
+    if not indexed:
+        delimiter = _header_delimiter(path, [c for c in (text_column, label_column) if c is not None], delimiter)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         if indexed:
             t_idx, l_idx = int(text_column), int(label_column) if label_column is not None else None
-            start = 1
         else:
             header = next(reader, None)
             if header is None:
@@ -62,8 +87,8 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
                     raise FormatError(path, 1, f"no column {column!r} in header {names}", f"a column named {column!r}")
             t_idx = names.index(text_column)
             l_idx = names.index(label_column) if label_column is not None else None
-            start = 2
-        for number, row in enumerate(reader, start=start):
+        for row in reader:
+            number = reader.line_num  # the physical line where the record ends (quoted newlines count)
             if not row or all(not cell.strip() for cell in row):
                 continue
             width = max(t_idx, l_idx or 0) + 1

@@ -1,0 +1,57 @@
+"""Reading labelled texts from files xlink has never seen: CSV dialects, TSV, JSONL, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlink.classify.datasets import read_texts
+from xlink.errors import FormatError
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_csv_with_bom_quotes_and_an_embedded_newline(tmp_path: Path) -> None:
+    path = _write(tmp_path, "d.csv", b'\xef\xbb\xbftext,label\n"lost card, help",card\n"two\nlines",weather\n\n')
+    got = read_texts(path, "text", "label")
+    assert got.texts == ["lost card, help", "two\nlines"] and got.labels == ["card", "weather"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_a_csv_with_another_delimiter_is_read_by_its_header(tmp_path: Path, delimiter: str) -> None:
+    body = f"id{delimiter}text{delimiter}label\n1{delimiter}will it rain, today{delimiter}weather\n"
+    got = read_texts(_write(tmp_path, "d.csv", body.encode()), "text", "label")
+    assert got.texts == ["will it rain, today"] and got.labels == ["weather"]
+
+
+def test_tsv_and_header_less_columns_by_index(tmp_path: Path) -> None:
+    got = read_texts(_write(tmp_path, "d.tsv", b"text\tlabel\nhello\tgreet\n"), "text", "label")
+    assert got.texts == ["hello"] and got.labels == ["greet"]
+    got = read_texts(_write(tmp_path, "n.csv", b"greet,hello there\nfarewell,bye\n"), "1", "0")
+    assert got.texts == ["hello there", "bye"] and got.labels == ["greet", "farewell"]
+
+
+def test_jsonl(tmp_path: Path) -> None:
+    got = read_texts(_write(tmp_path, "d.jsonl", b'{"sentence": "hi", "intent": "greet"}\n'), "sentence", "intent")
+    assert got.texts == ["hi"] and got.labels == ["greet"]
+
+
+def test_errors_name_the_file_the_line_and_the_fix(tmp_path: Path) -> None:
+    path = _write(tmp_path, "d.csv", b"text,label\nhello,greet\nbye,\n")
+    with pytest.raises(FormatError, match=r"d\.csv:3: empty label"):
+        read_texts(path, "text", "label")
+    with pytest.raises(FormatError, match=r"d\.csv:1: no column 'utterance'.*expected a column named 'utterance'"):
+        read_texts(path, "utterance", "label")
+    quoted = _write(tmp_path, "q.csv", b'text,label\n"a\nb\nc",x\nd,\n')
+    with pytest.raises(FormatError, match=r"q\.csv:5: empty label"):  # physical lines, not records
+        read_texts(quoted, "text", "label")
+    short = _write(tmp_path, "s.csv", b"text,label\nonly-one-field\n")
+    with pytest.raises(FormatError, match=r"s\.csv:2: 1 fields"):
+        read_texts(short, "text", "label")
+    with pytest.raises(FormatError, match="unknown file type"):
+        read_texts(_write(tmp_path, "d.xlsx", b"x"), "text", "label")
