@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.tiny_bert import write_tiny_bert
 from xlink.terminology.model import Concept, Terminology
 
 _WORDS = (
@@ -22,22 +23,7 @@ _WORDS = (
 
 def make_tiny_model(folder: Path, seed: int = 0) -> Path:
     """Save a randomly initialised 1-layer BERT (hidden 32) and its vocab.txt into ``folder``."""
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS, *(f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz")]
-    vocab.extend(c for c in "abcdefghijklmnopqrstuvwxyz0123456789" if c not in vocab)
-    (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizer.from_pretrained(folder)  # reads vocab.txt (transformers 4 and 5)
-    tokenizer.save_pretrained(folder)
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(folder)
-    return folder
+    return write_tiny_bert(folder, _WORDS, seed=seed)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.tiny_bert import write_tiny_bert
 from xlink.terminology.model import Concept, Terminology
 
 _WORDS = (
@@ -23,23 +24,7 @@ _WORDS = (
 
 def make_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
     """Save a random 1-layer BertForSequenceClassification (num_labels=1) and its vocab.txt."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS]
-    vocab.extend(f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz")
-    vocab.extend(c for c in "abcdefghijklmnopqrstuvwxyz0123456789")
-    (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizer.from_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, num_labels=1,
-    )
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return folder
+    return write_tiny_bert(folder, _WORDS, seed=seed, num_labels=1, max_positions=128)
 
 
 @pytest.fixture(scope="session")
