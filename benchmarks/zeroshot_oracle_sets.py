@@ -16,9 +16,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from zeroshot_bases import read_training_texts, scores_cache
 
 from xlink.conformal.base import make_base
-from zeroshot_bases import read_training_texts, scores_cache
 
 
 def main() -> None:
