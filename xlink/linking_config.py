@@ -131,7 +131,7 @@ def _tfidf_config(options: dict[str, Any]) -> TfidfConfig:
     return TfidfConfig(**options)
 
 
-def _dense_config(options: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _dense_config(options: dict[str, Any]):
     from xlink.candidates.dense import DenseConfig
 
     allowed = {f.name for f in fields(DenseConfig)}
@@ -282,7 +282,7 @@ def build_linker(
     return linker
 
 
-def build_reranker(terminology: Terminology, options: dict[str, Any] | None):  # type: ignore[no-untyped-def]
+def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
     """The cross-encoder a ``[reranker]`` section names, or None when it names none.
 
     With ``conformal_alpha`` (and ``calibration``) it is wrapped in a

@@ -334,7 +334,7 @@ def make_batches(pairs: list[Pair], config: BiencoderTrainingConfig, rng: random
 # -- training -------------------------------------------------------------------------
 
 
-def _loss(config: BiencoderTrainingConfig):  # type: ignore[no-untyped-def]
+def _loss(config: BiencoderTrainingConfig):
     from xlink.candidates.losses import InBatchInfoNCELoss, MultiSimilarityLoss
 
     if config.loss == "ms":
@@ -344,7 +344,7 @@ def _loss(config: BiencoderTrainingConfig):  # type: ignore[no-untyped-def]
     raise TrainingConfigError(f"loss must be 'ms' or 'infonce', not {config.loss!r}")
 
 
-def embed_bucketed(encoder: TextEncoder, ids: list[list[int]], chunk_size: int):  # type: ignore[no-untyped-def]
+def embed_bucketed(encoder: TextEncoder, ids: list[list[int]], chunk_size: int):
     """Embed a batch in length-sorted chunks, each padded only to its own longest member.
 
     A hard batch mixes short and long names; padding all of them to the

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from xlink.candidates.names import collect_names
 from xlink.errors import XlinkError
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
+
+if TYPE_CHECKING:
+    import faiss
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +97,7 @@ class DenseConfig:
         return config
 
 
-def build_faiss_index(vectors: np.ndarray, config: DenseConfig):  # type: ignore[no-untyped-def]
+def build_faiss_index(vectors: np.ndarray, config: DenseConfig) -> faiss.Index:
     """A faiss inner-product index over ``vectors`` of the configured type."""
     import faiss
 
@@ -103,6 +106,7 @@ def build_faiss_index(vectors: np.ndarray, config: DenseConfig):  # type: ignore
     if kind != "flat" and n < _MIN_NAMES_FOR_APPROXIMATE:
         logger.info("%d names: an exact flat index instead of %s", n, kind)
         kind = "flat"
+    index: faiss.Index
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
@@ -123,7 +127,7 @@ def build_faiss_index(vectors: np.ndarray, config: DenseConfig):  # type: ignore
     return index
 
 
-def set_search_params(index, config: DenseConfig) -> None:  # type: ignore[no-untyped-def]
+def set_search_params(index: faiss.Index, config: DenseConfig) -> None:
     """Apply the search-time knobs (HNSW efSearch, IVF nprobe) to a faiss index."""
     import faiss
 
@@ -143,7 +147,7 @@ class DenseGenerator:
         self.config = config or DenseConfig()
         self._encoder = encoder
         self._model_path = encoder.model_path if encoder is not None else resolve_model(self.config.model)
-        self._index = None
+        self._index: faiss.Index | None = None
         self._name_texts: list[str] = []
         self._name_originals: list[str] = []
         self._name_concept: np.ndarray = np.zeros(0, dtype=np.int64)
@@ -225,8 +229,9 @@ class DenseGenerator:
         fetch = min(n_names, k_eff * max(1, self.config.fetch_factor))
         out: list[list[Candidate]] = [[] for _ in range(len(vectors))]
         pending = np.arange(len(vectors))
+        index = cast("faiss.Index", self._index)  # set by build() or load(); generate() checks
         while len(pending):
-            scores, rows = self._index.search(np.ascontiguousarray(vectors[pending]), fetch)
+            scores, rows = index.search(np.ascontiguousarray(vectors[pending]), fetch)
             short = []
             for j, q in enumerate(pending):
                 out[q] = self._reduce(scores[j], rows[j], k_eff)
@@ -256,6 +261,7 @@ class DenseGenerator:
 
     # -- persistence ------------------------------------------------------------
     def _manifest(self) -> IndexManifest:
+        assert self._index is not None  # only save() calls it, after its check
         return IndexManifest(
             kind=KIND,
             terminology_name=self.terminology.name,

@@ -187,7 +187,7 @@ class TextEncoder:
             out.append(ids)
         return out, truncated
 
-    def collate(self, batch: Sequence[Sequence[int]]):  # type: ignore[no-untyped-def]
+    def collate(self, batch: Sequence[Sequence[int]]):
         """Pad a batch of id lists to its longest member; tensors on the encoder's device."""
         import torch
 
@@ -201,7 +201,7 @@ class TextEncoder:
         return input_ids.to(self.device), mask.to(self.device)
 
     # -- embedding -----------------------------------------------------------------
-    def embed(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+    def embed(self, input_ids, attention_mask):
         """Pooled (and, if configured, L2-normalized) embeddings; differentiable."""
         import torch
 

@@ -106,14 +106,14 @@ def _pick(row: dict[str, object], keys: Iterable[str]) -> str | None:
     lowered = {str(k).strip().lower(): k for k in row}
     for key in keys:
         if key in lowered:
-            return lowered[key]  # type: ignore[return-value]
+            return lowered[key]
     return None
 
 
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")  # type: ignore[return-value]
-    return open(path, encoding="utf-8", newline="")  # type: ignore[return-value]
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8", newline="")
 
 
 def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
@@ -153,7 +153,7 @@ def _rows_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str,
         if reader.fieldnames is None:
             return
         for row in reader:
-            yield reader.line_num, row  # type: ignore[misc]
+            yield reader.line_num, row
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:

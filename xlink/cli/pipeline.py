@@ -70,7 +70,7 @@ def prepare_ner(
 
 
 # -- evaluate-pipeline ------------------------------------------------------------
-def load_pipeline(name_or_path: str | None = None):  # type: ignore[no-untyped-def]
+def load_pipeline(name_or_path: str | None = None):
     """A spaCy pipeline by package name or folder; the shipped disease pipeline by default.
 
     The default is looked up as an installed package first, then as the

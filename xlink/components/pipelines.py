@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -30,6 +30,9 @@ from xlink.components.chunking import pipe_texts
 from xlink.corpus.model import Corpus, Document, Entity, parse_id_groups
 from xlink.errors import XlinkError
 from xlink.evaluation.end_to_end import PRF, EndToEndReport, evaluate_end_to_end
+
+if TYPE_CHECKING:
+    from xlink.components.linker import EntityLinkerComponent
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +283,7 @@ def build_pipeline(
         for k, v in config.linker.items()
         if k not in ("terminology", "terminology_format", "index", "train_corpus")
     }
-    linker = nlp.add_pipe("xlink_linker", config=linker_settings)
+    linker = cast("EntityLinkerComponent", nlp.add_pipe("xlink_linker", config=linker_settings))
     start = time.perf_counter()
     linker.initialize(
         terminology=str(config.terminology),
@@ -308,6 +311,7 @@ def build_pipeline(
     )
     package_root = config.package_dir / config.name
     package_root.mkdir(parents=True, exist_ok=True)
+    assert nlp.lang is not None  # a loaded pipeline always has its language
     target = package_root / model_dir_name(nlp.lang, config.name, config.version)
     for old in package_root.glob(f"{nlp.lang}_{config.name}-*"):
         if old.is_dir() and old != target:

@@ -27,10 +27,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -149,7 +150,9 @@ class TerminologyMatcher:
         matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
         patterns: dict[str, list[Doc]] = {}
         texts = list(surfaces)
-        for text, doc in zip(texts, self.nlp.tokenizer.pipe(texts), strict=True):
+        # spaCy types Language.tokenizer as a plain callable; its Tokenizer has pipe()
+        tokenizer = cast(Tokenizer, self.nlp.tokenizer)
+        for text, doc in zip(texts, tokenizer.pipe(texts), strict=True):
             ids = by_name[surfaces[text]]
             if len(ids) > self.max_ambiguity:
                 continue

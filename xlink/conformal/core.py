@@ -24,6 +24,7 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -146,7 +147,7 @@ class SplitConformalSets:
         params = {"include_last_label": True} if self.conformity_score == "aps" else None
         _, sets = self._mapie.predict_set(probs, conformity_score_params=params)  # type: ignore[attr-defined]
         members = np.asarray(sets[:, :, 0], dtype=bool)
-        empty = ~members.any(axis=1)
+        empty = cast(np.ndarray, ~members.any(axis=1))
         if empty.any():
             members[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = True
         return ConformalSets(members, empty)

@@ -210,7 +210,7 @@ class ConformalLabelPruner:
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
             base_meta = self.base.save(tmp)
-            np.savez_compressed(tmp / "calibration.npz", **self.conformal.state())
+            np.savez_compressed(tmp / "calibration.npz", **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
                 "format": "xlink-conformal-label-pruner",
                 "version": FORMAT_VERSION,

@@ -301,7 +301,7 @@ class CrossEncoderReranker:
         truncated = sum(1 for x in ids if len(x) >= self.config.max_length)
         return EncodedPairs(ids, types, truncated)
 
-    def collate(self, encoded: EncodedPairs, rows: Sequence[int]) -> dict[str, torch.Tensor]:
+    def collate(self, encoded: EncodedPairs, rows: Sequence[int] | np.ndarray) -> dict[str, torch.Tensor]:
         """Pad the chosen pairs to their longest member; tensors on the model's device."""
         import torch
 

@@ -153,7 +153,8 @@ class RerankerTrainingConfig:
             raise TrainingConfigError("paths.train is required: the training split of a corpus")
         if not values.get("terminology"):
             raise TrainingConfigError("paths.terminology is required")
-        return cls(**{k: (v if v != "" else None) for k, v in values.items()})
+        settings: dict[str, Any] = {k: (v if v != "" else None) for k, v in values.items()}
+        return cls(**settings)
 
     def reranker_config(self) -> RerankerConfig:
         inputs = InputFormat(context_words=self.context_words, n_synonyms=self.n_synonyms, use_types=self.use_types)
