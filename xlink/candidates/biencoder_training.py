@@ -33,7 +33,7 @@ from typing import Any
 
 from xlink.candidates.encoder import TextEncoder
 from xlink.candidates.index_store import atomic_folder
-from xlink.errors import XlinkError
+from xlink.errors import TrainingConfigError, read_training_config
 from xlink.evaluation.ids import normalize_concept_id
 from xlink.text.normalize import normalize_text
 
@@ -42,10 +42,6 @@ logger = logging.getLogger(__name__)
 #: Training sources whose file names look like an evaluation split are refused.
 _HELD_OUT = re.compile(r"test|dev|valid", re.IGNORECASE)
 _ST_FILES = ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json")
-
-
-class TrainingConfigError(XlinkError):
-    """A bi-encoder training config is invalid."""
 
 
 @dataclass
@@ -111,16 +107,7 @@ class BiencoderTrainingConfig:
     @classmethod
     def from_file(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> BiencoderTrainingConfig:
         """Read ``[paths]``, ``[sources.*]`` and ``[training]`` sections."""
-        from confection import Config
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(2, "no such file", str(path))
-        try:
-            cfg = Config().from_disk(path, overrides=overrides or {})
-        except Exception as err:  # confection raises several types
-            raise TrainingConfigError(f"{path}: unreadable config ({err})") from None
-        return cls.from_dict(cfg, base=path.parent)
+        return cls.from_dict(read_training_config(path, overrides), base=Path(path).parent)
 
     @classmethod
     def from_dict(cls, cfg: dict[str, Any], base: Path | None = None) -> BiencoderTrainingConfig:

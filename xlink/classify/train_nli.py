@@ -58,7 +58,7 @@ from xlink.classify.nli_data import (
 )
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
-from xlink.errors import XlinkError
+from xlink.errors import TrainingConfigError, read_training_config
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -68,10 +68,6 @@ logger = logging.getLogger(__name__)
 ID2LABEL: dict[int, str] = {0: ENTAILMENT, 1: NEUTRAL, 2: CONTRADICTION}
 TARGET_IDS: dict[str, int] = {ENTAILMENT: 0, NEUTRAL: 1, CONTRADICTION: 2, NOT_ENTAILMENT: 3}
 EVAL_ONLY_MARKERS: tuple[str, ...] = ("mnli_dev_matched", "anli_test", "mnli/dev")
-
-
-class TrainingConfigError(XlinkError):
-    """The training configuration is invalid."""
 
 
 @dataclass
@@ -113,13 +109,7 @@ class NLITrainingConfig:
     @classmethod
     def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
         """Read ``[paths]``, ``[data]``, ``[data.train.*]`` and ``[training]`` sections."""
-        from confection import Config
-
-        try:
-            cfg = Config().from_disk(path, overrides=overrides or {})
-        except Exception as err:  # confection raises its own validation errors
-            raise TrainingConfigError(f"{path}: {err}") from err
-        return cls.from_dict(cfg)
+        return cls.from_dict(read_training_config(path, overrides))
 
     @classmethod
     def from_dict(cls, cfg: dict) -> NLITrainingConfig:

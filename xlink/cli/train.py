@@ -31,6 +31,13 @@ def _parse_overrides(items: list[str]) -> dict[str, object]:
     return overrides
 
 
+def _log_progress(verbose: bool) -> None:
+    """Show the trainers' INFO progress lines (through the handler ``run_safely`` set up)."""
+    if verbose:
+        logging.getLogger("xlink").setLevel(logging.INFO)
+        logging.getLogger().setLevel(logging.INFO)
+
+
 @train_app.command("nli")
 def train_nli_command(
     config: Annotated[Path, typer.Option("--config", "-c", help="Training config (INI), e.g. configs/train_nli.cfg.")],
@@ -44,9 +51,7 @@ def train_nli_command(
 
     from xlink.classify.train_nli import NLITrainingConfig, train_nli
 
-    if verbose:
-        logging.getLogger("xlink").setLevel(logging.INFO)
-        logging.getLogger().setLevel(logging.INFO)
+    _log_progress(verbose)
     overrides = _parse_overrides(set_ or [])
     if not config.exists():
         raise FileNotFoundError(2, "No such file", str(config))
@@ -78,9 +83,7 @@ def train_biencoder_command(
 
     from xlink.candidates.biencoder_training import BiencoderTrainingConfig, train_biencoder
 
-    if verbose:
-        logging.getLogger("xlink").setLevel(logging.INFO)
-        logging.getLogger().setLevel(logging.INFO)
+    _log_progress(verbose)
     cfg = BiencoderTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
@@ -111,9 +114,7 @@ def train_reranker_command(
 
     from xlink.rerank.train import RerankerTrainingConfig, train_reranker
 
-    if verbose:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        logging.getLogger("xlink").setLevel(logging.INFO)
+    _log_progress(verbose)
     cfg = RerankerTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from xlink.errors import XlinkError
+from xlink.errors import TrainingConfigError, read_training_config
 from xlink.linker import LinkedMention
 from xlink.rerank.cross_encoder import CrossEncoderReranker, EncodedPairs, RerankerConfig
 from xlink.rerank.data import MISSING_GOLD, ListStats, TrainingList, build_training_lists
@@ -44,10 +44,6 @@ from xlink.rerank.loss import SCORE_NORMS, RankRegularizedLoss, normalize_scores
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
-
-
-class TrainingConfigError(XlinkError):
-    """A reranker training config that cannot be used."""
 
 
 @dataclass
@@ -117,16 +113,7 @@ class RerankerTrainingConfig:
         Data paths are relative to ``paths.data_root`` (itself relative to the
         config file); ``linking_config`` is relative to the config file.
         """
-        from confection import Config
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(2, "no such file", str(path))
-        try:
-            cfg = Config().from_disk(path, overrides=overrides or {})
-        except Exception as err:  # confection raises several types
-            raise TrainingConfigError(f"{path}: unreadable config ({err})") from None
-        return cls.from_dict(cfg, base=path.parent)
+        return cls.from_dict(read_training_config(path, overrides), base=Path(path).parent)
 
     @classmethod
     def from_dict(cls, cfg: dict[str, Any], base: Path | None = None) -> RerankerTrainingConfig:
