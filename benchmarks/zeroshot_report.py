@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from xlink.conformal.core import coverage_check
+
 SETS = ["banking77", "snips", "atis", "ag_news"]
 
 
@@ -21,7 +23,7 @@ def main() -> None:
         print("| NLI set | pairs | accuracy | pairs/s |\n|---|---|---|---|")
         print("\n".join(rows))
         print()
-    print("| data set | examples | calib. texts | labels | base | acc. full | acc. pruned | agreement | avg set | NLI pairs full → pruned | time full → pruned (s) | time saved |")
+    print("| data set | examples | calib. texts | labels | base | acc. full | acc. pruned | agreement (95% CI; p) | avg set | NLI pairs full → pruned | time full → pruned (s) | time saved |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     saved = []
     for name in SETS:
@@ -30,9 +32,12 @@ def main() -> None:
             continue
         r = json.loads(path.read_text())
         saved.append(r["time_saved"])
+        # recomputed from the counts, so results written before the CLI reported it render too
+        check = coverage_check(round(r["agreement"] * r["n_examples"]), r["n_examples"], r.get("alpha", 0.01))
+        agreement = f"{100 * r['agreement']:.1f} ({100 * check.low:.1f}–{100 * check.high:.1f}; p = {check.p_value:.2f})"
         print(
             f"| {name} | {r['n_examples']} | {r['n_calibration']} | {r['n_labels']} | {r['base']} | {100 * r['accuracy_full']:.1f} | "
-            f"{100 * r['accuracy_pruned']:.1f} | {100 * r['agreement']:.1f} | {r['avg_set_size']:.1f} | "
+            f"{100 * r['accuracy_pruned']:.1f} | {agreement} | {r['avg_set_size']:.1f} | "
             f"{r['nli_pairs_full']} → {r['nli_pairs_pruned']} | {r['time_full_s']:.1f} → {r['time_pruned_s']:.1f} | {100 * r['time_saved']:.1f}% |"
         )
     if saved:

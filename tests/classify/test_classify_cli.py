@@ -53,6 +53,8 @@ def test_evaluate_zeroshot_json_keys(tiny_nli: Path, tmp_path: Path) -> None:
     assert result["nli_pairs_full"] == 90
     assert 30 <= result["nli_pairs_pruned"] <= 90
     assert 1.0 <= result["avg_set_size"] <= 3.0
+    low, high = result["agreement_ci95"]
+    assert low <= result["agreement"] <= high and 0.0 <= result["agreement_p_value"] <= 1.0
     assert (tmp_path / "details.npz").exists()
 
 

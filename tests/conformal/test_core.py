@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xlink.conformal.core import CalibrationError, SplitConformalSets, min_calibration_size
+from xlink.conformal.core import (
+    CalibrationError,
+    SplitConformalSets,
+    coverage_check,
+    min_calibration_size,
+)
 
 
 def synthetic(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -70,3 +75,19 @@ def test_state_round_trip_gives_identical_sets() -> None:
     first = SplitConformalSets(0.1, "lac").conformalize(cal_p, cal_y)
     second = SplitConformalSets.from_state(first.state(), 0.1, "lac")
     assert (first.predict_sets(test_p).members == second.predict_sets(test_p).members).all()
+
+
+def test_coverage_check_against_hand_computed_binomials() -> None:
+    # 148 of 150 at alpha = 0.01: P(X >= 2), X ~ Bin(150, 0.01) = 1 - 0.99^150 - 150 * 0.01 * 0.99^149
+    check = coverage_check(148, 150, 0.01)
+    expected = 1 - 0.99**150 - 150 * 0.01 * 0.99**149
+    assert check.rate == pytest.approx(148 / 150) and check.p_value == pytest.approx(expected, rel=1e-9)
+    assert check.low < 148 / 150 < check.high < 1.0
+    # all hits: the Clopper-Pearson lower bound is 0.025 ** (1 / n), the upper bound 1, p = 1
+    full = coverage_check(150, 150, 0.01)
+    assert full.low == pytest.approx(0.025 ** (1 / 150)) and full.high == 1.0 and full.p_value == pytest.approx(1.0)
+    # many misses are flagged: 10 of 150 at alpha = 0.01 is far beyond chance
+    assert coverage_check(140, 150, 0.01).p_value < 1e-4
+    assert coverage_check(0, 0, 0.01).p_value == 1.0
+    with pytest.raises(ValueError, match="between 0 and n"):
+        coverage_check(5, 4, 0.1)

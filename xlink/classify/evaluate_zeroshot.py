@@ -24,7 +24,7 @@ import numpy as np
 
 from xlink.classify.zeroshot import ZeroShotClassifier, ZeroShotPrediction
 from xlink.conformal.base import BASES
-from xlink.conformal.core import CalibrationError, min_calibration_size
+from xlink.conformal.core import CalibrationError, coverage_check, min_calibration_size
 from xlink.conformal.pruner import ConformalLabelPruner, LabelSet, PartialCoverageWarning
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,10 @@ class ZeroShotEvaluation:
     time_base_s: float
     calibration_time_s: float
     base_choices: list[BaseChoice] = field(default_factory=list)
+    #: exact 95% interval of the agreement rate, and the chance that sets with coverage
+    #: exactly 1 - alpha disagree at least this often (see xlink.conformal.core.coverage_check)
+    agreement_ci95: tuple[float, float] = (0.0, 1.0)
+    agreement_p_value: float = 1.0
 
 
 @dataclass
@@ -247,6 +251,7 @@ def evaluate_zeroshot(
     full_top = top_labels(full, labels[0])
     pruned_top = top_labels(pruned, labels[0])
     n = len(texts)
+    check = coverage_check(sum(a == b for a, b in zip(full_top, pruned_top, strict=True)), n, alpha)
     evaluation = ZeroShotEvaluation(
         accuracy_full=float(np.mean([p == g for p, g in zip(full_top, gold, strict=True)])) if n else 0.0,
         accuracy_pruned=float(np.mean([p == g for p, g in zip(pruned_top, gold, strict=True)])) if n else 0.0,
@@ -268,6 +273,8 @@ def evaluate_zeroshot(
         time_base_s=time_base,
         calibration_time_s=calibration_time,
         base_choices=choices,
+        agreement_ci95=(round(check.low, 4), round(check.high, 4)),
+        agreement_p_value=round(check.p_value, 4),
     )
     index = {label: i for i, label in enumerate(labels)}
     conformal = pruner.conformal
