@@ -152,3 +152,25 @@ def test_displacy_html_links_ids(pipeline_path: Path) -> None:
     html = displacy_html([nlp("Wilson disease and breast carcinoma.")])
     assert ctd_disease_url("D014883") in html and "MESH:D001943" in html
     assert ctd_disease_url("OMIM:277900").endswith("acc=OMIM:277900")
+
+
+def test_gold_types_the_pipeline_does_not_predict_are_left_out(
+    corpus_path: Path, pipeline_path: Path, tmp_path: Path
+) -> None:
+    """A corpus that also annotates chemicals: a DISEASE pipeline is scored on its diseases."""
+    text = corpus_path.read_text(encoding="utf-8").rstrip("\n").replace("SpecificDisease", "Disease")
+    mixed = tmp_path / "mixed.pubtator"
+    start = f"{TITLE} {ABSTRACT}".index("family")
+    mixed.write_text(text + f"\n1\t{start}\t{start + 6}\tfamily\tChemical\tD000001\n\n", encoding="utf-8")
+    auto = _evaluate(str(mixed), "--pipeline", str(pipeline_path))
+    assert auto["gold_types_scored"] == ["Disease"] and auto["gold_types_left_out"] == ["Chemical"]
+    assert auto["ner_strict_n_gold"] == 4 and auto["strict_recall"] == 0.75
+    every = _evaluate(str(mixed), "--pipeline", str(pipeline_path), "--gold-types", "all")
+    assert every["ner_strict_n_gold"] == 5 and every["gold_types_left_out"] == []
+    chosen = _evaluate(str(mixed), "--pipeline", str(pipeline_path), "--gold-types", "Chemical")
+    assert chosen["ner_strict_n_gold"] == 1
+    # NCBI-style types that match no label are all scored
+    ncbi = _evaluate(str(corpus_path), "--pipeline", str(pipeline_path))
+    assert ncbi["gold_types_scored"] == ["SpecificDisease"] and ncbi["gold_types_left_out"] == []
+    bad = CliRunner().invoke(app, ["evaluate-pipeline", str(mixed), "--pipeline", str(pipeline_path), "--gold-types", "Gene"])
+    assert isinstance(bad.exception, XlinkError) and "not in the corpus: ['Gene']" in str(bad.exception)

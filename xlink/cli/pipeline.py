@@ -123,15 +123,27 @@ def evaluate_pipeline_cmd(
         Path | None,
         typer.Option("--output", "-o", help="Also write the predicted corpus (format from the extension)."),
     ] = None,
+    gold_types: Annotated[
+        str,
+        typer.Option(help="Gold entity types to score: auto (those the pipeline predicts, when the corpus has others too), all, or a comma list."),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run a whole pipeline on the raw text of CORPUS and score its mentions and ids against gold."""
-    from xlink.components.pipelines import evaluate_pipeline, predicted_corpus
+    from xlink.components.pipelines import (
+        evaluate_pipeline,
+        filter_gold_types,
+        predicted_corpus,
+        predicted_labels,
+        select_gold_types,
+    )
     from xlink.corpus.io import detect_corpus_format, load_corpus
 
     fmt = corpus_format or detect_corpus_format(corpus)
     gold = load_corpus(corpus, fmt)
     nlp = load_pipeline(pipeline)
+    types = select_gold_types(gold, predicted_labels(nlp), gold_types)
+    gold = filter_gold_types(gold, types)
     result = evaluate_pipeline(
         nlp, gold, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
     )
@@ -146,6 +158,8 @@ def evaluate_pipeline_cmd(
         "pipeline_components": list(nlp.pipe_names),
         "corpus": str(corpus),
         "corpus_format": fmt,
+        "gold_types_scored": types.scored,
+        "gold_types_left_out": types.left_out,
     }
     if as_json:
         print_json(record)
@@ -178,6 +192,12 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
         f"{record['seconds']:.1f} s ({record['docs_per_s']:.1f} docs/s, "
         f"{record['mentions_per_s']:.1f} mentions/s)"
     )
+    left_out = record.get("gold_types_left_out") or []
+    if left_out:
+        console.print(
+            f"scored gold types {record['gold_types_scored']}; left out {left_out}, which the pipeline "
+            "does not predict (--gold-types all scores every mention)"
+        )
 
 
 # -- build-pipeline ---------------------------------------------------------------

@@ -116,6 +116,80 @@ def ner_overlap(predicted: Corpus, gold: Corpus) -> PRF:
     return PRF(tp, n_pred, n_gold)
 
 
+def predicted_labels(nlp: Language) -> set[str]:
+    """The entity labels that the components writing ``doc.ents`` or spans can give.
+
+    Read from each component's ``labels`` (spaCy's NER, rulers) or ``label`` (the
+    terminology matcher); components that assign neither ``doc.ents`` nor ``doc.spans``
+    (a text classifier's labels, say) are left out.
+    """
+    labels: set[str] = set()
+    for name, pipe in nlp.pipeline:
+        assigns = nlp.get_pipe_meta(name).assigns
+        if not any(a == "doc.ents" or a.startswith("doc.spans") for a in assigns):
+            continue
+        found = getattr(pipe, "labels", None)
+        if isinstance(found, (tuple, list, set, frozenset)):
+            labels.update(str(label) for label in found)
+        single = getattr(pipe, "label", None)
+        if isinstance(single, str) and single:
+            labels.add(single)
+    return labels
+
+
+@dataclass
+class GoldTypes:
+    """Which gold entity types a pipeline evaluation scores, and why."""
+
+    scored: list[str]
+    left_out: list[str]
+    reason: str
+
+
+def select_gold_types(gold: Corpus, labels: set[str], requested: str = "auto") -> GoldTypes:
+    """The gold entity types to score a pipeline that predicts ``labels`` against.
+
+    ``requested`` is ``"all"``, a comma-separated list of types, or ``"auto"``: when some
+    gold types equal a predicted label (ignoring case) and others match none, only the
+    matching ones are scored (a disease pipeline on a corpus that also annotates chemicals
+    is scored on the diseases); otherwise every type is (NCBI Disease's SpecificDisease,
+    DiseaseClass... against a DISEASE label). A requested type absent from the corpus is
+    an error that lists the types present.
+    """
+    present = sorted({e.type for d in gold.documents for e in d.entities})
+    if requested == "all":
+        return GoldTypes(present, [], "all gold types (--gold-types all)")
+    if requested != "auto":
+        wanted = [t.strip() for t in requested.split(",") if t.strip()]
+        missing = [t for t in wanted if t not in present]
+        if not wanted or missing:
+            raise XlinkError(
+                f"--gold-types {requested!r}: {'no type given' if not wanted else f'not in the corpus: {missing}'}; "
+                f"the corpus has {present}, or use 'all' / 'auto'"
+            )
+        return GoldTypes(wanted, [t for t in present if t not in wanted], "--gold-types")
+    folded = {label.casefold() for label in labels}
+    matching = [t for t in present if t.casefold() in folded]
+    if matching and len(matching) < len(present):
+        others = [t for t in present if t not in matching]
+        return GoldTypes(matching, others, f"the pipeline predicts {sorted(labels)}; other gold types are left out "
+                                           "(--gold-types all scores every mention)")
+    return GoldTypes(present, [], "all gold types")
+
+
+def filter_gold_types(gold: Corpus, types: GoldTypes) -> Corpus:
+    """``gold`` with only the entities of the scored types (documents and texts unchanged)."""
+    if not types.left_out:
+        return gold
+    from dataclasses import replace
+
+    keep = set(types.scored)
+    return Corpus(
+        documents=[replace(d, entities=[e for e in d.entities if e.type in keep]) for d in gold.documents],
+        name=gold.name,
+    )
+
+
 def evaluate_pipeline(
     nlp: Language,
     gold: Corpus,
