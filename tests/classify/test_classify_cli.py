@@ -153,3 +153,16 @@ def test_evaluate_zeroshot_picks_a_base(tiny_nli: Path, tmp_path: Path) -> None:
 
     assert result["base"] in BASES
     assert sorted(c["base"] for c in result["base_choices"]) == sorted(BASES)
+
+
+def test_evaluate_zeroshot_training_conditional(tiny_nli: Path, tmp_path: Path) -> None:
+    from xlink.errors import XlinkError
+
+    data = write_csv(tmp_path / "unseen.csv", 60, 0)
+    args = ["evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+            "--alpha", "0.1", "--calibration-fraction", "0.5", "--base", "tfidf", "--model", str(tiny_nli), "--seed", "1"]
+    result = json.loads(run(*args, "--delta", "0.5", "--json"))
+    assert result["delta"] == 0.5 and 1.0 <= result["avg_set_size"] <= 3.0
+    # 30 calibration texts, 15 after the fit half: too few for coverage 0.9 with probability 0.99 (needs 44)
+    with pytest.raises(XlinkError, match="at least log\\(delta\\) / log\\(1 - alpha\\) = 44"):
+        run(*args, "--delta", "0.01")

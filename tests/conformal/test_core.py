@@ -10,6 +10,8 @@ from xlink.conformal.core import (
     SplitConformalSets,
     coverage_check,
     min_calibration_size,
+    pac_min_samples,
+    pac_rank,
 )
 
 
@@ -91,3 +93,36 @@ def test_coverage_check_against_hand_computed_binomials() -> None:
     assert coverage_check(0, 0, 0.01).p_value == 1.0
     with pytest.raises(ValueError, match="between 0 and n"):
         coverage_check(5, 4, 0.1)
+
+
+def test_pac_rank_by_hand() -> None:
+    # rank n has coverage ~ Beta(n, 1): P(coverage >= 1 - alpha) = 1 - (1 - alpha)^n
+    assert pac_min_samples(0.1, 0.1) == 22  # 0.9^21 = 0.109 > 0.1 >= 0.9^22 = 0.098
+    assert pac_rank(22, 0.1, 0.1) == 22
+    with pytest.raises(CalibrationError, match="needs at least 22"):
+        pac_rank(21, 0.1, 0.1)
+    # with many samples the PAC rank sits above the usual ceil((n + 1)(1 - alpha))
+    n = 1000
+    assert pac_rank(n, 0.1, 0.1) > int(np.ceil((n + 1) * 0.9))
+    with pytest.raises(CalibrationError, match="delta must be in"):
+        SplitConformalSets(0.1, "lac", delta=1.5)
+
+
+def test_training_conditional_coverage_holds_for_most_draws() -> None:
+    """With delta = 0.2, at most about 20% of calibration draws may give coverage below 1 - alpha;
+    plain split conformal falls below on about half of them."""
+    rng = np.random.default_rng(3)
+    alpha, delta = 0.1, 0.2
+    below_pac, below_plain, larger = 0, 0, 0
+    draws = 40
+    for _ in range(draws):
+        cal_p, cal_y = synthetic(200, 8, rng)
+        test_p, test_y = synthetic(3000, 8, rng)  # large: its coverage is close to the draw's true one
+        pac = SplitConformalSets(alpha, "lac", delta=delta).conformalize(cal_p, cal_y)
+        plain = SplitConformalSets(alpha, "lac").conformalize(cal_p, cal_y)
+        pac_sets, plain_sets = pac.predict_sets(test_p), plain.predict_sets(test_p)
+        below_pac += pac_sets.members[np.arange(len(test_y)), test_y].mean() < 1 - alpha
+        below_plain += plain_sets.members[np.arange(len(test_y)), test_y].mean() < 1 - alpha
+        larger += pac_sets.sizes.mean() >= plain_sets.sizes.mean()
+        assert pac.effective_alpha < alpha
+    assert below_pac <= 0.35 * draws and below_plain > below_pac and larger == draws

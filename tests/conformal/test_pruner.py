@@ -126,3 +126,19 @@ def test_similarity_base_needs_no_fit(tmp_path: Path) -> None:
     pruner.save(tmp_path / "p")
     test_texts, _ = make(30, 3)
     assert ConformalLabelPruner.load(tmp_path / "p").predict_set(test_texts) == pruner.predict_set(test_texts)
+
+
+def test_training_conditional_pruner_round_trips_and_refuses_too_few(tmp_path: Path) -> None:
+    texts, targets = make(600, 0)
+    plain = ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf").fit_conformalize(texts, targets)
+    pac = ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf", delta=0.05).fit_conformalize(texts, targets)
+    test_texts, _ = make(300, 2)
+    sizes = [np.mean([len(s) for s in p.predict_set(test_texts)]) for p in (plain, pac)]
+    assert sizes[1] >= sizes[0]  # the guarantee for most draws costs set size
+    pac.save(tmp_path / "pac")
+    assert json.loads((tmp_path / "pac" / "pruner.json").read_text())["delta"] == 0.05
+    loaded = ConformalLabelPruner.load(tmp_path / "pac")
+    assert loaded.delta == 0.05 and loaded.predict_set(test_texts) == pac.predict_set(test_texts)
+    small = ConformalLabelPruner(LABELS, alpha=0.01, base="tfidf", delta=0.1).fit(texts[:100], targets[:100])
+    with pytest.raises(CalibrationError, match="needs at least 230"):
+        small.conformalize(texts[100:300], targets[100:300])  # 200 >= ceil(1/alpha) but < 230

@@ -24,7 +24,12 @@ import numpy as np
 
 from xlink.classify.zeroshot import ZeroShotClassifier, ZeroShotPrediction
 from xlink.conformal.base import BASES
-from xlink.conformal.core import CalibrationError, coverage_check, min_calibration_size
+from xlink.conformal.core import (
+    CalibrationError,
+    coverage_check,
+    min_calibration_size,
+    pac_min_samples,
+)
 from xlink.conformal.pruner import ConformalLabelPruner, LabelSet, PartialCoverageWarning
 
 logger = logging.getLogger(__name__)
@@ -84,6 +89,8 @@ class ZeroShotEvaluation:
     #: exactly 1 - alpha disagree at least this often (see xlink.conformal.core.coverage_check)
     agreement_ci95: tuple[float, float] = (0.0, 1.0)
     agreement_p_value: float = 1.0
+    #: training-conditional calibration: coverage holds for all but this share of draws (None: on average)
+    delta: float | None = None
 
 
 @dataclass
@@ -132,6 +139,7 @@ def choose_pruner(
     selection_fraction: float = 0.2,
     zero_shot_scores: np.ndarray | None = None,
     seconds_per_pair: float | None = None,
+    delta: float | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
     """Fit and calibrate a pruner; pick the base on a held-out slice if not given.
 
@@ -184,7 +192,8 @@ def choose_pruner(
             candidates = [best[1]]
     chosen = candidates[0]
     # refit the chosen base on all calibration texts, split into disjoint fit/calibration parts
-    pruner = ConformalLabelPruner(labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed)
+    # bases are compared under plain split conformal; ``delta`` (training-conditional) applies to the final one
+    pruner = ConformalLabelPruner(labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed, delta=delta)
     cut = int(round(n * fit_fraction))
     fit, cal = order[:cut], order[cut:]
     if len(cal) < needed:
@@ -210,8 +219,13 @@ def evaluate_zeroshot(
     seed: int = 0,
     descriptions: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    delta: float | None = None,
 ) -> tuple[ZeroShotEvaluation, EvaluationDetails]:
-    """Run the whole comparison; see the module docstring."""
+    """Run the whole comparison; see the module docstring.
+
+    ``delta`` asks for training-conditional calibration (coverage >= 1 - alpha for all but a
+    ``delta`` share of calibration draws; see :class:`ConformalLabelPruner`).
+    """
     say = progress or (lambda message: logger.info(message))
     labels = list(labels)
     needed = min_calibration_size(alpha)
@@ -220,6 +234,14 @@ def evaluate_zeroshot(
             f"{len(calibration_texts)} calibration texts are too few for alpha={alpha}: half are used to fit the base "
             f"classifier and the other half must hold at least ceil(1/alpha) = {needed}"
         )
+    if delta is not None:  # fail before the costly zero-shot labelling
+        pac_needed = pac_min_samples(alpha, delta)
+        if len(calibration_texts) - len(calibration_texts) // 2 < pac_needed:
+            raise CalibrationError(
+                f"{len(calibration_texts)} calibration texts are too few for alpha={alpha} with delta={delta}: "
+                f"half are used to fit the base classifier and the other half must hold at least "
+                f"log(delta) / log(1 - alpha) = {pac_needed}; give more texts, or a larger alpha or delta"
+            )
     say(f"labelling {len(calibration_texts)} calibration texts zero-shot ({len(calibration_texts) * len(labels)} NLI pairs)")
     start = time.perf_counter()
     cal_predictions = classifier.predict(calibration_texts, labels)
@@ -229,7 +251,7 @@ def evaluate_zeroshot(
     pruner, choices = choose_pruner(
         calibration_texts, zero_shot, labels, alpha=alpha, conformity_score=conformity_score,
         base=base, descriptions=descriptions, seed=seed, zero_shot_scores=score_matrix(cal_predictions, labels),
-        seconds_per_pair=seconds_per_pair,
+        seconds_per_pair=seconds_per_pair, delta=delta,
     )
     calibration_time = time.perf_counter() - start
     prune = pruning_pays(choices, len(labels))
@@ -275,6 +297,7 @@ def evaluate_zeroshot(
         base_choices=choices,
         agreement_ci95=(round(check.low, 4), round(check.high, 4)),
         agreement_p_value=round(check.p_value, 4),
+        delta=delta,
     )
     index = {label: i for i, label in enumerate(labels)}
     conformal = pruner.conformal

@@ -105,6 +105,7 @@ def calibrate_command(
     labels_file: Annotated[Path | None, typer.Option("--labels-file", help="One label per line.")] = None,
     label_column: Annotated[str | None, typer.Option("--label-column", help="Take the labels as the distinct values of this column (the values themselves are not used).")] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
+    delta: Annotated[float | None, typer.Option("--delta", help="Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws (larger sets; needs >= log(delta)/log(1-alpha) calibration texts).")] = None,
     base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity, token, distil, knn or blend (default: the smallest held-out cost).")] = None,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
@@ -140,7 +141,7 @@ def calibrate_command(
     seconds_per_pair = (time.perf_counter() - tick) / pairs if pairs else None
     zero_shot = top_labels(predictions, label_list[0])
     pruner, choices = choose_pruner(
-        texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base,
+        texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base, delta=delta,
         descriptions=_descriptions(label_list, mapping), seed=seed, zero_shot_scores=score_matrix(predictions, label_list),
         seconds_per_pair=seconds_per_pair,
     )
@@ -192,6 +193,7 @@ def evaluate_zeroshot_command(
     text_column: Annotated[str, typer.Option("--text-column", help="Text column (name, or 0-based index for header-less files).")],
     label_column: Annotated[str, typer.Option("--label-column", help="Gold label column; its distinct values are the labels.")],
     alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
+    delta: Annotated[float | None, typer.Option("--delta", help="Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws (larger sets; needs >= log(delta)/log(1-alpha) calibration texts).")] = None,
     calibration: Annotated[Path | None, typer.Option("--calibration", help="File whose texts (only) are used for calibration.")] = None,
     calibration_fraction: Annotated[float, typer.Option("--calibration-fraction", help="Without --calibration: the share of --data held out for calibration.")] = 0.5,
     calibration_limit: Annotated[int | None, typer.Option("--calibration-limit", help="Use a seeded sample of N calibration texts.")] = None,
@@ -240,7 +242,7 @@ def evaluate_zeroshot_command(
         model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length, batch_size=batch_size
     )
     result, arrays = evaluate_zeroshot(
-        classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base,
+        classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base, delta=delta,
         seed=seed, descriptions=_descriptions(labels, mapping), progress=lambda m: console.print(m),
     )
     if details is not None:

@@ -99,6 +99,36 @@ def min_calibration_size(alpha: float) -> int:
     return math.ceil(1.0 / alpha - 1e-9)
 
 
+def pac_min_samples(alpha: float, delta: float) -> int:
+    """The fewest calibration samples for which :func:`pac_rank` exists: ``(1 - alpha)^n <= delta``."""
+    return math.ceil(math.log(delta) / math.log(1.0 - alpha) - 1e-9)
+
+
+def pac_rank(n: int, alpha: float, delta: float) -> int:
+    """The smallest calibration rank whose sets cover with rate >= 1 - alpha, with probability >= 1 - delta.
+
+    Split conformal with the ``r``-th smallest of ``n`` calibration scores as threshold has a
+    coverage, given the calibration draw, distributed as Beta(r, n + 1 - r) (exchangeable
+    data, no ties; ties only raise it). The usual ``r = ceil((n + 1)(1 - alpha))`` makes the
+    coverage ``>= 1 - alpha`` on average over draws; this rank makes it so for all but a
+    ``delta`` share of draws (training-conditional or "PAC" conformal; Vovk 2012). Raises
+    :class:`CalibrationError` when even ``r = n`` is not enough, naming the ``n`` needed.
+    """
+    from scipy.stats import beta
+
+    if not 0.0 < delta < 1.0:
+        raise CalibrationError(f"delta must be in (0, 1), got {delta}")
+    ranks = np.arange(1, n + 1)
+    ok = np.flatnonzero(beta.sf(1.0 - alpha, ranks, n + 1 - ranks) >= 1.0 - delta)
+    if not len(ok):
+        needed = pac_min_samples(alpha, delta)
+        raise CalibrationError(
+            f"{n} calibration samples cannot give coverage >= {1 - alpha:g} with probability >= {1 - delta:g}: "
+            f"that needs at least {needed}; give more calibration texts, or a larger alpha or delta"
+        )
+    return int(ranks[ok[0]])
+
+
 def normalize_rows(scores: np.ndarray) -> np.ndarray:
     """Clip to >= 0 and make each row sum to 1 (uniform rows where the sum is 0)."""
     scores = np.clip(np.asarray(scores, dtype=float), 0.0, None)
@@ -122,14 +152,24 @@ class ConformalSets:
 class SplitConformalSets:
     """Calibrate on probability rows with reference classes; predict never-empty sets."""
 
-    def __init__(self, alpha: float = 0.01, conformity_score: str = "lac", seed: int = 0) -> None:
+    def __init__(
+        self, alpha: float = 0.01, conformity_score: str = "lac", seed: int = 0, delta: float | None = None
+    ) -> None:
+        """``delta`` None: coverage >= 1 - alpha on average over calibration draws (split conformal).
+        ``delta`` set: coverage >= 1 - alpha for all but a ``delta`` share of draws (:func:`pac_rank`);
+        larger sets, and more calibration samples needed."""
+        if delta is not None and not 0.0 < delta < 1.0:
+            raise CalibrationError(f"delta must be in (0, 1), got {delta}")
         if not 0.0 < alpha < 1.0:
             raise CalibrationError(f"alpha must be in (0, 1), got {alpha}")
         if conformity_score not in CONFORMITY_SCORES:
             raise CalibrationError(f"unknown conformity score {conformity_score!r}; use one of {CONFORMITY_SCORES}")
         self.alpha = alpha
+        self.delta = delta
         self.conformity_score = conformity_score
         self.seed = seed
+        #: the alpha handed to MAPIE: ``alpha``, or with ``delta`` the level that selects the PAC rank
+        self.effective_alpha = alpha
         self.calibration_probs: np.ndarray | None = None
         self.calibration_targets: np.ndarray | None = None
         self._mapie: object | None = None
@@ -154,10 +194,14 @@ class SplitConformalSets:
             )
         if targets.min() < 0 or targets.max() >= probs.shape[1]:
             raise CalibrationError("calibration targets outside the score columns")
+        n = probs.shape[0]
+        if self.delta is not None:
+            # MAPIE thresholds at rank ceil((n + 1) * level); this level makes that rank pac_rank
+            self.effective_alpha = 1.0 - (pac_rank(n, self.alpha, self.delta) - 0.5) / (n + 1)
         estimator = PrecomputedProbabilities(probs.shape[1]).fit()
         mapie = SplitConformalClassifier(
             estimator,
-            confidence_level=1.0 - self.alpha,
+            confidence_level=1.0 - self.effective_alpha,
             conformity_score=self.conformity_score,
             prefit=True,
             random_state=self.seed,
@@ -194,7 +238,8 @@ class SplitConformalSets:
 
     @classmethod
     def from_state(
-        cls, arrays: dict[str, np.ndarray], alpha: float, conformity_score: str, seed: int = 0
+        cls, arrays: dict[str, np.ndarray], alpha: float, conformity_score: str, seed: int = 0,
+        delta: float | None = None,
     ) -> SplitConformalSets:
-        obj = cls(alpha, conformity_score, seed)
+        obj = cls(alpha, conformity_score, seed, delta)
         return obj.conformalize(arrays["calibration_probs"], arrays["calibration_targets"])

@@ -64,7 +64,10 @@ class ConformalLabelPruner:
     ``"knn"`` (see :mod:`xlink.conformal.base`; ``"distil"`` and ``"knn"`` learn from the
     zero-shot scores of all labels);
     ``conformity_score`` is MAPIE's ``"lac"`` or ``"aps"``; ``alpha`` is the tolerated rate of
-    sets that miss the zero-shot top label.
+    sets that miss the zero-shot top label. By default that rate holds on average over
+    calibration draws; with ``delta`` it holds for all but a ``delta`` share of them
+    (training-conditional calibration, :func:`xlink.conformal.core.pac_rank`), at the cost of
+    larger sets and at least ``log(delta) / log(1 - alpha)`` calibration texts.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class ConformalLabelPruner:
         hypothesis_template: str | None = None,
         seed: int = 0,
         embedding_model: str | None = None,
+        delta: float | None = None,
     ) -> None:
         from xlink.classify.zeroshot import validate_labels
 
@@ -90,12 +94,16 @@ class ConformalLabelPruner:
         self.hypothesis_template = hypothesis_template
         self.seed = seed
         self.base: BaseClassifier = make_base(base, self.labels, self.descriptions, seed, embedding_model)
-        self.conformal = SplitConformalSets(alpha, conformity_score, seed)
+        self.conformal = SplitConformalSets(alpha, conformity_score, seed, delta)
         self.fitted = False
 
     @property
     def alpha(self) -> float:
         return self.conformal.alpha
+
+    @property
+    def delta(self) -> float | None:
+        return self.conformal.delta
 
     @property
     def conformity_score(self) -> str:
@@ -217,6 +225,7 @@ class ConformalLabelPruner:
                 "labels": self.labels,
                 "descriptions": self.descriptions,
                 "alpha": self.alpha,
+                "delta": self.delta,
                 "conformity_score": self.conformity_score,
                 "seed": self.seed,
                 "nli_model": self.nli_model,
@@ -259,6 +268,9 @@ class ConformalLabelPruner:
         obj.base = load_base(directory, obj.labels, meta["base"])
         with np.load(directory / "calibration.npz", allow_pickle=False) as arrays:
             state = {k: arrays[k] for k in arrays.files}
-        obj.conformal = SplitConformalSets.from_state(state, float(meta["alpha"]), meta["conformity_score"], obj.seed)
+        delta = meta.get("delta")
+        obj.conformal = SplitConformalSets.from_state(
+            state, float(meta["alpha"]), meta["conformity_score"], obj.seed, None if delta is None else float(delta)
+        )
         obj.fitted = True
         return obj
