@@ -256,8 +256,8 @@ def evaluate_zeroshot_command(
     print(f"examples {result.n_examples}, labels {result.n_labels}, calibration texts {result.n_calibration}, base {result.base}, alpha {alpha}")
     low, high = result.agreement_ci95
     print(f"accuracy full {result.accuracy_full:.4f}  pruned {result.accuracy_pruned:.4f}  agreement {result.agreement:.4f}"
-          f" (95% CI {low:.4f}-{high:.4f}; p = {result.agreement_p_value:.3f} that sets with exactly {1 - alpha:g} coverage"
-          " disagree this often)")
+          f" (95% CI {low:.4f}-{high:.4f}; p = {result.agreement_p_value:.3f}: the chance that sets with exactly"
+          f" {1 - alpha:g} coverage disagree at least this often)")
     print(f"avg set size {result.avg_set_size:.2f} of {result.n_labels}; NLI pairs {result.nli_pairs_full} -> {result.nli_pairs_pruned}")
     print(f"time full {result.time_full_s:.1f}s  pruned {result.time_pruned_s:.1f}s  saved {100 * result.time_saved:.1f}%")
 
