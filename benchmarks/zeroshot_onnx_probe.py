@@ -13,15 +13,14 @@ ratio to torch, and the largest logit difference from torch.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import random
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from zeroshot_speed import sample_texts
 
 
 def export(model: torch.nn.Module, tokenizer: object, folder: Path) -> dict[str, Path]:
@@ -75,11 +74,8 @@ def main() -> None:
     from xlink.classify.nli_model import NLIModel
     from xlink.classify.zeroshot import DEFAULT_TEMPLATE, default_description
 
-    with open(args.data, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = sorted({r["label"] for r in rows})
+    texts, labels = sample_texts(args.data, args.texts, seed=0)
     hypotheses = [DEFAULT_TEMPLATE.format(default_description(label)) for label in labels]
-    texts = [r["text"] for r in random.Random(0).sample(rows, args.texts)]
     premises = [t for t in texts for _ in hypotheses]
     pairs_h = [h for _ in texts for h in hypotheses]
     nli = NLIModel(args.model, device="cpu")

@@ -22,6 +22,13 @@ import torch
 logger = logging.getLogger("zeroshot_speed")
 
 
+def sample_texts(data: Path, n: int, seed: int) -> tuple[list[str], list[str]]:
+    """``n`` seeded texts of a ``text,label`` CSV and its sorted labels: the speed benchmarks' workload."""
+    with open(data, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["text"] for r in random.Random(seed).sample(rows, n)], sorted({r["label"] for r in rows})
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,11 +48,8 @@ def main() -> None:
     from xlink.classify.zeroshot import DEFAULT_TEMPLATE, ZeroShotClassifier, default_description
 
     model_path = args.model or default_nli_model()
-    with open(args.data, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = sorted({r["label"] for r in rows})
+    texts, labels = sample_texts(args.data, args.texts, args.seed)
     descriptions = [default_description(label) for label in labels]
-    texts = [r["text"] for r in random.Random(args.seed).sample(rows, args.texts)]
     n_pairs = len(texts) * len(labels)
 
     hf = pipeline(

@@ -39,21 +39,3 @@ class EmptyTerminologyError(XlinkError):
 
 class TrainingConfigError(XlinkError):
     """A training config (``xlink train nli|biencoder|reranker --config``) that cannot be used."""
-
-
-def read_training_config(path: str | Path, overrides: dict[str, object] | None = None) -> dict:
-    """Read a confection training config with ``--set`` style ``overrides``.
-
-    A missing file raises ``FileNotFoundError`` (the CLI prints it with the path); a file
-    confection cannot parse or interpolate raises :class:`TrainingConfigError` naming it.
-    """
-    from confection import Config
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(2, "no such file", str(path))
-    try:
-        return dict(Config().from_disk(path, overrides=overrides or {}))
-    except Exception as err:  # confection raises several types
-        raise TrainingConfigError(f"{path}: unreadable config ({err})") from None
-

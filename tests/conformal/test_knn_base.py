@@ -1,4 +1,4 @@
-"""The neighbour-vote base on synthetic data, with the fake sentence encoder of the distil tests."""
+"""The neighbour-vote base on synthetic data, with the fake sentence encoder of tests/conformal/synthetic.py."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conformal.test_distil_base import (
+from tests.conformal.synthetic import (
     DESCRIPTIONS,
     LABELS,
-    fake_encode,
     fit_and_check_pruner,
     make,
 )
-from xlink.conformal.base import EmbeddingLogisticBase, NeighbourBase, make_base
+from xlink.conformal.base import NeighbourBase, make_base
 
-
-@pytest.fixture(autouse=True)
-def fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(EmbeddingLogisticBase, "encode", fake_encode)
+pytestmark = pytest.mark.usefixtures("fake_encoder")
 
 
 def test_neighbour_vote_reproduces_a_near_duplicate() -> None:

@@ -33,9 +33,10 @@ from typing import Any
 
 from xlink.candidates.encoder import TextEncoder
 from xlink.candidates.index_store import atomic_folder
-from xlink.errors import TrainingConfigError, read_training_config
+from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
 from xlink.text.normalize import normalize_text
+from xlink.training_config import read_training_config
 
 logger = logging.getLogger(__name__)
 

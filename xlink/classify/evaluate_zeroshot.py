@@ -34,6 +34,9 @@ from xlink.conformal.pruner import ConformalLabelPruner, LabelSet, PartialCovera
 
 logger = logging.getLogger(__name__)
 
+#: share of the calibration texts that fits the base classifier; the rest calibrates it
+FIT_FRACTION = 0.5
+
 
 @dataclass
 class BaseChoice:
@@ -135,7 +138,7 @@ def choose_pruner(
     base: str | None,
     descriptions: Sequence[str] | None,
     seed: int,
-    fit_fraction: float = 0.5,
+    fit_fraction: float = FIT_FRACTION,
     selection_fraction: float = 0.2,
     zero_shot_scores: np.ndarray | None = None,
     seconds_per_pair: float | None = None,
@@ -236,7 +239,8 @@ def evaluate_zeroshot(
         )
     if delta is not None:  # fail before the costly zero-shot labelling
         pac_needed = pac_min_samples(alpha, delta)
-        if len(calibration_texts) - len(calibration_texts) // 2 < pac_needed:
+        n_cal = len(calibration_texts)
+        if n_cal - int(round(n_cal * FIT_FRACTION)) < pac_needed:  # choose_pruner's final fit/calibration cut
             raise CalibrationError(
                 f"{len(calibration_texts)} calibration texts are too few for alpha={alpha} with delta={delta}: "
                 f"half are used to fit the base classifier and the other half must hold at least "

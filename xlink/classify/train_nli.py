@@ -58,7 +58,8 @@ from xlink.classify.nli_data import (
 )
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
-from xlink.errors import TrainingConfigError, read_training_config
+from xlink.errors import TrainingConfigError
+from xlink.training_config import read_training_config
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

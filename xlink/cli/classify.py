@@ -18,6 +18,12 @@ _DEFAULT_TEMPLATE = "This example is about {}."
 _INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, but scores depend on batching, which breaks full/pruned agreement)."
 _BF16_HELP = "Run the NLI model in bfloat16 autocast (2-3x faster on CPUs with AMX/AVX512-BF16; logits move by rounding only)."
 _MAXLEN_HELP = "Truncate NLI pairs to this many tokens."
+_ALPHA_HELP = "Tolerated rate of sets missing the zero-shot top label."
+_DELTA_HELP = (
+    "Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws "
+    "(larger sets; needs >= log(delta)/log(1-alpha) calibration texts)."
+)
+_BASE_HELP = "tfidf, embedding, similarity, token, distil, knn or blend (default: the smallest held-out cost)."
 
 
 def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
@@ -104,9 +110,9 @@ def calibrate_command(
     labels: Annotated[str | None, typer.Option("--labels", "-l", help="Comma-separated labels.")] = None,
     labels_file: Annotated[Path | None, typer.Option("--labels-file", help="One label per line.")] = None,
     label_column: Annotated[str | None, typer.Option("--label-column", help="Take the labels as the distinct values of this column (the values themselves are not used).")] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
-    delta: Annotated[float | None, typer.Option("--delta", help="Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws (larger sets; needs >= log(delta)/log(1-alpha) calibration texts).")] = None,
-    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity, token, distil, knn or blend (default: the smallest held-out cost).")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help=_ALPHA_HELP)] = 0.01,
+    delta: Annotated[float | None, typer.Option("--delta", help=_DELTA_HELP)] = None,
+    base: Annotated[str | None, typer.Option("--base", help=_BASE_HELP)] = None,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -192,15 +198,15 @@ def evaluate_zeroshot_command(
     data: Annotated[Path, typer.Option("--data", help="CSV/TSV/JSONL file with texts and gold labels.")],
     text_column: Annotated[str, typer.Option("--text-column", help="Text column (name, or 0-based index for header-less files).")],
     label_column: Annotated[str, typer.Option("--label-column", help="Gold label column; its distinct values are the labels.")],
-    alpha: Annotated[float, typer.Option("--alpha", help="Tolerated rate of sets missing the zero-shot top label.")] = 0.01,
-    delta: Annotated[float | None, typer.Option("--delta", help="Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws (larger sets; needs >= log(delta)/log(1-alpha) calibration texts).")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help=_ALPHA_HELP)] = 0.01,
+    delta: Annotated[float | None, typer.Option("--delta", help=_DELTA_HELP)] = None,
     calibration: Annotated[Path | None, typer.Option("--calibration", help="File whose texts (only) are used for calibration.")] = None,
     calibration_fraction: Annotated[float, typer.Option("--calibration-fraction", help="Without --calibration: the share of --data held out for calibration.")] = 0.5,
     calibration_limit: Annotated[int | None, typer.Option("--calibration-limit", help="Use a seeded sample of N calibration texts.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Evaluate a seeded sample of N examples.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    base: Annotated[str | None, typer.Option("--base", help="tfidf, embedding, similarity, token, distil, knn or blend (default: the smallest held-out cost).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help=_BASE_HELP)] = None,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,

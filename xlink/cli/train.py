@@ -52,10 +52,7 @@ def train_nli_command(
     from xlink.classify.train_nli import NLITrainingConfig, train_nli
 
     _log_progress(verbose)
-    overrides = _parse_overrides(set_ or [])
-    if not config.exists():
-        raise FileNotFoundError(2, "No such file", str(config))
-    cfg = NLITrainingConfig.from_file(config, overrides)
+    cfg = NLITrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
     report = train_nli(cfg)

@@ -139,11 +139,10 @@ def predicted_labels(nlp: Language) -> set[str]:
 
 @dataclass
 class GoldTypes:
-    """Which gold entity types a pipeline evaluation scores, and why."""
+    """Which gold entity types a pipeline evaluation scores, and which it leaves out."""
 
     scored: list[str]
     left_out: list[str]
-    reason: str
 
 
 def select_gold_types(gold: Corpus, labels: set[str], requested: str = "auto") -> GoldTypes:
@@ -158,7 +157,7 @@ def select_gold_types(gold: Corpus, labels: set[str], requested: str = "auto") -
     """
     present = sorted({e.type for d in gold.documents for e in d.entities})
     if requested == "all":
-        return GoldTypes(present, [], "all gold types (--gold-types all)")
+        return GoldTypes(present, [])
     if requested != "auto":
         wanted = [t.strip() for t in requested.split(",") if t.strip()]
         missing = [t for t in wanted if t not in present]
@@ -167,14 +166,12 @@ def select_gold_types(gold: Corpus, labels: set[str], requested: str = "auto") -
                 f"--gold-types {requested!r}: {'no type given' if not wanted else f'not in the corpus: {missing}'}; "
                 f"the corpus has {present}, or use 'all' / 'auto'"
             )
-        return GoldTypes(wanted, [t for t in present if t not in wanted], "--gold-types")
+        return GoldTypes(wanted, [t for t in present if t not in wanted])
     folded = {label.casefold() for label in labels}
     matching = [t for t in present if t.casefold() in folded]
     if matching and len(matching) < len(present):
-        others = [t for t in present if t not in matching]
-        return GoldTypes(matching, others, f"the pipeline predicts {sorted(labels)}; other gold types are left out "
-                                           "(--gold-types all scores every mention)")
-    return GoldTypes(present, [], "all gold types")
+        return GoldTypes(matching, [t for t in present if t not in matching])
+    return GoldTypes(present, [])
 
 
 def filter_gold_types(gold: Corpus, types: GoldTypes) -> Corpus:

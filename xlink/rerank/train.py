@@ -35,13 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from xlink.errors import TrainingConfigError, read_training_config
+from xlink.errors import TrainingConfigError
 from xlink.linker import LinkedMention
 from xlink.rerank.cross_encoder import CrossEncoderReranker, EncodedPairs, RerankerConfig
 from xlink.rerank.data import MISSING_GOLD, ListStats, TrainingList, build_training_lists
 from xlink.rerank.inputs import InputFormat
 from xlink.rerank.loss import SCORE_NORMS, RankRegularizedLoss, normalize_scores
 from xlink.terminology.model import Terminology
+from xlink.training_config import read_training_config
 
 logger = logging.getLogger(__name__)
 
