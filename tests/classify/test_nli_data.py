@@ -79,6 +79,21 @@ def test_missing_columns_is_format_error(tmp_path: Path) -> None:
         read_nli(path)
 
 
+def test_tab_separated_file_named_csv(tmp_path: Path) -> None:
+    # SICK's re-annotated corpus: tabs under a .csv name, with a byte-order mark
+    path = tmp_path / "sick.csv"
+    path.write_text("\ufeffpair_ID\tsentence_A\tsentence_B\tentailment_label\n1\tA, b.\tC.\tNEUTRAL\n", encoding="utf-8")
+    assert read_nli(path, strict=True) == [NLIExample("A, b.", "C.", "neutral")]
+
+
+def test_missing_columns_with_ragged_rows_is_format_error(tmp_path: Path) -> None:
+    # more fields than header names: csv puts them under a None key, which the message must survive
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2,3\n")
+    with pytest.raises(FormatError, match=r"x.csv:2: .*\['a', 'b'\]"):
+        read_nli(path)
+
+
 def test_evaluation_sets_are_refused(tmp_path: Path) -> None:
     folder = tmp_path / "mnli_dev_matched"
     folder.mkdir()

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlink.classify.datasets import DELIMITERS
 from xlink.errors import FormatError
 
 logger = logging.getLogger(__name__)
@@ -111,9 +112,10 @@ def _pick(row: dict[str, object], keys: Iterable[str]) -> str | None:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
+    # utf-8-sig: a byte-order mark would otherwise become part of the first column's name
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
@@ -143,7 +145,31 @@ def _rows_json_array(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             yield index, row
 
 
+def _has_nli_columns(names: Iterable[str]) -> bool:
+    row = dict.fromkeys(names, "")
+    return all(_pick(row, keys) is not None for keys in (_PREMISE_KEYS, _HYPOTHESIS_KEYS, _LABEL_KEYS))
+
+
+def _nli_delimiter(path: Path, default: str) -> str:
+    """``default``, unless only another delimiter splits the header into premise/hypothesis/label.
+
+    SICK's re-annotated corpus, for one, is tab-separated under a ``.csv`` name; a header that
+    no delimiter explains keeps ``default``, and :func:`read_nli` then names the columns it saw.
+    """
+    with _open_text(path) as handle:
+        first = handle.readline()
+
+    def names(delimiter: str) -> list[str]:
+        return next(csv.reader([first], delimiter=delimiter), [])
+
+    if _has_nli_columns(names(default)):
+        return default
+    found = [d for d in DELIMITERS if d != default and _has_nli_columns(names(d))]
+    return found[0] if len(found) == 1 else default
+
+
 def _rows_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, object]]]:
+    delimiter = _nli_delimiter(path, delimiter)
     with _open_text(path) as handle:
         if delimiter == "\t":
             # Some TSVs (XNLI, CAD) contain bare quotes: do not treat them as quoting.
@@ -191,7 +217,7 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
             label_key = _pick(row, _LABEL_KEYS)
             if premise_key is None or hypothesis_key is None or label_key is None:
                 raise FormatError(
-                    path, number, f"cannot find premise/hypothesis/label columns in {sorted(row)}",
+                    path, number, f"cannot find premise/hypothesis/label columns in {sorted(str(k) for k in row if k is not None)}",
                     "columns premise, hypothesis, label (or sentence1, sentence2, gold_label)",
                 )
             keys = (premise_key, hypothesis_key, label_key)
