@@ -146,7 +146,7 @@ def _rows_json_array(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
 
 
 def _has_nli_columns(names: Iterable[str]) -> bool:
-    row = dict.fromkeys(names, "")
+    row: dict[str, object] = dict.fromkeys(names, "")
     return all(_pick(row, keys) is not None for keys in (_PREMISE_KEYS, _HYPOTHESIS_KEYS, _LABEL_KEYS))
 
 
