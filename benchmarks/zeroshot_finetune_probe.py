@@ -92,7 +92,7 @@ def main() -> None:
             weight_decay=0.01,
         )
         steps = args.epochs * int(np.ceil(len(fit) / args.batch_size))
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: min(1.0, (i + 1) / (0.1 * steps)) * max(0.0, (steps - i) / steps))
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i, steps=steps: min(1.0, (i + 1) / (0.1 * steps)) * max(0.0, (steps - i) / steps))
         rng = np.random.default_rng(seed)
         tick = time.perf_counter()
         model.train()
