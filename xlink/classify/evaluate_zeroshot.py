@@ -235,7 +235,8 @@ def evaluate_zeroshot(
     if len(calibration_texts) < 2 * needed:
         raise CalibrationError(
             f"{len(calibration_texts)} calibration texts are too few for alpha={alpha}: half are used to fit the base "
-            f"classifier and the other half must hold at least ceil(1/alpha) = {needed}"
+            f"classifier and the other half must hold at least ceil(1/alpha) = {needed}; give at least "
+            f"{2 * needed} calibration texts (--calibration FILE, or a larger --calibration-fraction), or a larger alpha"
         )
     if delta is not None:  # fail before the costly zero-shot labelling
         pac_needed = pac_min_samples(alpha, delta)
