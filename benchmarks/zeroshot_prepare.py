@@ -36,12 +36,24 @@ def banking77(root: Path, out: Path) -> None:
         write(out / f"banking77_{split}.csv", rows)
 
 
+def read_utf8_or_latin1(path: Path) -> str:
+    """UTF-8, or Latin-1 for a file that is not valid UTF-8 (SNIPS train_PlayMusic_full.json).
+
+    Decoding every file as Latin-1 would turn the UTF-8 ones into mojibake ("RomÃ¡ntica").
+    """
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def snips(root: Path, out: Path) -> None:
     label_map: dict[str, str] = {}
     for split, pattern in (("train", "train_*_full.json"), ("validate", "validate_*.json")):
         rows = []
         for file in sorted((root / "snips").glob(pattern)):
-            data = json.loads(file.read_text(encoding="latin-1" if split == "train" else "utf-8", errors="replace"))
+            data = json.loads(read_utf8_or_latin1(file))
             for intent, items in data.items():
                 label_map[intent] = re.sub(r"(?<!^)(?=[A-Z])", " ", intent).lower()
                 rows.extend(("".join(seg["text"] for seg in item["data"]).strip(), intent) for item in items)
