@@ -60,9 +60,9 @@ class LabelSet:
 class ConformalLabelPruner:
     """Fit a base classifier, calibrate it conformally, and prune label lists.
 
-    ``base`` is ``"tfidf"``, ``"embedding"``, ``"token"``, ``"similarity"``, ``"distil"`` or
-    ``"knn"`` (see :mod:`xlink.conformal.base`; ``"distil"`` and ``"knn"`` learn from the
-    zero-shot scores of all labels);
+    ``base`` is ``"tfidf"``, ``"embedding"``, ``"token"``, ``"similarity"``, ``"distil"``,
+    ``"knn"``, ``"blend"`` or ``"static"`` (see :mod:`xlink.conformal.base`; ``"distil"``,
+    ``"knn"`` and the two blends learn from the zero-shot scores of all labels);
     ``conformity_score`` is MAPIE's ``"lac"`` or ``"aps"``; ``alpha`` is the tolerated rate of
     sets that miss the zero-shot top label. By default that rate holds on average over
     calibration draws; with ``delta`` it holds for all but a ``delta`` share of them
@@ -133,7 +133,7 @@ class ConformalLabelPruner:
 
         ``zero_shot_scores`` (optional, ``(len(texts), len(labels))`` in the pruner's label
         order, 0 for labels not scored) is the zero-shot model's score distribution; bases that
-        can learn from it (``"distil"``, ``"knn"``) do, the others ignore it.
+        can learn from it (``"distil"``, ``"knn"``, ``"blend"``, ``"static"``) do, the others ignore it.
         """
         if len(texts) != len(zero_shot_labels):
             raise CalibrationError(f"{len(texts)} texts but {len(zero_shot_labels)} labels")
