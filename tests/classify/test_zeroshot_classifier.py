@@ -43,8 +43,31 @@ def test_batching_does_not_change_scores(tiny_nli: Path) -> None:
 def test_one_label_set_does_not_switch_to_multi_label(classifier: ZeroShotClassifier) -> None:
     single = classifier.predict(["the team plays"], LABELS, label_sets=[["sports"]])[0]
     assert single.scores == {"sports": 1.0}
+    assert single.top_label == "sports"
     multi = classifier.predict(["the team plays"], LABELS, label_sets=[["sports"]], multi_label=True)[0]
     assert 0.0 < multi.scores["sports"] < 1.0
+    assert multi.n_pairs == 1
+
+
+def test_one_label_sets_cost_no_nli_pass(classifier: ZeroShotClassifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In single-label mode a one-label set scores 1.0 whatever the logits: its pair is not sent to the model."""
+    sent: list[int] = []
+    original = classifier.nli.logits
+
+    def counting(premises: list[str], hypotheses: list[str]) -> np.ndarray:
+        sent.append(len(premises))
+        return original(premises, hypotheses)
+
+    monkeypatch.setattr(classifier.nli, "logits", counting)
+    texts = ["the team plays", "vote now", "", "my card"]
+    sets = [["sports"], ["politics", "sports"], ["sports"], ["sports"]]
+    predictions = classifier.predict(texts, LABELS, label_sets=sets)
+    assert sent == [2]  # only the two-label set's pairs
+    assert [p.top_label for p in predictions][0] == "sports" and predictions[3].top_label == "sports"
+    assert predictions[2].top_label is None and predictions[2].scores == {"sports": 0.0}  # empty text
+    assert [p.n_pairs for p in predictions] == [0, 2, 0, 0]
+    full = classifier.predict(["vote now"], LABELS)[0]  # the two-label set's scores are still a softmax over both
+    assert set(predictions[1].scores) == {"politics", "sports"} and full.n_pairs == len(LABELS)
 
 
 def test_multi_label_is_entailment_against_contradiction(classifier: ZeroShotClassifier) -> None:

@@ -9,7 +9,9 @@ label set per text, which pruning needs, and it silently switches to multi-label
 when given one label. Here:
 
 * **single-label** scores are a softmax of the entailment logits across the labels scored
-  for that text (a one-label set therefore scores 1.0: the mode does not change);
+  for that text. A one-label set therefore scores 1.0 (the mode does not change), and since
+  no logit can change that, its pair is not sent to the NLI model at all: a pruned set of
+  one label costs nothing (``entailment_logits`` and ``n_pairs`` are then empty / 0);
 * **multi-label** scores are, per label, ``softmax([entailment, contradiction])[0]``;
 * pairs of *all* texts are batched together, sorted by length, and padded per batch.
 
@@ -47,8 +49,9 @@ class ZeroShotPrediction:
     """The zero-shot result for one text.
 
     ``scores`` holds one score per label that was scored (the text's label set), sorted
-    from best to worst; ``entailment_logits`` the raw NLI entailment logits of the same
-    labels. ``top_label`` is ``None`` only for an empty text.
+    from best to worst; ``entailment_logits`` the raw NLI entailment logits of the labels
+    sent to the NLI model (none for an empty text, or for a one-label set in single-label
+    mode, which scores 1.0 without a pass). ``top_label`` is ``None`` only for an empty text.
     """
 
     text: str
@@ -58,7 +61,7 @@ class ZeroShotPrediction:
 
     @property
     def top_label(self) -> str | None:
-        if not self.entailment_logits:
+        if not self.text.strip() or not self.scores:
             return None
         return next(iter(self.scores))
 
@@ -178,8 +181,12 @@ class ZeroShotClassifier:
         owners: list[int] = []
         premises: list[str] = []
         pair_hypotheses: list[str] = []
+
+        def decided(text: str, subset: list[str]) -> bool:  # no NLI pass: empty text, or one label in single-label mode
+            return not str(text).strip() or (len(subset) == 1 and not multi_label)
+
         for i, (text, subset) in enumerate(zip(texts, sets, strict=True)):
-            if not str(text).strip():
+            if decided(text, subset):
                 continue
             for label in subset:
                 owners.append(i)
@@ -191,8 +198,9 @@ class ZeroShotClassifier:
         results: list[ZeroShotPrediction] = []
         cursor = 0
         for i, (text, subset) in enumerate(zip(texts, sets, strict=True)):
-            if not str(text).strip():
-                results.append(ZeroShotPrediction(str(text), dict.fromkeys(subset, 0.0), {}, multi_label))
+            if decided(text, subset):
+                score = 0.0 if not str(text).strip() else 1.0
+                results.append(ZeroShotPrediction(str(text), dict.fromkeys(subset, score), {}, multi_label))
                 continue
             n = len(subset)
             assert all(owner == i for owner in owners[cursor : cursor + n])

@@ -7,7 +7,9 @@ A thin adapter over :class:`xlink.classify.zeroshot.ZeroShotClassifier` and, opt
   labels the pruner removed (so downstream code sees a fixed label inventory);
 * ``doc._.xlink_label_set`` is the tuple of labels that were scored (all labels without a
   pruner);
-* ``doc._.xlink_nli_scores`` maps each scored label to its NLI entailment logit.
+* ``doc._.xlink_nli_scores`` maps each label sent to the NLI model to its entailment logit
+  (empty when the pruned set has one label in single-label mode: that label scores 1.0
+  without an NLI pass).
 
 ``pipe`` classifies ``batch_size`` Docs at a time so that NLI pairs are batched across
 Docs. ``to_disk`` writes the settings (and the pruner, when there is one); the NLI model is
