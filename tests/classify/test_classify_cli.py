@@ -67,10 +67,39 @@ def test_evaluate_zeroshot_separate_calibration_file_and_limits(tiny_nli: Path, 
     out = run(
         "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
         "--alpha", "0.1", "--calibration", str(cal), "--calibration-limit", "40", "--limit", "10",
-        "--base", "token", "--model", str(tiny_nli), "--json",
+        "--base", "token", "--model", str(tiny_nli), "--repeats", "3", "--json",
     )
     result = json.loads(out)
     assert result["n_examples"] == 10 and result["n_calibration"] == 40
+    assert result["timing_repeats"] == 3 and result["time_full_s"] > 0 and result["time_pruned_s"] > 0
+
+
+def test_evaluate_zeroshot_timing_repeats_keep_the_fastest(tiny_nli: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each side is timed ``repeats`` times, alternating, and the minimum is reported."""
+    from xlink.classify import evaluate_zeroshot as module
+    from xlink.classify.zeroshot import ZeroShotClassifier
+
+    classifier = ZeroShotClassifier(str(tiny_nli))
+    calls: list[str] = []
+    seconds = iter([5.0, 4.0, 3.0, 1.0, 6.0, 2.0, 0.5])  # full, pruned, full, pruned, full, pruned
+    real = classifier.timed_predict
+
+    def fake_timed(texts, labels, label_sets=None, multi_label=False):  # type: ignore[no-untyped-def]
+        calls.append("full" if label_sets is None else "pruned")
+        return real(texts, labels, label_sets, multi_label)[0], next(seconds)
+
+    monkeypatch.setattr(classifier, "timed_predict", fake_timed)
+    rows = [(f"text {i} about {w}", w) for i, w in enumerate(["sports", "politics", "music"] * 10)]
+    texts, gold = [t for t, _ in rows], [g for _, g in rows]
+    cal = [f"calibration {i} {w}" for i, w in enumerate(["sports", "politics", "music"] * 20)]
+    result, _ = module.evaluate_zeroshot(
+        classifier, texts, gold, ["sports", "politics", "music"], cal, alpha=0.1, base="tfidf", timing_repeats=3,
+    )
+    assert calls[-6:] == ["full", "pruned", "full", "pruned", "full", "pruned"]
+    assert result.time_full_s == 3.0 and result.timing_repeats == 3
+    assert result.time_pruned_s == pytest.approx(1.0 + result.time_base_s)
+    with pytest.raises(ValueError, match="timing_repeats"):
+        module.evaluate_zeroshot(classifier, texts, gold, ["sports", "politics", "music"], cal, alpha=0.1, base="tfidf", timing_repeats=0)
 
 
 def test_too_few_calibration_texts_is_one_line_error(tiny_nli: Path, tmp_path: Path) -> None:
