@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,25 +46,29 @@ def read_texts(path: str | Path, text_column: str, label_column: str | None = No
 DELIMITERS = (",", "\t", ";", "|")
 
 
-def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
-    """``default``, unless the header names the wanted columns only when split by another delimiter.
+def header_delimiter(first_line: str, default: str, explains: Callable[[list[str]], bool]) -> str:
+    """``default``, unless only one other of :data:`DELIMITERS` splits the header into names that ``explains`` accepts.
 
     A ``.csv`` written with semicolons (common where the decimal mark is a comma) or tabs
     would otherwise fail on its header; the switch happens only when ``default`` does not
-    find the columns and exactly one other delimiter does, so no file that reads today
-    reads differently.
+    explain the header and exactly one other delimiter does, so no file that reads today
+    reads differently. ``explains`` gets the header's stripped names.
     """
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
 
     def names(delimiter: str) -> list[str]:
-        row = next(csv.reader([first], delimiter=delimiter), [])
-        return [h.strip() for h in row]
+        return [h.strip() for h in next(csv.reader([first_line], delimiter=delimiter), [])]
 
-    if all(column in names(default) for column in wanted):
+    if explains(names(default)):
         return default
-    found = [d for d in DELIMITERS if d != default and all(column in names(d) for column in wanted)]
+    found = [d for d in DELIMITERS if d != default and explains(names(d))]
     return found[0] if len(found) == 1 else default
+
+
+def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
+    """:func:`header_delimiter` for a header that must name the ``wanted`` columns."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    return header_delimiter(first, default, lambda names: all(column in names for column in wanted))
 
 
 def _read_delimited(path: Path, text_column: str, label_column: str | None, delimiter: str) -> LabelledTexts:

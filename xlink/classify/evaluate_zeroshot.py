@@ -272,16 +272,18 @@ def evaluate_zeroshot(
     full, time_full = classifier.timed_predict(texts, labels)
     if prune:
         say("classifying with pruned label sets")
-        start = time.perf_counter()
-        sets = pruner.predict_set(texts)
-        time_base = time.perf_counter() - start
-        pruned, time_nli = classifier.timed_predict(texts, labels, [list(s.labels) for s in sets])
+
+        def run_pruned() -> tuple[list[LabelSet], list[ZeroShotPrediction], float, float]:
+            start = time.perf_counter()
+            label_sets = pruner.predict_set(texts)
+            seconds_base = time.perf_counter() - start
+            predictions, seconds_nli = classifier.timed_predict(texts, labels, [list(s.labels) for s in label_sets])
+            return label_sets, predictions, seconds_base, seconds_nli
+
+        sets, pruned, time_base, time_nli = run_pruned()
         for _ in range(timing_repeats - 1):  # alternate, so that a slow spell hits both sides alike
             time_full = min(time_full, classifier.timed_predict(texts, labels)[1])
-            start = time.perf_counter()
-            again = pruner.predict_set(texts)
-            base_again = time.perf_counter() - start
-            nli_again = classifier.timed_predict(texts, labels, [list(s.labels) for s in again])[1]
+            _, _, base_again, nli_again = run_pruned()
             if base_again + nli_again < time_base + time_nli:
                 time_base, time_nli = base_again, nli_again
         time_pruned = time_base + time_nli

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlink.classify.datasets import DELIMITERS
+from xlink.classify.datasets import header_delimiter
 from xlink.errors import FormatError
 
 logger = logging.getLogger(__name__)
@@ -158,14 +158,7 @@ def _nli_delimiter(path: Path, default: str) -> str:
     """
     with _open_text(path) as handle:
         first = handle.readline()
-
-    def names(delimiter: str) -> list[str]:
-        return next(csv.reader([first], delimiter=delimiter), [])
-
-    if _has_nli_columns(names(default)):
-        return default
-    found = [d for d in DELIMITERS if d != default and _has_nli_columns(names(d))]
-    return found[0] if len(found) == 1 else default
+    return header_delimiter(first, default, _has_nli_columns)
 
 
 def _rows_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, object]]]:
