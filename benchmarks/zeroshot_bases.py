@@ -44,6 +44,19 @@ def scores_cache(data: Path, n: int) -> Path:
     return Path("runs") / f"zeroshot_bases_{data.stem}_{n}.npz"
 
 
+def cached_prefix(data: Path, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Scores cached for the same data with another sample size: the smallest larger one, the largest smaller one."""
+    sizes = []
+    for path in Path("runs").glob(f"zeroshot_bases_{data.stem}_*.npz"):
+        tail = path.stem.rsplit("_", 1)[-1]
+        if tail.isdigit() and int(tail) != n:
+            sizes.append(int(tail))
+    larger = min((m for m in sizes if m > n), default=None)
+    smaller = max((m for m in sizes if m < n), default=None)
+    load = lambda m: np.load(scores_cache(data, m), allow_pickle=False)["scores"]  # noqa: E731
+    return (load(larger) if larger else None), (load(smaller) if smaller else None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True, help="CSV with text,label (a training split)")
@@ -61,12 +74,23 @@ def main() -> None:
     if cache.exists():
         scores = np.load(cache, allow_pickle=False)["scores"]
     else:
-        classifier = ZeroShotClassifier(label_descriptions=dict(zip(labels, descriptions, strict=True)) if descriptions else None)
-        tick = time.perf_counter()
-        scores = score_matrix(classifier.predict(texts, labels), labels)
-        print(f"labelled {len(texts)} texts x {len(labels)} labels in {time.perf_counter() - tick:.0f} s", flush=True)
+        # The sample of n texts is the first n of one seeded permutation, so a cache for
+        # another n is a prefix of this sample (or has this sample as its prefix).
+        larger, smaller = cached_prefix(args.data, args.n)
+        if larger is not None:
+            scores = larger[: args.n]
+        else:
+            done = smaller if smaller is not None else np.zeros((0, len(labels)))
+            classifier = ZeroShotClassifier(label_descriptions=dict(zip(labels, descriptions, strict=True)) if descriptions else None)
+            tick = time.perf_counter()
+            rest = score_matrix(classifier.predict(texts[len(done):], labels), labels)
+            print(f"labelled {len(rest)} texts x {len(labels)} labels in {time.perf_counter() - tick:.0f} s "
+                  f"({len(done)} taken from a smaller cache)", flush=True)
+            scores = np.concatenate([done, rest])
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(cache, scores=scores)
+        partial = cache.with_name(cache.stem + ".partial.npz")
+        np.savez_compressed(partial, scores=scores)
+        partial.replace(cache)
     zero_shot = [labels[j] for j in scores.argmax(axis=1)]
     results: dict[str, dict[str, list[float]]] = {}
     for seed in (int(s) for s in args.seeds.split(",")):
