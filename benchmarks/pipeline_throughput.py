@@ -4,11 +4,14 @@ Usage (from the repository root):
 
     python benchmarks/pipeline_throughput.py [--pipeline xlink_disease_medic]
         [--corpus ../shared/data/el/ncbi_disease/NCBItestset_corpus.txt] [--repeat 3]
+        [--reranker xlink-reranker-minilm]
 
 It times ``nlp.pipe`` over the corpus texts (repeated ``--repeat`` times) for
 the whole pipeline and for the pipeline without ``xlink_linker`` (NER and
 abbreviations only), each with ``n_process`` 1 and 2, after one warm-up pass,
 and prints one JSON object: docs/s and predicted mentions/s for each setting.
+With ``--reranker MODEL`` it also times the same pipeline with that cross-encoder
+reranking the linker's candidates (``[reranker] model = MODEL``), in the same run.
 Process start-up is included in the n_process=2 figures, as a user would see.
 """
 
@@ -48,6 +51,7 @@ def main() -> None:
     parser.add_argument("--corpus-format", default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--reranker", default=None, help="also time the pipeline with this reranker (package, folder or HF id)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -58,15 +62,23 @@ def main() -> None:
     texts = [d.text for d in corpus.documents] * args.repeat
     nlp = load_pipeline(args.pipeline)
     list(nlp.pipe(texts[:20]))  # warm-up: lazy loading, caches
-    results = {"full": [], "without_linker": []}
+    variants = {"full": nlp}
+    if args.reranker:
+        reranked = load_pipeline(args.pipeline)
+        reranked.get_pipe("xlink_linker").set_reranker({"model": args.reranker})
+        list(reranked.pipe(texts[:20]))
+        variants["full_with_reranker"] = reranked
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in [*variants, "without_linker"]}
     for n_process in (1, 2):
-        results["full"].append(_time(nlp, texts, n_process, args.batch_size))
+        for name, pipeline in variants.items():
+            results[name].append(_time(pipeline, texts, n_process, args.batch_size))
         with nlp.select_pipes(disable=["xlink_linker"]):
             results["without_linker"].append(_time(nlp, texts, n_process, args.batch_size))
     print(
         json.dumps(
             {
                 "pipeline": args.pipeline or "xlink_disease_medic",
+                "reranker": args.reranker,
                 "components": nlp.pipe_names,
                 "corpus": str(args.corpus),
                 "repeat": args.repeat,

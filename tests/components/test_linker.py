@@ -285,6 +285,26 @@ def test_reranker_runs_and_travels_with_the_pipeline(terminology_path: Path, tmp
     assert [[c[0] for c in x] for x in got] == [[c[0] for c in x] for x in expected]
 
 
+@pytest.mark.slow  # loads torch and transformers
+def test_set_reranker_swaps_it_on_a_built_linker(terminology_path: Path, tmp_path: Path) -> None:
+    nlp = _nlp(terminology_path, tmp_path / "cache")
+    linker = nlp.get_pipe("xlink_linker")
+    generator = linker.linker.generator
+    assert linker.linker.reranker is None
+    linker.set_reranker({"model": str(_tiny_reranker(tmp_path / "ce")), "k": 4})
+    assert linker.linker.reranker is not None and linker.linker.generator is generator
+    assert linker.settings()["reranker"]["k"] == 4
+    doc = _run(nlp, _with_ents(nlp, TEXT, ["Wilson disease", "diabetes"]))
+    assert all(e._.xlink_candidates for e in doc.ents)
+    linker.set_reranker(None)
+    assert linker.linker.reranker is None and linker.settings()["reranker"] is None
+    with pytest.raises(XlinkError, match="reranker must be"):
+        linker.set_reranker("xlink-reranker-minilm")  # type: ignore[arg-type]
+    with pytest.raises(XlinkError):
+        linker.set_reranker({"model": str(tmp_path / "no_such_reranker")})
+    assert linker.linker.reranker is None and linker.settings()["reranker"] is None
+
+
 def test_missing_reranker_fails_at_add_pipe_unless_optional(terminology_path: Path, tmp_path: Path) -> None:
     with pytest.raises(XlinkError):
         _nlp(terminology_path, tmp_path, reranker={"model": str(tmp_path / "no_such_reranker")})

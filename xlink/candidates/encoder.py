@@ -219,6 +219,9 @@ class TextEncoder:
         """Embed ``texts`` as a float32 array (one row per text, in input order)."""
         import torch
 
+        from xlink.parallel import one_thread_in_forked_child
+
+        one_thread_in_forked_child()
         start = time.perf_counter()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:

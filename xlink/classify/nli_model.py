@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from xlink.errors import XlinkError
+from xlink.parallel import one_thread_in_forked_child
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ class NLIModel:
         out = np.zeros((n, self.num_labels), dtype=np.float32)
         if n == 0:
             return out
+        one_thread_in_forked_child()
         # Approximate token length by characters to sort without tokenizing twice.
         order = sorted(range(n), key=lambda i: len(premises[i]) + len(hypotheses[i]))
         was_training = self.model.training

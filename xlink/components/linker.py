@@ -321,6 +321,24 @@ class EntityLinkerComponent:
 
         check_calibration(self.linker, f"{self.name}: candidate calibration")
 
+    def set_reranker(self, reranker: dict[str, Any] | None) -> None:
+        """Rerank with ``reranker`` (a ``[reranker]`` table, or None for none) from now on.
+
+        Keeps the terminology and the generator, so a loaded pipeline can be compared with
+        and without a reranker without rebuilding its index; ``nlp.to_disk`` then saves the
+        new reranker. A model that cannot be loaded fails here, as at ``add_pipe``, and
+        leaves the previous reranker in place.
+        """
+        if reranker is not None and not isinstance(reranker, dict):
+            raise XlinkError(f"{self.name}: reranker must be None or a table of settings, not {reranker!r}")
+        linker = self._require_linker()
+        previous, self.reranker_options = self.reranker_options, (dict(reranker) if reranker else None)
+        try:
+            self.set_generator(linker.terminology, linker.generator)
+        except Exception:
+            self.reranker_options = previous  # the old linker and its settings stay in use
+            raise
+
     def initialize(
         self,
         get_examples: Callable[[], Iterable[Any]] | None = None,

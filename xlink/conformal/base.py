@@ -282,6 +282,9 @@ class EmbeddingLogisticBase:
         self._label_embeddings: np.ndarray | None = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from xlink.parallel import one_thread_in_forked_child
+
+        one_thread_in_forked_child()
         if self._encoder is None:
             from sentence_transformers import SentenceTransformer
 

@@ -335,6 +335,10 @@ class CrossEncoderReranker:
         """One float32 score per (mention text, candidate text) pair, in input order."""
         import torch
 
+        from xlink.parallel import one_thread_in_forked_child
+
+        one_thread_in_forked_child()
+
         encoded = self.encode_pairs(mention_texts, candidate_texts)
         out = np.zeros(len(encoded), dtype=np.float32)
         if not len(encoded):
