@@ -104,3 +104,23 @@ def test_bf16_setting_round_trips(tiny_model: Path, tmp_path: Path) -> None:
     loaded = spacy.load(tmp_path / "p")
     assert loaded.get_pipe("xlink_zeroshot").bf16
     assert loaded("rain and storm in the forecast").cats.keys() == doc.cats.keys()
+
+
+@pytest.mark.timeout(180, method="thread")  # a forked worker that waits on the parent's torch threads never returns
+def test_n_process_2_after_the_parent_ran_the_model(tiny_model: Path) -> None:
+    # spaCy forks its workers; they must not wait on the parent's torch threads (xlink.parallel).
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model)})
+        texts = ["rain storm cloud", "vote senate law", "song band", "goal match"] * 2
+        expected = [doc.cats for doc in nlp.pipe(texts)]
+        docs = list(nlp.pipe(texts, n_process=2, batch_size=2))
+    finally:
+        torch.set_num_threads(previous)
+    assert [set(d.cats) for d in docs] == [set(LABELS)] * len(texts)
+    for doc, cats in zip(docs, expected, strict=True):
+        assert doc.cats == pytest.approx(cats, abs=1e-5)
