@@ -432,3 +432,23 @@ def test_ensemble_with_a_dense_member_round_trips(terminology_path: Path, tmp_pa
     loaded = spacy.load(tmp_path / "model")
     doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease", "diabetes"]))
     assert [e._.xlink_candidates for e in doc.ents] == [e._.xlink_candidates for e in expected.ents]
+
+
+@pytest.mark.slow  # loads torch and transformers, forks two workers
+@pytest.mark.timeout(180, method="thread")  # a forked worker waiting on the parent's torch threads never returns
+def test_n_process_2_with_a_reranker_after_the_parent_ran_it(terminology_path: Path, tmp_path: Path) -> None:
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
+        nlp.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path / "cache")})
+        nlp.get_pipe("xlink_linker").set_reranker({"model": str(_tiny_reranker(tmp_path / "ce")), "k": 4})
+        texts = [TEXT, "Breast carcinoma.", "", "Diabetes and ovarian neoplasms."] * 2
+        expected = [[(e.text, e.kb_id_) for e in d.ents] for d in nlp.pipe(texts)]
+        got = [[(e.text, e.kb_id_) for e in d.ents] for d in nlp.pipe(texts, n_process=2, batch_size=2)]
+    finally:
+        torch.set_num_threads(previous)
+    assert got == expected and any(expected)
