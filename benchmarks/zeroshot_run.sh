@@ -25,25 +25,25 @@ for what in $ONLY; do
   banking77)
     $XL evaluate-zeroshot --data runs/zeroshot_data/banking77_test.csv --text-column text --label-column label \
       --calibration runs/zeroshot_data/banking77_train.csv --calibration-limit ${B77_CAL:-4000} --limit ${B77_N:-300} \
-      --alpha 0.01 --seed 0 --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/banking77_details.npz" --json > "$OUT/banking77.json"
+      --alpha 0.01 --seed ${SEED:-0} --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/banking77_details.npz" --json > "$OUT/banking77.json"
     ;;
   snips)
     $XL evaluate-zeroshot --data runs/zeroshot_data/snips_validate.csv --text-column text --label-column label \
       --label-map runs/zeroshot_data/snips_label_map.json \
       --calibration runs/zeroshot_data/snips_train.csv --calibration-limit ${CAL:-4000} --limit ${N:-300} \
-      --alpha 0.01 --seed 0 --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/snips_details.npz" --json > "$OUT/snips.json"
+      --alpha 0.01 --seed ${SEED:-0} --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/snips_details.npz" --json > "$OUT/snips.json"
     ;;
   atis)
     $XL evaluate-zeroshot --data runs/zeroshot_data/atis_test.csv --text-column text --label-column label \
       --label-map runs/zeroshot_data/atis_label_map.json \
       --calibration runs/zeroshot_data/atis_train.csv --calibration-limit ${CAL:-4000} --limit ${N:-300} \
-      --alpha 0.01 --seed 0 --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/atis_details.npz" --json > "$OUT/atis.json"
+      --alpha 0.01 --seed ${SEED:-0} --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/atis_details.npz" --json > "$OUT/atis.json"
     ;;
   ag_news)
     $XL evaluate-zeroshot --data runs/zeroshot_data/ag_news_test.csv --text-column text --label-column label \
       --label-map runs/zeroshot_data/ag_news_label_map.json \
       --calibration-fraction 0.5 --calibration-limit ${CAL:-4000} --limit ${N:-300} \
-      --alpha 0.01 --seed 0 --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/ag_news_details.npz" --json > "$OUT/ag_news.json"
+      --alpha 0.01 --seed ${SEED:-0} --repeats ${REPEATS:-3} $MODEL_ARG $EXTRA --details "$DET/ag_news_details.npz" --json > "$OUT/ag_news.json"
     ;;
   esac
 done
