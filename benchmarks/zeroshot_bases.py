@@ -53,8 +53,11 @@ def cached_prefix(data: Path, n: int) -> tuple[np.ndarray | None, np.ndarray | N
             sizes.append(int(tail))
     larger = min((m for m in sizes if m > n), default=None)
     smaller = max((m for m in sizes if m < n), default=None)
-    load = lambda m: np.load(scores_cache(data, m), allow_pickle=False)["scores"]  # noqa: E731
-    return (load(larger) if larger else None), (load(smaller) if smaller else None)
+
+    def load(m: int | None) -> np.ndarray | None:
+        return None if m is None else np.load(scores_cache(data, m), allow_pickle=False)["scores"]
+
+    return load(larger), load(smaller)
 
 
 def main() -> None:
