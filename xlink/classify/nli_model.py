@@ -1,8 +1,9 @@
 """A thin, batched wrapper over any Hugging Face NLI cross-encoder.
 
 Used by the zero-shot classifier, by ``xlink evaluate-nli`` and by NLI training for its
-evaluations. Pairs are sorted by length and padded per batch only to the longest pair in
-that batch, which matters on CPU where padding tokens cost as much as real ones.
+evaluations. Pairs are tokenized once, batched by token count and padded per batch only to
+the longest pair in that batch (:mod:`xlink.pairs`), which matters on CPU where padding
+tokens cost as much as real ones.
 
 The model is loaded in float32 whatever dtype its weights are stored in (xlink ships fp16
 weights to keep the package small; fp16 matmuls are slow or unsupported on many CPUs).
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from xlink.errors import XlinkError
+from xlink.pairs import collate, encode_pairs, length_batches, pad_id
 from xlink.parallel import one_thread_in_forked_child
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 class NLIModelError(XlinkError):
     """The model cannot be used as an NLI classifier."""
 
+
+TOKENIZE_CHUNK = 16384  # pairs tokenized at once by NLIModel.logits
 
 PACKAGED_NLI_NAMES: tuple[str, ...] = ("xlink-nli-minilm", "xlink_nli_minilm")
 
@@ -179,27 +183,25 @@ class NLIModel:
         if n == 0:
             return out
         one_thread_in_forked_child()
-        # Approximate token length by characters to sort without tokenizing twice.
-        order = sorted(range(n), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        # Pairs are tokenized a chunk at a time (bounded memory on long inputs); chunks follow
+        # a character-length order, and inside a chunk batches follow the real token count.
+        by_chars = sorted(range(n), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        pad = pad_id(self.tokenizer)
         was_training = self.model.training
         self.model.eval()
-        with torch.inference_mode():
-            for start in range(0, n, self.batch_size):
-                idx = order[start : start + self.batch_size]
-                enc = self.tokenizer(
-                    [premises[i] for i in idx],
-                    [hypotheses[i] for i in idx],
-                    truncation=True,
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                enc = {k: v.to(self.device) for k, v in enc.items()}
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-                    logits = self.model(**enc).logits.float().cpu().numpy()
-                out[idx] = logits
-        if was_training:
-            self.model.train()
+        try:
+            with torch.inference_mode():
+                for lo in range(0, n, TOKENIZE_CHUNK):
+                    chunk = np.asarray(by_chars[lo : lo + TOKENIZE_CHUNK])
+                    encoded = encode_pairs(
+                        self.tokenizer, [premises[i] for i in chunk], [hypotheses[i] for i in chunk], self.max_length
+                    )
+                    for rows in length_batches(encoded.lengths(), self.batch_size):
+                        batch = collate(encoded, rows, pad, self.device)
+                        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                            out[chunk[rows]] = self.model(**batch).logits.float().cpu().numpy()
+        finally:
+            self.model.train(was_training)
         return out
 
     def predict_labels(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[str]:

@@ -59,6 +59,7 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
+from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
 from xlink.training_config import read_training_config
 
 if TYPE_CHECKING:
@@ -212,29 +213,21 @@ def nli_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass
-class EncodedPairs:
-    """Tokenized pairs, kept as Python lists so batches can be padded to their own length."""
+class TrainingPairs:
+    """Tokenized pairs (unpadded, :mod:`xlink.pairs`) and their target ids."""
 
-    input_ids: list[list[int]]
-    token_type_ids: list[list[int]] | None
+    pairs: EncodedPairs
     targets: list[int]
 
     def __len__(self) -> int:
-        return len(self.input_ids)
+        return len(self.pairs)
 
 
-def encode_pairs(tokenizer: object, examples: Sequence[NLIExample], max_length: int) -> EncodedPairs:
+def encode_training_pairs(tokenizer: object, examples: Sequence[NLIExample], max_length: int) -> TrainingPairs:
     """Tokenize once, truncating the longer text first."""
-    enc = tokenizer(  # type: ignore[operator]
-        [e.premise for e in examples],
-        [e.hypothesis for e in examples],
-        truncation=True,
-        max_length=max_length,
-    )
-    return EncodedPairs(
-        input_ids=enc["input_ids"],
-        token_type_ids=enc.get("token_type_ids"),
-        targets=[TARGET_IDS[e.label] for e in examples],
+    return TrainingPairs(
+        encode_pairs(tokenizer, [e.premise for e in examples], [e.hypothesis for e in examples], max_length),
+        [TARGET_IDS[e.label] for e in examples],
     )
 
 
@@ -253,28 +246,17 @@ def length_sorted_batches(
     return batches
 
 
-def collate(data: EncodedPairs, idx: Sequence[int], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad one batch to its longest pair."""
-    width = max(len(data.input_ids[i]) for i in idx)
-    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(idx), width), dtype=torch.long)
-    types = torch.zeros((len(idx), width), dtype=torch.long)
-    for row, i in enumerate(idx):
-        seq = data.input_ids[i]
-        ids[row, : len(seq)] = torch.tensor(seq)
-        mask[row, : len(seq)] = 1
-        if data.token_type_ids is not None:
-            types[row, : len(seq)] = torch.tensor(data.token_type_ids[i])
-    batch = {"input_ids": ids, "attention_mask": mask, "labels": torch.tensor([data.targets[i] for i in idx])}
-    if data.token_type_ids is not None:
-        batch["token_type_ids"] = types
+def collate_training(data: TrainingPairs, idx: Sequence[int], pad: int) -> dict[str, torch.Tensor]:
+    """Pad one batch to its longest pair, with its ``labels``."""
+    batch = collate(data.pairs, idx, pad)
+    batch["labels"] = torch.tensor([data.targets[i] for i in idx])
     return batch
 
 
 def _epoch_batches(
-    data: EncodedPairs, batch_size: int, rng: random.Random
+    data: TrainingPairs, batch_size: int, rng: random.Random
 ) -> Iterator[list[int]]:
-    lengths = [len(x) for x in data.input_ids]
+    lengths = data.pairs.lengths()
     while True:
         yield from length_sorted_batches(lengths, batch_size, rng)
 
@@ -354,7 +336,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     use_amp = bool(config.amp and device.type == "cuda")
-    data = encode_pairs(tokenizer, examples, config.max_length)
+    data = encode_training_pairs(tokenizer, examples, config.max_length)
     eval_examples: list[NLIExample] = []
     if config.eval_path:
         eval_file = config.eval_path if os.path.isabs(config.eval_path) else os.path.join(config.data_root, config.eval_path)
@@ -372,7 +354,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
         {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
-    pad_id = tokenizer.pad_token_id or 0
+    pad = pad_id(tokenizer)
     evaluations: list[dict[str, float]] = []
 
     def run_eval(step: int) -> None:
@@ -392,7 +374,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     last_replan_time = 0.0
     while step < total:
         idx = next(batches)
-        batch = {k: v.to(device) for k, v in collate(data, idx, pad_id).items()}
+        batch = {k: v.to(device) for k, v in collate_training(data, idx, pad).items()}
         targets = batch.pop("labels")
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * _lr_factor(step, warmup, total)

@@ -35,6 +35,7 @@ import numpy as np
 
 from xlink.errors import XlinkError
 from xlink.linker import LinkedMention, PredictedConcept
+from xlink.pairs import EncodedPairs, collate, encode_pairs, length_batches, pad_id
 from xlink.rerank.inputs import InputFormat
 from xlink.terminology.model import Terminology
 
@@ -129,18 +130,6 @@ def _device(name: str | None) -> torch.device:
 
 
 @dataclass
-class EncodedPairs:
-    """Tokenized (mention, candidate) pairs, unpadded: ids and segment ids per pair."""
-
-    input_ids: list[list[int]]
-    token_type_ids: list[list[int]] | None
-    truncated: int = 0
-
-    def __len__(self) -> int:
-        return len(self.input_ids)
-
-
-@dataclass
 class ScoreStats:
     """What the last scoring call did, for throughput reports."""
 
@@ -192,7 +181,7 @@ class CrossEncoderReranker:
         self.stats = ScoreStats()
         #: Counts summed over every :meth:`rerank` call since construction (or a reset).
         self.totals = ScoreStats()
-        self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self._pad_id = pad_id(tokenizer)
         #: An alternative scorer for inference (e.g. ONNX Runtime, see xlink.rerank.onnx):
         #: padded batch as int64 numpy arrays → one float per pair.
         self.runner: Any = None
@@ -286,39 +275,11 @@ class CrossEncoderReranker:
     # -- tokenization and batching ------------------------------------------------
     def encode_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> EncodedPairs:
         """Tokenize pairs once, without padding, cut to ``max_length`` (longest side first)."""
-        if not mention_texts:
-            return EncodedPairs([], None)
-        enc = self.tokenizer(
-            list(mention_texts),
-            list(candidate_texts),
-            truncation="longest_first",
-            max_length=self.config.max_length,
-            padding=False,
-            return_overflowing_tokens=False,
-        )
-        ids = [list(x) for x in enc["input_ids"]]
-        types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
-        truncated = sum(1 for x in ids if len(x) >= self.config.max_length)
-        return EncodedPairs(ids, types, truncated)
+        return encode_pairs(self.tokenizer, mention_texts, candidate_texts, self.config.max_length)
 
     def collate(self, encoded: EncodedPairs, rows: Sequence[int] | np.ndarray) -> dict[str, torch.Tensor]:
         """Pad the chosen pairs to their longest member; tensors on the model's device."""
-        import torch
-
-        width = max(len(encoded.input_ids[i]) for i in rows)
-        input_ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        types = torch.zeros((len(rows), width), dtype=torch.long) if encoded.token_type_ids is not None else None
-        for r, i in enumerate(rows):
-            ids = encoded.input_ids[i]
-            input_ids[r, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            mask[r, : len(ids)] = 1
-            if types is not None and encoded.token_type_ids is not None:
-                types[r, : len(ids)] = torch.tensor(encoded.token_type_ids[i], dtype=torch.long)
-        batch = {"input_ids": input_ids.to(self.device), "attention_mask": mask.to(self.device)}
-        if types is not None:
-            batch["token_type_ids"] = types.to(self.device)
-        return batch
+        return collate(encoded, rows, self._pad_id, self.device)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """One logit per pair, shape ``(pairs,)``; differentiable (training uses it)."""
@@ -326,10 +287,7 @@ class CrossEncoderReranker:
 
     def length_batches(self, encoded: EncodedPairs, batch_size: int | None = None) -> Iterator[np.ndarray]:
         """Row indices in batches of similar length (shortest first)."""
-        size = batch_size or self.config.batch_size
-        order = np.argsort([len(x) for x in encoded.input_ids], kind="stable")
-        for lo in range(0, len(order), size):
-            yield order[lo : lo + size]
+        return length_batches(encoded.lengths(), batch_size or self.config.batch_size)
 
     def score_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> np.ndarray:
         """One float32 score per (mention text, candidate text) pair, in input order."""
