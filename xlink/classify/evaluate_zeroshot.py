@@ -145,6 +145,7 @@ def choose_pruner(
     zero_shot_scores: np.ndarray | None = None,
     seconds_per_pair: float | None = None,
     delta: float | None = None,
+    nli_model: str | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
     """Fit and calibrate a pruner; pick the base on a held-out slice if not given.
 
@@ -153,7 +154,8 @@ def choose_pruner(
     measured time per text in pair equivalents -- so an embedding base that costs more than
     it prunes loses to a cheap one (see :func:`pruning_pays` for "no pruning at all").
     ``zero_shot_scores`` (see :func:`score_matrix`, rows aligned with ``texts``, columns with
-    ``labels``) are passed, for the fit part only, to the base's ``fit``.
+    ``labels``) are passed, for the fit part only, to the base's ``fit``. ``nli_model`` is the
+    NLI model that labelled the texts (its features feed the ``nli_blend`` and ``dual`` bases).
     """
     n = len(texts)
     needed = min_calibration_size(alpha)
@@ -174,7 +176,10 @@ def choose_pruner(
         else:
             best: tuple[float, str] | None = None
             for kind in candidates:
-                pruner = ConformalLabelPruner(labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed)
+                pruner = ConformalLabelPruner(
+                    labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
+                    nli_model=nli_model,
+                )
                 pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
                 with warnings.catch_warnings():  # the final calibration below warns once, not once per base
                     warnings.simplefilter("ignore", PartialCoverageWarning)
@@ -198,7 +203,10 @@ def choose_pruner(
     chosen = candidates[0]
     # refit the chosen base on all calibration texts, split into disjoint fit/calibration parts
     # bases are compared under plain split conformal; ``delta`` (training-conditional) applies to the final one
-    pruner = ConformalLabelPruner(labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed, delta=delta)
+    pruner = ConformalLabelPruner(
+        labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
+        delta=delta, nli_model=nli_model,
+    )
     cut = int(round(n * fit_fraction))
     fit, cal = order[:cut], order[cut:]
     if len(cal) < needed:
@@ -264,7 +272,7 @@ def evaluate_zeroshot(
     pruner, choices = choose_pruner(
         calibration_texts, zero_shot, labels, alpha=alpha, conformity_score=conformity_score,
         base=base, descriptions=descriptions, seed=seed, zero_shot_scores=score_matrix(cal_predictions, labels),
-        seconds_per_pair=seconds_per_pair, delta=delta,
+        seconds_per_pair=seconds_per_pair, delta=delta, nli_model=classifier.model_name,
     )
     calibration_time = time.perf_counter() - start
     prune = pruning_pays(choices, len(labels))

@@ -149,9 +149,8 @@ def calibrate_command(
     pruner, choices = choose_pruner(
         texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base, delta=delta,
         descriptions=_descriptions(label_list, mapping), seed=seed, zero_shot_scores=score_matrix(predictions, label_list),
-        seconds_per_pair=seconds_per_pair,
+        seconds_per_pair=seconds_per_pair, nli_model=classifier.model_name,
     )
-    pruner.nli_model = classifier.model_name
     pruner.hypothesis_template = template
     pruner.save(output)
     for choice in choices:

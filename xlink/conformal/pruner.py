@@ -61,8 +61,10 @@ class ConformalLabelPruner:
     """Fit a base classifier, calibrate it conformally, and prune label lists.
 
     ``base`` is ``"tfidf"``, ``"embedding"``, ``"token"``, ``"similarity"``, ``"distil"``,
-    ``"knn"``, ``"blend"`` or ``"static"`` (see :mod:`xlink.conformal.base`; ``"distil"``,
-    ``"knn"`` and the two blends learn from the zero-shot scores of all labels);
+    ``"knn"``, ``"blend"``, ``"static"``, ``"nli_blend"`` or ``"dual"`` (see
+    :mod:`xlink.conformal.base`; ``"distil"``, ``"knn"`` and the blends learn from the zero-shot
+    scores of all labels; ``"nli_blend"`` and ``"dual"`` read the features of ``nli_model``,
+    the NLI model the sets are for, None meaning the shipped one);
     ``conformity_score`` is MAPIE's ``"lac"`` or ``"aps"``; ``alpha`` is the tolerated rate of
     sets that miss the zero-shot top label. By default that rate holds on average over
     calibration draws; with ``delta`` it holds for all but a ``delta`` share of them
@@ -93,7 +95,7 @@ class ConformalLabelPruner:
         self.nli_model = nli_model
         self.hypothesis_template = hypothesis_template
         self.seed = seed
-        self.base: BaseClassifier = make_base(base, self.labels, self.descriptions, seed, embedding_model)
+        self.base: BaseClassifier = make_base(base, self.labels, self.descriptions, seed, embedding_model, nli_model)
         self.conformal = SplitConformalSets(alpha, conformity_score, seed, delta)
         self.fitted = False
 
