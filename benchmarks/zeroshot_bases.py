@@ -99,7 +99,7 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         _, choices = choose_pruner(
             texts, zero_shot, labels, alpha=args.alpha, conformity_score="lac", base=None,
-            descriptions=descriptions, seed=seed, zero_shot_scores=scores,
+            descriptions=descriptions, seed=seed, zero_shot_scores=scores, candidates=args.bases.split(","),
         )
         for choice in choices:
             if choice.base not in args.bases.split(","):

@@ -127,3 +127,16 @@ def test_pruning_pays_compares_expected_cost_with_all_labels() -> None:
     assert pruning_pays([cheap, slow], n_labels=4)  # the cheap base still saves a little
     assert not pruning_pays([replace(cheap, expected_pairs=4.0), slow], n_labels=4)
     assert pruning_pays([], n_labels=4)  # an explicit base: the caller decided
+
+
+def test_choose_pruner_compares_only_the_candidates_given() -> None:
+    texts, hard, soft = make(300, 0)
+    names = [LABELS[k] for k in hard]
+    pruner, choices = choose_pruner(
+        texts, names, LABELS, alpha=0.1, conformity_score="lac", base=None,
+        descriptions=DESCRIPTIONS, seed=0, zero_shot_scores=soft, candidates=["tfidf", "token"],
+    )
+    assert [c.base for c in choices] == ["tfidf", "token"]
+    assert pruner.base_kind in {"tfidf", "token"}
+    with pytest.raises(CalibrationError, match="unknown or no candidate bases"):
+        choose_pruner(texts, names, LABELS, alpha=0.1, conformity_score="lac", base=None, seed=0, descriptions=None, candidates=["nope"])

@@ -84,3 +84,37 @@ def test_dual_is_the_mean_of_its_members_and_round_trips_without_pickle(tiny_ber
     assert isinstance(loaded.base, DualBlendBase)
     assert loaded.base.nli.model_name == tiny_nli
     assert loaded.predict_set(test_texts) == sets
+
+
+def test_packaged_models_are_saved_by_name_not_install_path(
+    tiny_bert: str, tiny_nli: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pruner over the packaged models loads where the packages live elsewhere."""
+    import json
+
+    import xlink.classify.nli_model as nli_model
+    import xlink.conformal.base as base_module
+
+    monkeypatch.setattr(base_module, "default_embedding_model", lambda: tiny_bert)
+    monkeypatch.setattr(nli_model, "default_nli_model", lambda: tiny_nli)
+    texts, hard, soft = make(300, 0)
+    pruner = ConformalLabelPruner(LABELS, base="dual", alpha=0.1, descriptions=DESCRIPTIONS, nli_model=tiny_nli)
+    pruner.fit_conformalize(texts, [LABELS[k] for k in hard], zero_shot_scores=soft)
+    pruner.save(tmp_path / "p")
+    saved = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "p").rglob("*.json"))
+    assert tiny_bert not in saved and tiny_nli not in saved
+    meta = json.loads((tmp_path / "p" / "pruner.json").read_text(encoding="utf-8"))
+    assert meta["nli_model"] == "xlink-nli-minilm"
+    moved_bert, moved_nli = tmp_path / "elsewhere_bert", tmp_path / "elsewhere_nli"
+    import shutil
+
+    shutil.copytree(tiny_bert, moved_bert)
+    shutil.copytree(tiny_nli, moved_nli)
+    monkeypatch.setattr(base_module, "default_embedding_model", lambda: str(moved_bert))
+    monkeypatch.setattr(nli_model, "default_nli_model", lambda: str(moved_nli))
+    loaded = ConformalLabelPruner.load(tmp_path / "p")
+    assert isinstance(loaded.base, DualBlendBase)
+    assert loaded.base.sentence.model_name == str(moved_bert) and loaded.base.nli.model_name == str(moved_nli)
+    assert loaded.nli_model == "xlink-nli-minilm"
+    test_texts, _, _ = make(50, 1)
+    assert loaded.predict_set(test_texts) == pruner.predict_set(test_texts)

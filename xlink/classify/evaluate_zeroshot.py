@@ -146,6 +146,7 @@ def choose_pruner(
     seconds_per_pair: float | None = None,
     delta: float | None = None,
     nli_model: str | None = None,
+    candidates: Sequence[str] | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
     """Fit and calibrate a pruner; pick the base on a held-out slice if not given.
 
@@ -156,6 +157,7 @@ def choose_pruner(
     ``zero_shot_scores`` (see :func:`score_matrix`, rows aligned with ``texts``, columns with
     ``labels``) are passed, for the fit part only, to the base's ``fit``. ``nli_model`` is the
     NLI model that labelled the texts (its features feed the ``nli_blend`` and ``dual`` bases).
+    ``candidates`` limits the bases compared when ``base`` is None (default: all of them).
     """
     n = len(texts)
     needed = min_calibration_size(alpha)
@@ -164,7 +166,11 @@ def choose_pruner(
         return None if zero_shot_scores is None else np.asarray(zero_shot_scores)[idx]
 
     order = np.random.default_rng(seed).permutation(n)
-    candidates = [base] if base else list(BASES)
+    if candidates is not None:
+        unknown = sorted(set(candidates) - set(BASES))
+        if unknown or not candidates:
+            raise CalibrationError(f"unknown or no candidate bases {unknown or list(candidates)}; use some of {sorted(BASES)}")
+    candidates = [base] if base else list(candidates or BASES)
     choices: list[BaseChoice] = []
     if len(candidates) > 1:
         n_sel = int(round(n * selection_fraction))

