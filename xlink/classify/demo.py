@@ -68,7 +68,8 @@ def run_demo(model: str | None = None, alpha: float = 0.1, base: str = "tfidf", 
     classifier = ZeroShotClassifier(model)
     emit(f"labelling {len(CALIBRATION_TEXTS)} calibration texts with {len(LABELS)} labels ({classifier.model_name})")
     zero_shot = top_labels(classifier.predict(CALIBRATION_TEXTS, LABELS), LABELS[0])
-    pruner = ConformalLabelPruner(LABELS, base=base, alpha=alpha).fit_conformalize(CALIBRATION_TEXTS, zero_shot)
+    pruner = ConformalLabelPruner(LABELS, base=base, alpha=alpha, nli_model=classifier.model_name)
+    pruner.fit_conformalize(CALIBRATION_TEXTS, zero_shot)
     sets = pruner.predict_set(SAMPLE_TEXTS)
     predictions = classifier.predict(SAMPLE_TEXTS, LABELS, [list(s.labels) for s in sets])
     rows = []

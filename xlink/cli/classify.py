@@ -23,7 +23,7 @@ _DELTA_HELP = (
     "Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws "
     "(larger sets; needs >= log(delta)/log(1-alpha) calibration texts)."
 )
-_BASE_HELP = "tfidf, embedding, similarity, token, distil, knn, blend or static (default: the smallest held-out cost)."
+_BASE_HELP = "tfidf, embedding, similarity, token, distil, knn, blend, static, nli_blend or dual (default: the smallest held-out cost)."
 
 
 def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:

@@ -20,11 +20,17 @@ never assigned in the fit data: fitted probabilities are mixed with a label-name
 * :class:`NeighbourBase`, :class:`BlendBase` -- nearest zero-shot-labelled texts; the mean of
   the distilled and logistic bases;
 * :class:`StaticBlendBase` -- that blend over :class:`StaticEncoder` vectors (mean input
-  token embeddings), nearly as cheap as TF-IDF, for short label lists.
+  token embeddings), nearly as cheap as TF-IDF, for short label lists;
+* :class:`NLIFeatureBlendBase`, :class:`DualBlendBase` -- the blend over the NLI model's own
+  features of the text (:class:`NLIFeatureEncoder`); the mean of that and the sentence
+  embedding blend, for long label lists.
+
+Models are saved by name where they are the packaged ones (:func:`portable_model`), so a
+saved pruner loads in another environment.
 
 Every base's ``fit`` takes the zero-shot top labels (``targets``) and, optionally, the
 zero-shot score matrix (``soft_targets``, one row per text, columns in label order); only the
-distilled base uses the latter, the others ignore it.
+distilled bases (and the blends that contain one) use the latter, the others ignore it.
 
 Each base saves to JSON + npz (no pickle) and is rebuilt by :func:`load_base`.
 """
