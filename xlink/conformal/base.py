@@ -658,8 +658,7 @@ class BlendBase(EmbeddingLogisticBase):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = super().encode(texts)
-        for member in (self.distil, self.logistic):  # one encoder for the blend and both members
-            member._encoder = self._encoder
+        self._share_encoder()
         return out
 
     def fit_embedded(self, embeddings: np.ndarray, targets: np.ndarray, soft_targets: np.ndarray | None = None) -> BlendBase:
@@ -683,7 +682,13 @@ class BlendBase(EmbeddingLogisticBase):
         obj = cls(labels, meta["descriptions"], meta["model"], seed=meta["seed"])
         obj.distil = DistilledBilinearBase.load(directory / "distil", labels, meta["members"]["distil"])
         obj.logistic = EmbeddingLogisticBase.load(directory / "embedding", labels, meta["members"]["embedding"])
+        if obj._encoder is not None:  # a subclass's own encoder, made in __init__
+            obj._share_encoder()
         return obj
+
+    def _share_encoder(self) -> None:
+        """Let both members read the blend's encoder (one encoding serves the blend)."""
+        self.distil._encoder = self.logistic._encoder = self._encoder
 
 
 class StaticEncoder:
@@ -749,14 +754,7 @@ class StaticBlendBase(BlendBase):
     ) -> None:
         super().__init__(labels, descriptions, model=model, seed=seed, batch_size=batch_size)
         self._encoder = StaticEncoder(self.model_name)
-        self.distil._encoder = self.logistic._encoder = self._encoder
-
-    @classmethod
-    def load(cls, directory: Path, labels: list[str], meta: dict) -> StaticBlendBase:
-        obj = super().load(directory, labels, meta)
-        assert isinstance(obj, StaticBlendBase)
-        obj.distil._encoder = obj.logistic._encoder = obj._encoder
-        return obj
+        self._share_encoder()
 
 
 def default_feature_layers(n_layers: int) -> tuple[int, ...]:
@@ -845,14 +843,7 @@ class NLIFeatureBlendBase(BlendBase):
         encoder = NLIFeatureEncoder(model)
         super().__init__(labels, descriptions, model=encoder.model, seed=seed, batch_size=batch_size)
         self._encoder = encoder
-        self.distil._encoder = self.logistic._encoder = self._encoder
-
-    @classmethod
-    def load(cls, directory: Path, labels: list[str], meta: dict) -> NLIFeatureBlendBase:
-        obj = super().load(directory, labels, meta)
-        assert isinstance(obj, NLIFeatureBlendBase)
-        obj.distil._encoder = obj.logistic._encoder = obj._encoder
-        return obj
+        self._share_encoder()
 
 
 class DualBlendBase:
@@ -904,7 +895,9 @@ class DualBlendBase:
         obj.descriptions = meta["descriptions"]
         obj.seed = meta["seed"]
         obj.sentence = BlendBase.load(directory / "sentence", labels, members["sentence"])
-        obj.nli = NLIFeatureBlendBase.load(directory / "nli", labels, members["nli"])
+        nli = NLIFeatureBlendBase.load(directory / "nli", labels, members["nli"])
+        assert isinstance(nli, NLIFeatureBlendBase)
+        obj.nli = nli
         return obj
 
 
