@@ -630,6 +630,15 @@ class NeighbourBase(EmbeddingLogisticBase):
         return obj
 
 
+def save_members(directory: Path, members: dict[str, BaseClassifier]) -> dict[str, dict[str, object]]:
+    """Save each member of a composite base into its own sub-folder; their metadata by name."""
+    saved = {}
+    for name, member in members.items():
+        (directory / name).mkdir(parents=True, exist_ok=True)
+        saved[name] = member.save(directory / name)
+    return saved
+
+
 class BlendBase(EmbeddingLogisticBase):
     """The mean of the ``distil`` and ``embedding`` bases' probabilities, over one encoding.
 
@@ -670,10 +679,7 @@ class BlendBase(EmbeddingLogisticBase):
         return normalize_rows(0.5 * self.distil.proba_embedded(embeddings) + 0.5 * self.logistic.proba_embedded(embeddings))
 
     def save(self, directory: Path) -> dict[str, object]:
-        members = {}
-        for name, member in (("distil", self.distil), ("embedding", self.logistic)):
-            (directory / name).mkdir(parents=True, exist_ok=True)
-            members[name] = member.save(directory / name)
+        members = save_members(directory, {"distil": self.distil, "embedding": self.logistic})
         return {"kind": self.kind, "descriptions": self.descriptions, "model": portable_model(self.model_name), "seed": self.seed,
                 "members": members}
 
@@ -803,26 +809,22 @@ class NLIFeatureEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = True, show_progress_bar: bool = False) -> np.ndarray:
         import torch
 
-        from xlink.pairs import length_batches
+        from xlink.pairs import EncodedPairs, collate, length_batches, pad_id
         from xlink.parallel import one_thread_in_forked_child
 
         one_thread_in_forked_child()
         tokenizer, encoder = self._load()
         assert self.layers is not None
         ids = tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]  # type: ignore[operator]
-        pad = int(getattr(tokenizer, "pad_token_id", None) or 0)
+        encoded = EncodedPairs([list(x) for x in ids], None)  # single texts: no segment ids
+        pad = pad_id(tokenizer)
         width = int(encoder.config.hidden_size) * len(self.layers)  # type: ignore[attr-defined]
         out = np.zeros((len(ids), width), dtype=np.float32)
         with torch.inference_mode():
-            for rows in length_batches([len(x) for x in ids], max(1, batch_size)):
-                longest = max(len(ids[i]) for i in rows)
-                input_ids = torch.full((len(rows), longest), pad, dtype=torch.long)
-                mask = torch.zeros((len(rows), longest), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    input_ids[r, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
-                    mask[r, : len(ids[i])] = 1
-                hidden = encoder(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states  # type: ignore[operator]
-                weights = mask.unsqueeze(-1).float()
+            for rows in length_batches(encoded.lengths(), max(1, batch_size)):
+                batch = collate(encoded, rows, pad)
+                hidden = encoder(**batch, output_hidden_states=True).hidden_states  # type: ignore[operator]
+                weights = batch["attention_mask"].unsqueeze(-1).float()
                 pooled = [(hidden[layer] * weights).sum(1) / weights.sum(1).clamp(min=1.0) for layer in self.layers]
                 out[rows] = torch.cat(pooled, dim=-1).float().numpy()
         if normalize_embeddings:
@@ -881,10 +883,7 @@ class DualBlendBase:
         return normalize_rows(0.5 * self.sentence.predict_proba(texts) + 0.5 * self.nli.predict_proba(texts))
 
     def save(self, directory: Path) -> dict[str, object]:
-        members = {}
-        for name, member in (("sentence", self.sentence), ("nli", self.nli)):
-            (directory / name).mkdir(parents=True, exist_ok=True)
-            members[name] = member.save(directory / name)
+        members = save_members(directory, {"sentence": self.sentence, "nli": self.nli})
         return {"kind": self.kind, "descriptions": self.descriptions, "seed": self.seed, "members": members}
 
     @classmethod
