@@ -55,6 +55,7 @@ def test_evaluate_zeroshot_json_keys(tiny_nli: Path, tmp_path: Path) -> None:
     assert 1.0 <= result["avg_set_size"] <= 3.0
     low, high = result["agreement_ci95"]
     assert low <= result["agreement"] <= high and 0.0 <= result["agreement_p_value"] <= 1.0
+    assert 0.0 <= result["label_shift_tv"] <= 1.0
     sizes = np.load(tmp_path / "details.npz")["set_sizes"]
     assert sizes.mean() == pytest.approx(result["avg_set_size"])
     # one-label sets are decided without an NLI pass; every other kept label costs one pair
@@ -198,3 +199,14 @@ def test_evaluate_zeroshot_training_conditional(tiny_nli: Path, tmp_path: Path) 
     # 30 calibration texts, 15 after the fit half: too few for coverage 0.9 with probability 0.99 (needs 44)
     with pytest.raises(XlinkError, match="at least log\\(delta\\) / log\\(1 - alpha\\) = 44"):
         run(*args, "--delta", "0.01")
+
+
+def test_label_shift_tv_is_the_total_variation_of_two_label_mixes() -> None:
+    from xlink.classify.evaluate_zeroshot import label_shift_tv
+
+    labels = ["a", "b", "c"]
+    assert label_shift_tv(["a", "b"], ["b", "a"], labels) == 0.0
+    assert label_shift_tv(["a", "a"], ["c"], labels) == 1.0
+    # calibration 3/4 a, 1/4 b; use 1/4 a, 1/4 b, 1/2 c: |0.5| + |0| + |0.5| halved
+    assert label_shift_tv(["a", "a", "a", "b"], ["a", "b", "c", "c"], labels) == pytest.approx(0.5)
+    assert label_shift_tv([], ["a"], labels) == 0.0

@@ -96,6 +96,11 @@ class ZeroShotEvaluation:
     delta: float | None = None
     #: full and pruned classification were each timed this many times, alternating; times are the minimum
     timing_repeats: int = 1
+    #: total-variation distance between the zero-shot top-label mix of the calibration texts and
+    #: that of the evaluated texts (0: same mix). Coverage is promised for exchangeable texts; a
+    #: shifted mix (say > 0.05) can lower agreement below 1 - alpha, mostly on labels that are
+    #: rarer in calibration than in use (see benchmarks/zeroshot.md, "label shift")
+    label_shift_tv: float = 0.0
 
 
 @dataclass
@@ -107,6 +112,16 @@ class EvaluationDetails:
     eval_probs: np.ndarray
     eval_full_top: np.ndarray
     set_sizes: np.ndarray
+
+
+def label_shift_tv(reference: Sequence[str], observed: Sequence[str], labels: Sequence[str]) -> float:
+    """Total-variation distance between two label samples' frequencies over ``labels``."""
+    if not reference or not observed:
+        return 0.0
+    index = {label: i for i, label in enumerate(labels)}
+    p = np.bincount([index[label] for label in reference], minlength=len(labels)) / len(reference)
+    q = np.bincount([index[label] for label in observed], minlength=len(labels)) / len(observed)
+    return float(0.5 * np.abs(p - q).sum())
 
 
 def top_labels(predictions: Sequence[ZeroShotPrediction], fallback: str) -> list[str]:
@@ -336,6 +351,7 @@ def evaluate_zeroshot(
         agreement_p_value=round(check.p_value, 4),
         delta=delta,
         timing_repeats=timing_repeats if prune else 1,
+        label_shift_tv=round(label_shift_tv(zero_shot, full_top, labels), 4),
     )
     index = {label: i for i, label in enumerate(labels)}
     conformal = pruner.conformal

@@ -267,6 +267,10 @@ def evaluate_zeroshot_command(
           f" {1 - alpha:g} coverage disagree at least this often)")
     print(f"avg set size {result.avg_set_size:.2f} of {result.n_labels}; NLI pairs {result.nli_pairs_full} -> {result.nli_pairs_pruned}")
     print(f"time full {result.time_full_s:.1f}s  pruned {result.time_pruned_s:.1f}s  saved {100 * result.time_saved:.1f}%")
+    if result.label_shift_tv > 0.05:
+        print(f"note: the zero-shot label mix of the calibration texts differs from the evaluated texts' "
+              f"(total variation {result.label_shift_tv:.3f}); coverage is promised for exchangeable texts, so "
+              "calibrate on texts like the ones you classify")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,94 @@
+"""Label shift between calibration and evaluated texts, read from `xlink evaluate-zeroshot --details` files.
+
+Split conformal sets keep the zero-shot top label with probability >= 1 - alpha when the
+calibration texts and the classified texts are exchangeable. Calibrating on a train split and
+classifying a test split breaks that when the two splits mix labels differently. This script
+measures, per details file:
+
+* ``tv``: total-variation distance between the zero-shot label mix of the calibration rows and
+  that of the evaluated texts;
+* ``standard``: coverage and average set size of the LAC sets as calibrated (recomputed from
+  the saved rows, with xlink's never-empty fallback);
+* ``oracle_weighted``: the same calibration rows reweighted for label shift (Podkopaev &
+  Ramdas, UAI 2021: weight w_y = p_use(y) / p_cal(y), one threshold per candidate label) with
+  the *true* zero-shot label mix of the evaluated texts. That mix is unknown in use, so this is
+  an analysis of what a perfect shift correction would cost in set size, not a method;
+* per label: share in calibration, share in use, and the sets that missed it.
+
+    python benchmarks/zeroshot_label_shift.py runs/zeroshot_large/*_details.npz \
+        --out benchmarks/zeroshot_results/large_n/label_shift.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def lac_threshold(scores: np.ndarray, weights: np.ndarray, test_weight: float, alpha: float) -> float:
+    """Smallest calibration score whose weighted share, with the test point's weight at +inf, is >= 1 - alpha."""
+    order = np.argsort(scores, kind="stable")
+    share = np.cumsum(weights[order]) / (weights.sum() + test_weight)
+    i = int(np.searchsorted(share, 1.0 - alpha - 1e-12))
+    return float(scores[order][i]) if i < len(scores) else float("inf")
+
+
+def sets_for(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """LAC membership (1 - p_y <= q_y), never empty: an empty row keeps its arg-max."""
+    members = (1.0 - probs) <= thresholds[None, :]
+    empty = ~members.any(axis=1)
+    members[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = True
+    return members
+
+
+def analyse(path: Path) -> dict[str, object]:
+    d = np.load(path)
+    cal_probs, cal_y = d["calibration_probs"], d["calibration_targets"]
+    probs, top, alpha = d["eval_probs"], d["eval_full_top"], float(d["alpha"])
+    k = cal_probs.shape[1]
+    scores = 1.0 - cal_probs[np.arange(len(cal_y)), cal_y]
+    p_cal = np.bincount(cal_y, minlength=k) / len(cal_y)
+    p_use = np.bincount(top, minlength=k) / len(top)
+    rows = np.arange(len(top))
+
+    ones = np.ones(len(scores))
+    standard = sets_for(probs, np.full(k, lac_threshold(scores, ones, 1.0, alpha)))
+    # smoothed ratio: a label never seen in calibration gets the largest weight instead of inf
+    ratio = (p_use + 1e-3) / (p_cal + 1e-3)
+    weights = ratio[cal_y]
+    oracle = sets_for(probs, np.array([lac_threshold(scores, weights, ratio[y], alpha) for y in range(k)]))
+    missed = ~standard[rows, top]
+    per_label = [
+        {"label": y, "calibration_share": round(float(p_cal[y]), 4), "use_share": round(float(p_use[y]), 4),
+         "misses": int(missed[top == y].sum())}
+        for y in range(k) if p_cal[y] > 0 or p_use[y] > 0
+    ]
+    return {
+        "file": str(path), "n_calibration": int(len(cal_y)), "n_evaluated": int(len(top)), "n_labels": k,
+        "alpha": alpha, "tv": round(float(0.5 * np.abs(p_use - p_cal).sum()), 4),
+        "standard": {"coverage": round(float(standard[rows, top].mean()), 4), "avg_set": round(float(standard.sum(1).mean()), 3)},
+        "oracle_weighted": {"coverage": round(float(oracle[rows, top].mean()), 4), "avg_set": round(float(oracle.sum(1).mean()), 3)},
+        "per_label": per_label,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("details", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    results = [analyse(p) for p in args.details]
+    for r in results:
+        s, o = r["standard"], r["oracle_weighted"]
+        print(f"{Path(str(r['file'])).name:26} n={r['n_evaluated']:5} tv {r['tv']:.3f}  standard {100 * s['coverage']:6.2f}% "  # type: ignore[index]
+              f"set {s['avg_set']:6.2f}  oracle-weighted {100 * o['coverage']:6.2f}% set {o['avg_set']:6.2f}")  # type: ignore[index]
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
