@@ -13,7 +13,11 @@ measures, per details file:
   Ramdas, UAI 2021: weight w_y = p_use(y) / p_cal(y), one threshold per candidate label) with
   the *true* zero-shot label mix of the evaluated texts. That mix is unknown in use, so this is
   an analysis of what a perfect shift correction would cost in set size, not a method;
-* per label: share in calibration, share in use, and the sets that missed it.
+* per label: share in calibration, share in use, and the sets that missed it;
+* ``margins``: coverage, set size and share of NLI pairs kept at stricter thresholds taken from
+  the same calibration rows (alpha = 0.01 as calibrated; training-conditional ranks with
+  delta = 0.1 and 0.05, as ``--delta`` would pick; alpha = 0.005), i.e. what a safety margin
+  against a shifted label mix costs.
 
     python benchmarks/zeroshot_label_shift.py runs/zeroshot_large/*_details.npz \
         --out benchmarks/zeroshot_results/large_n/label_shift.json
@@ -44,6 +48,29 @@ def sets_for(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return members
 
 
+def margins(scores: np.ndarray, probs: np.ndarray, top: np.ndarray, alpha: float) -> dict[str, dict[str, float]]:
+    """Coverage / set size / share of NLI pairs kept at several calibration ranks."""
+    from xlink.conformal.core import pac_rank
+
+    ordered = np.sort(scores)
+    n = len(ordered)
+    ranks = {
+        f"alpha_{alpha:g}": int(np.ceil((n + 1) * (1 - alpha))),
+        "pac_delta_0.1": pac_rank(n, alpha, 0.1),
+        "pac_delta_0.05": pac_rank(n, alpha, 0.05),
+        f"alpha_{alpha / 2:g}": int(np.ceil((n + 1) * (1 - alpha / 2))),
+    }
+    out = {}
+    for name, rank in ranks.items():
+        q = float(ordered[rank - 1]) if rank <= n else float("inf")
+        members = sets_for(probs, np.full(probs.shape[1], q))
+        sizes = members.sum(axis=1)
+        pairs = float(np.where(sizes > 1, sizes, 0).sum() / members.size)  # a one-label set needs no NLI pass
+        out[name] = {"coverage": round(float(members[np.arange(len(top)), top].mean()), 4),
+                     "avg_set": round(float(sizes.mean()), 3), "pairs_kept": round(pairs, 4)}
+    return out
+
+
 def analyse(path: Path) -> dict[str, object]:
     d = np.load(path)
     cal_probs, cal_y = d["calibration_probs"], d["calibration_targets"]
@@ -71,6 +98,7 @@ def analyse(path: Path) -> dict[str, object]:
         "alpha": alpha, "tv": round(float(0.5 * np.abs(p_use - p_cal).sum()), 4),
         "standard": {"coverage": round(float(standard[rows, top].mean()), 4), "avg_set": round(float(standard.sum(1).mean()), 3)},
         "oracle_weighted": {"coverage": round(float(oracle[rows, top].mean()), 4), "avg_set": round(float(oracle.sum(1).mean()), 3)},
+        "margins": margins(scores, probs, top, alpha),
         "per_label": per_label,
     }
 
@@ -85,6 +113,8 @@ def main() -> None:
         s, o = r["standard"], r["oracle_weighted"]
         print(f"{Path(str(r['file'])).name:26} n={r['n_evaluated']:5} tv {r['tv']:.3f}  standard {100 * s['coverage']:6.2f}% "  # type: ignore[index]
               f"set {s['avg_set']:6.2f}  oracle-weighted {100 * o['coverage']:6.2f}% set {o['avg_set']:6.2f}")  # type: ignore[index]
+        print("    " + " | ".join(f"{k}: {100 * v['coverage']:.2f}% set {v['avg_set']:.2f} pairs {100 * v['pairs_kept']:.1f}%"
+                                for k, v in r["margins"].items()))  # type: ignore[attr-defined]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
