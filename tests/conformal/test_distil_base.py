@@ -140,3 +140,25 @@ def test_choose_pruner_compares_only_the_candidates_given() -> None:
     assert pruner.base_kind in {"tfidf", "token"}
     with pytest.raises(CalibrationError, match="unknown or no candidate bases"):
         choose_pruner(texts, names, LABELS, alpha=0.1, conformity_score="lac", base=None, seed=0, descriptions=None, candidates=["nope"])
+
+
+def test_choose_pruner_picks_the_base_without_the_final_calibration_texts() -> None:
+    """The base is compared inside the fit part only: the texts that set the final threshold
+    play no role in the choice, so the final sets keep the exact split-conformal guarantee."""
+    texts, hard, soft = make(400, 0)
+    names = [LABELS[k] for k in hard]
+    kwargs = dict(alpha=0.1, conformity_score="lac", base=None, descriptions=DESCRIPTIONS, seed=0,
+                  candidates=["tfidf", "token", "distil"])
+    _, choices = choose_pruner(texts, names, LABELS, zero_shot_scores=soft, **kwargs)  # type: ignore[arg-type]
+    # scramble the zero-shot labels (and scores) of the final calibration part: the half the seeded cut leaves out
+    order = np.random.default_rng(0).permutation(len(texts))
+    scrambled, scores = list(names), soft.copy()
+    for i in order[len(texts) // 2:]:
+        scrambled[i] = LABELS[(LABELS.index(names[i]) + 1) % len(LABELS)]
+        scores[i] = np.roll(scores[i], 1)
+    pruner, again = choose_pruner(texts, scrambled, LABELS, zero_shot_scores=scores, **kwargs)  # type: ignore[arg-type]
+    assert [(c.base, c.avg_set_size, c.coverage) for c in again] == [(c.base, c.avg_set_size, c.coverage) for c in choices]
+    # ... while the final calibration does read them: its stored targets are the scrambled ones
+    cal_targets = pruner.conformal.calibration_targets
+    assert cal_targets is not None and len(cal_targets) == len(texts) // 2
+    assert [LABELS[k] for k in cal_targets] == [scrambled[i] for i in order[len(texts) // 2:]]

@@ -15,7 +15,13 @@ from tests.conformal.synthetic import DESCRIPTIONS, LABELS, WORDS, make
 from tests.helpers.tiny_bert import write_tiny_bert
 from xlink.classify.tiny import make_tiny_nli_model
 from xlink.conformal import ConformalLabelPruner
-from xlink.conformal.base import DualBlendBase, NLIFeatureBlendBase, NLIFeatureEncoder, default_feature_layers, make_base
+from xlink.conformal.base import (
+    DualBlendBase,
+    NLIFeatureBlendBase,
+    NLIFeatureEncoder,
+    default_feature_layers,
+    make_base,
+)
 
 VOCAB = [*LABELS, *(w for ws in WORDS.values() for w in ws)]
 

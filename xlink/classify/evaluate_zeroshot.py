@@ -6,8 +6,9 @@ This is the experiment of Choubey et al. (EMNLP 2022) behind ``xlink evaluate-ze
    all labels -- a one-time cost, not counted in ``time_saved``;
 2. a base classifier is fitted (on the zero-shot top labels and, for the distilled base, the
    zero-shot scores of all labels) and conformally calibrated on disjoint parts of them; without
-   an explicit base, each base is tried and the one with the smallest average set size on a
-   held-out slice of the calibration texts is kept;
+   an explicit base, each base is tried inside the fit part and the one with the smallest
+   expected cost on a held-out slice of it is kept (the calibration part stays unseen until
+   the final threshold);
 3. the evaluated texts are classified with all labels, then with the pruned sets; the pruned
    wall time includes the base classifier's own time.
 """
@@ -145,6 +146,63 @@ def score_matrix(predictions: Sequence[ZeroShotPrediction], labels: Sequence[str
     return matrix
 
 
+def compare_bases(
+    texts: Sequence[str],
+    zero_shot: Sequence[str],
+    labels: Sequence[str],
+    indices: np.ndarray,
+    candidates: Sequence[str],
+    *,
+    alpha: float,
+    conformity_score: str,
+    descriptions: Sequence[str] | None,
+    seed: int,
+    selection_fraction: float = 0.2,
+    zero_shot_scores: np.ndarray | None = None,
+    seconds_per_pair: float | None = None,
+    nli_model: str | None = None,
+) -> list[BaseChoice]:
+    """Measure each candidate base on the texts at ``indices`` (in that order).
+
+    The first ``selection_fraction`` of them are held out, the next half of them fit each base,
+    the rest calibrate it (plain split conformal at ``alpha``); on the held-out texts each base
+    gets its average set size, coverage of the zero-shot top label, its own time per text and
+    the expected cost (set size plus that time in NLI-pair equivalents when ``seconds_per_pair``
+    is given). Returns [] when the calibration rest is below ``ceil(1/alpha)``.
+    """
+    m = len(indices)
+    n_sel = int(round(m * selection_fraction))
+    n_fit = int(round(m * 0.5))
+    sel, fit, cal = indices[:n_sel], indices[n_sel : n_sel + n_fit], indices[n_sel + n_fit :]
+    if len(cal) < min_calibration_size(alpha):
+        logger.warning("too few calibration texts (%d) to compare base classifiers; using tfidf", len(cal))
+        return []
+    soft = None if zero_shot_scores is None else np.asarray(zero_shot_scores)[fit]
+    choices: list[BaseChoice] = []
+    for kind in candidates:
+        pruner = ConformalLabelPruner(
+            labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
+            nli_model=nli_model,
+        )
+        pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], soft)
+        with warnings.catch_warnings():  # the final calibration warns once, not once per base
+            warnings.simplefilter("ignore", PartialCoverageWarning)
+            pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
+        pruner.predict_set([texts[i] for i in sel[:1]])  # warm-up: lazy encoders, label embeddings
+        tick = time.perf_counter()
+        sets = pruner.predict_set([texts[i] for i in sel])
+        per_text = (time.perf_counter() - tick) / max(1, len(sel))
+        size = float(np.mean([len(s) for s in sets]))
+        coverage = float(np.mean([zero_shot[i] in s for i, s in zip(sel, sets, strict=True)]))
+        cost = size + (per_text / seconds_per_pair if seconds_per_pair else 0.0)
+        choices.append(BaseChoice(kind, size, coverage, 1000 * per_text, cost))
+        logger.info(
+            "base %s: avg set size %.2f, coverage %.3f, %.1f ms/text, %.2f pair equivalents on %d held-out texts",
+            kind, size, coverage, 1000 * per_text, cost, len(sel),
+        )
+    return choices
+
+
 def choose_pruner(
     texts: Sequence[str],
     zero_shot: Sequence[str],
@@ -163,79 +221,56 @@ def choose_pruner(
     nli_model: str | None = None,
     candidates: Sequence[str] | None = None,
 ) -> tuple[ConformalLabelPruner, list[BaseChoice]]:
-    """Fit and calibrate a pruner; pick the base on a held-out slice if not given.
+    """Fit and calibrate a pruner; without ``base``, pick the base with the smallest expected cost.
 
-    The base with the smallest expected cost wins: the average set size, plus, when
-    ``seconds_per_pair`` (the NLI model's measured time per pair) is given, the base's own
-    measured time per text in pair equivalents -- so an embedding base that costs more than
-    it prunes loses to a cheap one (see :func:`pruning_pays` for "no pruning at all").
+    The texts are cut once, seeded, into a fit part (``fit_fraction``) and a calibration part.
+    Without ``base``, :func:`compare_bases` measures every candidate *inside the fit part*, so the
+    calibration part that sets the final threshold plays no role in choosing the base: the choice
+    is a function of the fit part alone, and the final sets keep the exact split-conformal
+    guarantee. Comparing needs about ``ceil(1/alpha) / (0.3 * fit_fraction)`` texts (667 at
+    alpha = 0.01); below that, tfidf is used. The expected cost is the average set size plus,
+    when ``seconds_per_pair`` (the NLI model's measured time per pair) is given, the base's own
+    time per text in pair equivalents -- so an embedding base that costs more than it prunes
+    loses to a cheap one (see :func:`pruning_pays` for "no pruning at all").
     ``zero_shot_scores`` (see :func:`score_matrix`, rows aligned with ``texts``, columns with
-    ``labels``) are passed, for the fit part only, to the base's ``fit``. ``nli_model`` is the
+    ``labels``) are passed, for fit texts only, to the base's ``fit``. ``nli_model`` is the
     NLI model that labelled the texts (its features feed the ``nli_blend`` and ``dual`` bases).
     ``candidates`` limits the bases compared when ``base`` is None (default: all of them).
     """
-    n = len(texts)
-    needed = min_calibration_size(alpha)
-
-    def fit_scores(idx: np.ndarray) -> np.ndarray | None:
-        return None if zero_shot_scores is None else np.asarray(zero_shot_scores)[idx]
-
-    order = np.random.default_rng(seed).permutation(n)
     if candidates is not None:
         unknown = sorted(set(candidates) - set(BASES))
         if unknown or not candidates:
             raise CalibrationError(f"unknown or no candidate bases {unknown or list(candidates)}; use some of {sorted(BASES)}")
-    candidates = [base] if base else list(candidates or BASES)
-    choices: list[BaseChoice] = []
-    if len(candidates) > 1:
-        n_sel = int(round(n * selection_fraction))
-        n_fit = int(round(n * fit_fraction))
-        sel, fit, cal = order[:n_sel], order[n_sel : n_sel + n_fit], order[n_sel + n_fit :]
-        if len(cal) < needed:
-            logger.warning("too few calibration texts (%d) to compare base classifiers; using tfidf", len(cal))
-            candidates = ["tfidf"]
-        else:
-            best: tuple[float, str] | None = None
-            for kind in candidates:
-                pruner = ConformalLabelPruner(
-                    labels, base=kind, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
-                    nli_model=nli_model,
-                )
-                pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
-                with warnings.catch_warnings():  # the final calibration below warns once, not once per base
-                    warnings.simplefilter("ignore", PartialCoverageWarning)
-                    pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
-                pruner.predict_set([texts[i] for i in sel[:1]])  # warm-up: lazy encoders, label embeddings
-                tick = time.perf_counter()
-                sets = pruner.predict_set([texts[i] for i in sel])
-                per_text = (time.perf_counter() - tick) / max(1, len(sel))
-                size = float(np.mean([len(s) for s in sets]))
-                coverage = float(np.mean([zero_shot[i] in s for i, s in zip(sel, sets, strict=True)]))
-                cost = size + (per_text / seconds_per_pair if seconds_per_pair else 0.0)
-                choices.append(BaseChoice(kind, size, coverage, 1000 * per_text, cost))
-                logger.info(
-                    "base %s: avg set size %.2f, coverage %.3f, %.1f ms/text, %.2f pair equivalents on %d held-out texts",
-                    kind, size, coverage, 1000 * per_text, cost, len(sel),
-                )
-                if best is None or cost < best[0]:
-                    best = (cost, kind)
-            assert best is not None
-            candidates = [best[1]]
-    chosen = candidates[0]
-    # refit the chosen base on all calibration texts, split into disjoint fit/calibration parts
-    # bases are compared under plain split conformal; ``delta`` (training-conditional) applies to the final one
-    pruner = ConformalLabelPruner(
-        labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
-        delta=delta, nli_model=nli_model,
-    )
+    n = len(texts)
+    order = np.random.default_rng(seed).permutation(n)
     cut = int(round(n * fit_fraction))
     fit, cal = order[:cut], order[cut:]
+    choices: list[BaseChoice] = []
+    chosen = base or "tfidf"
+    pool = list(candidates or BASES)
+    if base is None and len(pool) == 1:
+        chosen = pool[0]
+    elif base is None:
+        choices = compare_bases(
+            texts, zero_shot, labels, fit, pool, alpha=alpha, conformity_score=conformity_score,
+            descriptions=descriptions, seed=seed, selection_fraction=selection_fraction,
+            zero_shot_scores=zero_shot_scores, seconds_per_pair=seconds_per_pair, nli_model=nli_model,
+        )
+        if choices:
+            chosen = min(choices, key=lambda c: c.expected_pairs).base
+    needed = min_calibration_size(alpha)
     if len(cal) < needed:
         raise CalibrationError(
             f"{len(cal)} calibration texts (of {n}, after the fit part) are too few for alpha={alpha}: "
             f"need at least ceil(1/alpha) = {needed}; give more calibration texts"
         )
-    pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], fit_scores(fit))
+    # bases are compared under plain split conformal; ``delta`` (training-conditional) applies to the final one
+    pruner = ConformalLabelPruner(
+        labels, base=chosen, alpha=alpha, conformity_score=conformity_score, descriptions=descriptions, seed=seed,
+        delta=delta, nli_model=nli_model,
+    )
+    soft = None if zero_shot_scores is None else np.asarray(zero_shot_scores)[fit]
+    pruner.fit([texts[i] for i in fit], [zero_shot[i] for i in fit], soft)
     pruner.conformalize([texts[i] for i in cal], [zero_shot[i] for i in cal])
     return pruner, choices
 
