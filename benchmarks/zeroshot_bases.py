@@ -1,7 +1,7 @@
 """Compare the label-pruning base classifiers on zero-shot-labelled *training* texts only.
 
 The zero-shot model labels ``--n`` seeded training texts once (cached in ``--cache``); then,
-for each seed, the texts are split as ``xlink evaluate-zeroshot`` splits its fit half when it picks a
+for each seed, the texts are split as ``xlink evaluate-zeroshot`` splits them when it picks a
 base (20% held out, 50% fit, 30% calibration) and every base is fitted, calibrated at
 ``--alpha`` and measured on the held-out texts: average set size and coverage of the
 zero-shot top label. No test text and no gold label is used, so the choice this informs is
@@ -97,8 +97,7 @@ def main() -> None:
     zero_shot = [labels[j] for j in scores.argmax(axis=1)]
     results: dict[str, dict[str, list[float]]] = {}
     for seed in (int(s) for s in args.seeds.split(",")):
-        # all n texts, seeded: 20% held out, 50% fit, 30% calibration (xlink evaluate-zeroshot runs the
-        # same comparison inside its fit half only, so that its final calibration texts stay unseen)
+        # all n texts, seeded: 20% held out, 50% fit, 30% calibration, as choose_pruner compares by default
         choices = compare_bases(
             texts, zero_shot, labels, np.random.default_rng(seed).permutation(len(texts)), args.bases.split(","),
             alpha=args.alpha, conformity_score="lac", descriptions=descriptions, seed=seed, zero_shot_scores=scores,

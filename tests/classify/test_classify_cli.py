@@ -177,8 +177,7 @@ threads = 1
 
 @pytest.mark.slow
 def test_evaluate_zeroshot_picks_a_base(tiny_nli: Path, tmp_path: Path) -> None:
-    # 120 calibration texts: bases are compared inside the 60-text fit half (18 to calibrate at alpha 0.1)
-    data = write_csv(tmp_path / "unseen.csv", 240, 0)
+    data = write_csv(tmp_path / "unseen.csv", 120, 0)
     result = json.loads(run(
         "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
         "--alpha", "0.1", "--model", str(tiny_nli), "--json",

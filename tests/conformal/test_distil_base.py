@@ -142,13 +142,13 @@ def test_choose_pruner_compares_only_the_candidates_given() -> None:
         choose_pruner(texts, names, LABELS, alpha=0.1, conformity_score="lac", base=None, seed=0, descriptions=None, candidates=["nope"])
 
 
-def test_choose_pruner_picks_the_base_without_the_final_calibration_texts() -> None:
-    """The base is compared inside the fit part only: the texts that set the final threshold
-    play no role in the choice, so the final sets keep the exact split-conformal guarantee."""
+def test_choose_pruner_can_pick_the_base_without_the_final_calibration_texts() -> None:
+    """With separate_selection the base is compared inside the fit part only: the texts that set
+    the final threshold play no role in the choice (exact split-conformal guarantee)."""
     texts, hard, soft = make(400, 0)
     names = [LABELS[k] for k in hard]
     kwargs = dict(alpha=0.1, conformity_score="lac", base=None, descriptions=DESCRIPTIONS, seed=0,
-                  candidates=["tfidf", "token", "distil"])
+                  candidates=["tfidf", "token", "distil"], separate_selection=True)
     _, choices = choose_pruner(texts, names, LABELS, zero_shot_scores=soft, **kwargs)  # type: ignore[arg-type]
     # scramble the zero-shot labels (and scores) of the final calibration part: the half the seeded cut leaves out
     order = np.random.default_rng(0).permutation(len(texts))
@@ -162,3 +162,18 @@ def test_choose_pruner_picks_the_base_without_the_final_calibration_texts() -> N
     cal_targets = pruner.conformal.calibration_targets
     assert cal_targets is not None and len(cal_targets) == len(texts) // 2
     assert [LABELS[k] for k in cal_targets] == [scrambled[i] for i in order[len(texts) // 2:]]
+
+
+def test_choose_pruner_compares_bases_on_all_texts_by_default() -> None:
+    """The default compares at the final fit size: the choice reads every text, final calibration part included."""
+    texts, hard, soft = make(400, 0)
+    names = [LABELS[k] for k in hard]
+    kwargs = dict(alpha=0.1, conformity_score="lac", base=None, descriptions=DESCRIPTIONS, seed=0,
+                  candidates=["tfidf", "token", "distil"])
+    _, choices = choose_pruner(texts, names, LABELS, zero_shot_scores=soft, **kwargs)  # type: ignore[arg-type]
+    from xlink.classify.evaluate_zeroshot import compare_bases
+
+    order = np.random.default_rng(0).permutation(len(texts))
+    direct = compare_bases(texts, names, LABELS, order, ["tfidf", "token", "distil"], alpha=0.1, conformity_score="lac",
+                           descriptions=DESCRIPTIONS, seed=0, zero_shot_scores=soft)
+    assert [(c.base, c.avg_set_size, c.coverage) for c in choices] == [(c.base, c.avg_set_size, c.coverage) for c in direct]
