@@ -55,7 +55,7 @@ def test_evaluate_zeroshot_json_keys(tiny_nli: Path, tmp_path: Path) -> None:
     assert 1.0 <= result["avg_set_size"] <= 3.0
     low, high = result["agreement_ci95"]
     assert low <= result["agreement"] <= high and 0.0 <= result["agreement_p_value"] <= 1.0
-    assert 0.0 <= result["label_shift_tv"] <= 1.0
+    assert 0.0 <= result["label_shift_tv"] <= 1.0 and 0.0 <= result["label_mix_p_value"] <= 1.0
     sizes = np.load(tmp_path / "details.npz")["set_sizes"]
     assert sizes.mean() == pytest.approx(result["avg_set_size"])
     # one-label sets are decided without an NLI pass; every other kept label costs one pair
@@ -210,3 +210,35 @@ def test_label_shift_tv_is_the_total_variation_of_two_label_mixes() -> None:
     # calibration 3/4 a, 1/4 b; use 1/4 a, 1/4 b, 1/2 c: |0.5| + |0| + |0.5| halved
     assert label_shift_tv(["a", "a", "a", "b"], ["a", "b", "c", "c"], labels) == pytest.approx(0.5)
     assert label_shift_tv([], ["a"], labels) == 0.0
+
+
+def test_classify_warns_when_texts_mix_labels_unlike_the_calibration_texts(tiny_nli: Path, tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "texts.csv", 200, 2)
+    run("calibrate", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--base", "tfidf", "--model", str(tiny_nli), "--output", str(tmp_path / "pruner"))
+    write_csv(tmp_path / "like.csv", 120, 3)  # the same generator: the same label mix
+    with open(tmp_path / "unlike.csv", "w", encoding="utf-8") as handle:  # one topic only
+        handle.write("utterance\n" + "".join(f"euro dollar rate {i}\n" for i in range(120)))
+    runner = CliRunner()
+    for name, warned in (("like.csv", False), ("unlike.csv", True)):
+        result = runner.invoke(app, ["classify", "--pruner", str(tmp_path / "pruner"), "--input", str(tmp_path / name),
+                                     "--text-column", "utterance", "--json"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.stdout)) == 120
+        assert ("other proportions" in result.stderr) is warned, (name, result.stderr)
+
+
+def test_label_mix_check_flags_a_shifted_arg_max_mix() -> None:
+    from xlink.conformal import label_mix_check
+
+    rng = np.random.default_rng(0)
+    reference = rng.dirichlet(np.ones(4), size=2000)
+    same = rng.dirichlet(np.ones(4), size=500)
+    assert label_mix_check(reference, same).p_value > 0.001
+    shifted = same.copy()
+    shifted[:300, 0] += 5.0  # 300 of 500 rows now pick label 0
+    check = label_mix_check(reference, shifted)
+    assert check.p_value < 1e-6 and check.tv > 0.3 and (check.n_reference, check.n) == (2000, 500)
+    assert label_mix_check(reference, same[:0]).p_value == 1.0
+    with pytest.raises(ValueError, match="columns"):
+        label_mix_check(reference, same[:, :3])

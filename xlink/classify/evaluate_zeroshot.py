@@ -101,6 +101,9 @@ class ZeroShotEvaluation:
     #: shifted mix (say > 0.05) can lower agreement below 1 - alpha, mostly on labels that are
     #: rarer in calibration than in use (see benchmarks/zeroshot.md, "label shift")
     label_shift_tv: float = 0.0
+    #: the label-free check that ``xlink classify`` runs (the base classifier's arg-max label mix on the
+    #: evaluated texts against the calibration rows; chi-square p-value, see xlink.conformal.core.label_mix_check)
+    label_mix_p_value: float = 1.0
 
 
 @dataclass
@@ -363,6 +366,8 @@ def evaluate_zeroshot(
         sets = [LabelSet(tuple(labels), tuple(1.0 for _ in labels), False) for _ in texts]
         pruned, time_pruned, time_base = full, time_full, 0.0
     full_top = top_labels(full, labels[0])
+    eval_probs = pruner.predict_proba(texts)  # after the timings: for the report and the details only
+    mix = pruner.label_mix_check(probs=eval_probs)
     pruned_top = top_labels(pruned, labels[0])
     n = len(texts)
     check = coverage_check(sum(a == b for a, b in zip(full_top, pruned_top, strict=True)), n, alpha)
@@ -392,6 +397,7 @@ def evaluate_zeroshot(
         delta=delta,
         timing_repeats=timing_repeats if prune else 1,
         label_shift_tv=round(label_shift_tv(zero_shot, full_top, labels), 4),
+        label_mix_p_value=float(f"{mix.p_value:.3g}"),
     )
     index = {label: i for i, label in enumerate(labels)}
     conformal = pruner.conformal
@@ -399,7 +405,7 @@ def evaluate_zeroshot(
     details = EvaluationDetails(
         calibration_probs=conformal.calibration_probs,
         calibration_targets=conformal.calibration_targets,
-        eval_probs=pruner.predict_proba(texts),
+        eval_probs=eval_probs,
         eval_full_top=np.array([index[label] for label in full_top], dtype=int),
         set_sizes=np.array([len(s) for s in sets], dtype=int),
     )

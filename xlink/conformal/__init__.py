@@ -9,7 +9,9 @@ from __future__ import annotations
 from xlink.conformal.core import (
     CalibrationError,
     ConformalSets,
+    LabelMixCheck,
     SplitConformalSets,
+    label_mix_check,
     min_calibration_size,
 )
 from xlink.conformal.pruner import ConformalLabelPruner, LabelSet, PartialCoverageWarning
@@ -18,8 +20,10 @@ __all__ = [
     "CalibrationError",
     "ConformalLabelPruner",
     "ConformalSets",
+    "LabelMixCheck",
     "LabelSet",
     "PartialCoverageWarning",
     "SplitConformalSets",
+    "label_mix_check",
     "min_calibration_size",
 ]

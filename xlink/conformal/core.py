@@ -94,6 +94,40 @@ def coverage_check(hits: int, n: int, alpha: float) -> CoverageCheck:
     return CoverageCheck(hits, n, hits / n, low, high, p_value)
 
 
+@dataclass(frozen=True)
+class LabelMixCheck:
+    """Do new rows pick their arg-max labels in the same proportions as the calibration rows?
+
+    A chi-square test of homogeneity on the counts of arg-max classes (columns seen in neither
+    sample are dropped). It needs no reference labels, so it can run on the texts being
+    classified. A tiny ``p_value`` (say < 0.001) means the new texts are not like the calibration
+    texts, and the coverage promise, made for exchangeable texts, may not hold for them.
+    """
+
+    n_reference: int
+    n: int
+    tv: float
+    p_value: float
+
+
+def label_mix_check(reference_probs: np.ndarray, probs: np.ndarray) -> LabelMixCheck:
+    """Compare the arg-max label mix of ``probs`` with that of ``reference_probs`` (same columns)."""
+    from scipy.stats import chi2_contingency
+
+    reference_probs, probs = np.atleast_2d(reference_probs), np.atleast_2d(probs)
+    if reference_probs.shape[1] != probs.shape[1]:
+        raise ValueError(f"{reference_probs.shape[1]} reference columns but {probs.shape[1]} columns")
+    if len(reference_probs) == 0 or len(probs) == 0:
+        return LabelMixCheck(len(reference_probs), len(probs), 0.0, 1.0)
+    k = probs.shape[1]
+    table = np.array([np.bincount(reference_probs.argmax(axis=1), minlength=k),
+                      np.bincount(probs.argmax(axis=1), minlength=k)])
+    tv = float(0.5 * np.abs(table[0] / table[0].sum() - table[1] / table[1].sum()).sum())
+    table = table[:, table.sum(axis=0) > 0]
+    p_value = 1.0 if table.shape[1] < 2 else float(chi2_contingency(table)[1])
+    return LabelMixCheck(len(reference_probs), len(probs), tv, p_value)
+
+
 def min_calibration_size(alpha: float) -> int:
     """``ceil(1/alpha)``: below this the (1-alpha) conformal quantile is not finite."""
     return math.ceil(1.0 / alpha - 1e-9)

@@ -27,7 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from xlink.conformal.base import BaseClassifier, load_base, make_base, portable_model
-from xlink.conformal.core import CalibrationError, SplitConformalSets, min_calibration_size
+from xlink.conformal.core import (
+    CalibrationError,
+    LabelMixCheck,
+    SplitConformalSets,
+    label_mix_check,
+    min_calibration_size,
+    normalize_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +204,15 @@ class ConformalLabelPruner:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """The base classifier's probabilities over all labels."""
         return self.base.predict_proba(list(texts))
+
+    def label_mix_check(self, texts: Sequence[str] | None = None, probs: np.ndarray | None = None) -> LabelMixCheck:
+        """Compare the base classifier's arg-max label mix on new texts (or their ``probs``) with
+        the calibration texts' (:func:`xlink.conformal.core.label_mix_check`); no labels needed."""
+        if self.conformal.calibration_probs is None:
+            raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
+        if probs is None:
+            probs = self.predict_proba(list(texts or []))
+        return label_mix_check(self.conformal.calibration_probs, normalize_rows(np.atleast_2d(probs)))
 
     def predict_set(self, texts: Sequence[str]) -> list[LabelSet]:
         """A never-empty label set per text."""
