@@ -7,6 +7,8 @@ measures, per details file:
 
 * ``tv``: total-variation distance between the zero-shot label mix of the calibration rows and
   that of the evaluated texts;
+* ``label_mix_p_value``: the label-free check ``xlink classify`` runs (chi-square test of the base
+  classifier's arg-max label mix, evaluated texts against calibration rows; no zero-shot labels);
 * ``standard``: coverage and average set size of the LAC sets as calibrated (recomputed from
   the saved rows, with xlink's never-empty fallback);
 * ``oracle_weighted``: the same calibration rows reweighted for label shift (Podkopaev &
@@ -30,6 +32,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+from xlink.conformal import label_mix_check
 
 
 def lac_threshold(scores: np.ndarray, weights: np.ndarray, test_weight: float, alpha: float) -> float:
@@ -94,8 +98,9 @@ def analyse(path: Path) -> dict[str, object]:
         for y in range(k) if p_cal[y] > 0 or p_use[y] > 0
     ]
     return {
-        "file": str(path), "n_calibration": int(len(cal_y)), "n_evaluated": int(len(top)), "n_labels": k,
+        "file": path.name, "n_calibration": int(len(cal_y)), "n_evaluated": int(len(top)), "n_labels": k,
         "alpha": alpha, "tv": round(float(0.5 * np.abs(p_use - p_cal).sum()), 4),
+        "label_mix_p_value": float(f"{label_mix_check(cal_probs, probs).p_value:.3g}"),
         "standard": {"coverage": round(float(standard[rows, top].mean()), 4), "avg_set": round(float(standard.sum(1).mean()), 3)},
         "oracle_weighted": {"coverage": round(float(oracle[rows, top].mean()), 4), "avg_set": round(float(oracle.sum(1).mean()), 3)},
         "margins": margins(scores, probs, top, alpha),
@@ -111,7 +116,7 @@ def main() -> None:
     results = [analyse(p) for p in args.details]
     for r in results:
         s, o = r["standard"], r["oracle_weighted"]
-        print(f"{Path(str(r['file'])).name:26} n={r['n_evaluated']:5} tv {r['tv']:.3f}  standard {100 * s['coverage']:6.2f}% "  # type: ignore[index]
+        print(f"{Path(str(r['file'])).name:26} n={r['n_evaluated']:5} tv {r['tv']:.3f} mix p {r['label_mix_p_value']:.2g}  standard {100 * s['coverage']:6.2f}% "  # type: ignore[index]
               f"set {s['avg_set']:6.2f}  oracle-weighted {100 * o['coverage']:6.2f}% set {o['avg_set']:6.2f}")  # type: ignore[index]
         print("    " + " | ".join(f"{k}: {100 * v['coverage']:.2f}% set {v['avg_set']:.2f} pairs {100 * v['pairs_kept']:.1f}%"
                                 for k, v in r["margins"].items()))  # type: ignore[attr-defined]
