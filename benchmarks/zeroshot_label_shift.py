@@ -15,6 +15,8 @@ measures, per details file:
   Ramdas, UAI 2021: weight w_y = p_use(y) / p_cal(y), one threshold per candidate label) with
   the *true* zero-shot label mix of the evaluated texts. That mix is unknown in use, so this is
   an analysis of what a perfect shift correction would cost in set size, not a method;
+* ``flatter_mix``: the same reweighting towards a *guessed* flatter mix (calibration shares to
+  the power 0.5, renormalized), which needs no knowledge of the texts in use;
 * per label: share in calibration, share in use, and the sets that missed it;
 * ``margins``: coverage, set size and share of NLI pairs kept at stricter thresholds taken from
   the same calibration rows (alpha = 0.01 as calibrated; training-conditional ranks with
@@ -91,6 +93,11 @@ def analyse(path: Path) -> dict[str, object]:
     ratio = (p_use + 1e-3) / (p_cal + 1e-3)
     weights = ratio[cal_y]
     oracle = sets_for(probs, np.array([lac_threshold(scores, weights, ratio[y], alpha) for y in range(k)]))
+    # prior-free: calibrate for a flatter label mix than calibration's, p_cal^0.5 (renormalized),
+    # which raises the weight of rare labels without knowing the mix in use
+    flat = np.sqrt(p_cal + 1e-3)
+    flat_ratio = (flat / flat.sum()) / (p_cal + 1e-3)
+    flatter = sets_for(probs, np.array([lac_threshold(scores, flat_ratio[cal_y], flat_ratio[y], alpha) for y in range(k)]))
     missed = ~standard[rows, top]
     per_label = [
         {"label": y, "calibration_share": round(float(p_cal[y]), 4), "use_share": round(float(p_use[y]), 4),
@@ -103,6 +110,7 @@ def analyse(path: Path) -> dict[str, object]:
         "label_mix_p_value": float(f"{label_mix_check(cal_probs, probs).p_value:.3g}"),
         "standard": {"coverage": round(float(standard[rows, top].mean()), 4), "avg_set": round(float(standard.sum(1).mean()), 3)},
         "oracle_weighted": {"coverage": round(float(oracle[rows, top].mean()), 4), "avg_set": round(float(oracle.sum(1).mean()), 3)},
+        "flatter_mix": {"coverage": round(float(flatter[rows, top].mean()), 4), "avg_set": round(float(flatter.sum(1).mean()), 3)},
         "margins": margins(scores, probs, top, alpha),
         "per_label": per_label,
     }
@@ -117,7 +125,8 @@ def main() -> None:
     for r in results:
         s, o = r["standard"], r["oracle_weighted"]
         print(f"{Path(str(r['file'])).name:26} n={r['n_evaluated']:5} tv {r['tv']:.3f} mix p {r['label_mix_p_value']:.2g}  standard {100 * s['coverage']:6.2f}% "  # type: ignore[index]
-              f"set {s['avg_set']:6.2f}  oracle-weighted {100 * o['coverage']:6.2f}% set {o['avg_set']:6.2f}")  # type: ignore[index]
+              f"set {s['avg_set']:6.2f}  oracle-weighted {100 * o['coverage']:6.2f}% set {o['avg_set']:6.2f}  "  # type: ignore[index]
+              f"flatter {100 * r['flatter_mix']['coverage']:6.2f}% set {r['flatter_mix']['avg_set']:6.2f}")  # type: ignore[index]
         print("    " + " | ".join(f"{k}: {100 * v['coverage']:.2f}% set {v['avg_set']:.2f} pairs {100 * v['pairs_kept']:.1f}%"
                                 for k, v in r["margins"].items()))  # type: ignore[attr-defined]
     if args.out:
