@@ -242,3 +242,18 @@ def test_label_mix_check_flags_a_shifted_arg_max_mix() -> None:
     assert label_mix_check(reference, same[:0]).p_value == 1.0
     with pytest.raises(ValueError, match="columns"):
         label_mix_check(reference, same[:, :3])
+
+
+def test_separate_selection_from_the_command_line(tiny_nli: Path, tmp_path: Path) -> None:
+    # 120 calibration texts: the bases are compared inside the 60-text fit half (18 to calibrate at alpha 0.1)
+    data = write_csv(tmp_path / "unseen.csv", 240, 0)
+    result = json.loads(run(
+        "evaluate-zeroshot", "--data", str(data), "--text-column", "utterance", "--label-column", "intent",
+        "--alpha", "0.1", "--model", str(tiny_nli), "--separate-selection", "--json",
+    ))
+    assert result["base_choices"] and result["base"] in {c["base"] for c in result["base_choices"]} | {"none"}
+    # too few texts to compare inside the fit half: tfidf, said in the log, no crash
+    small = write_csv(tmp_path / "small.csv", 60, 1)
+    run("calibrate", "--data", str(small), "--text-column", "utterance", "--label-column", "intent", "--alpha", "0.1",
+        "--model", str(tiny_nli), "--separate-selection", "--output", str(tmp_path / "pruner"))
+    assert json.loads((tmp_path / "pruner" / "pruner.json").read_text())["base"]["kind"] == "tfidf"

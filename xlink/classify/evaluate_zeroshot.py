@@ -298,6 +298,7 @@ def evaluate_zeroshot(
     progress: Callable[[str], None] | None = None,
     delta: float | None = None,
     timing_repeats: int = 1,
+    separate_selection: bool = False,
 ) -> tuple[ZeroShotEvaluation, EvaluationDetails]:
     """Run the whole comparison; see the module docstring.
 
@@ -306,6 +307,7 @@ def evaluate_zeroshot(
     ``timing_repeats`` > 1 times full-label and pruned classification that many times each,
     alternating, and keeps the fastest of each: on a shared machine a single 10-second run
     can be slowed by a neighbour, which moves ``time_saved`` by 10-20 points.
+    ``separate_selection``: see :func:`choose_pruner`.
     """
     if timing_repeats < 1:
         raise ValueError(f"timing_repeats must be at least 1, not {timing_repeats}")
@@ -337,6 +339,7 @@ def evaluate_zeroshot(
         calibration_texts, zero_shot, labels, alpha=alpha, conformity_score=conformity_score,
         base=base, descriptions=descriptions, seed=seed, zero_shot_scores=score_matrix(cal_predictions, labels),
         seconds_per_pair=seconds_per_pair, delta=delta, nli_model=classifier.model_name,
+        separate_selection=separate_selection,
     )
     calibration_time = time.perf_counter() - start
     prune = pruning_pays(choices, len(labels))

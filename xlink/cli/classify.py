@@ -23,6 +23,10 @@ _INT8_HELP = "Quantize the NLI model to int8 (CPU; faster, but scores depend on 
 _BF16_HELP = "Run the NLI model in bfloat16 autocast (2-3x faster on CPUs with AMX/AVX512-BF16; logits move by rounding only)."
 _MAXLEN_HELP = "Truncate NLI pairs to this many tokens."
 _ALPHA_HELP = "Tolerated rate of sets missing the zero-shot top label."
+_SEPARATE_HELP = (
+    "Compare the base classifiers inside the fit half only, so the texts that set the threshold play no part "
+    "in the choice (exact split-conformal guarantee; each base is compared after fitting on half as many texts)."
+)
 _DELTA_HELP = (
     "Training-conditional calibration: coverage >= 1-alpha for all but this share of calibration draws "
     "(larger sets; needs >= log(delta)/log(1-alpha) calibration texts)."
@@ -126,6 +130,7 @@ def calibrate_command(
     alpha: Annotated[float, typer.Option("--alpha", help=_ALPHA_HELP)] = 0.01,
     delta: Annotated[float | None, typer.Option("--delta", help=_DELTA_HELP)] = None,
     base: Annotated[str | None, typer.Option("--base", help=_BASE_HELP)] = None,
+    separate_selection: Annotated[bool, typer.Option("--separate-selection", help=_SEPARATE_HELP)] = False,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -162,7 +167,7 @@ def calibrate_command(
     pruner, choices = choose_pruner(
         texts, zero_shot, label_list, alpha=alpha, conformity_score=score, base=base, delta=delta,
         descriptions=_descriptions(label_list, mapping), seed=seed, zero_shot_scores=score_matrix(predictions, label_list),
-        seconds_per_pair=seconds_per_pair, nli_model=classifier.model_name,
+        seconds_per_pair=seconds_per_pair, nli_model=classifier.model_name, separate_selection=separate_selection,
     )
     pruner.hypothesis_template = template
     pruner.save(output)
@@ -220,6 +225,7 @@ def evaluate_zeroshot_command(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     base: Annotated[str | None, typer.Option("--base", help=_BASE_HELP)] = None,
+    separate_selection: Annotated[bool, typer.Option("--separate-selection", help=_SEPARATE_HELP)] = False,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
@@ -263,7 +269,7 @@ def evaluate_zeroshot_command(
     result, arrays = evaluate_zeroshot(
         classifier, texts, gold, labels, cal_texts, alpha=alpha, conformity_score=score, base=base, delta=delta,
         seed=seed, descriptions=_descriptions(labels, mapping), progress=lambda m: console.print(m),
-        timing_repeats=repeats,
+        timing_repeats=repeats, separate_selection=separate_selection,
     )
     if details is not None:
         details.parent.mkdir(parents=True, exist_ok=True)
