@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from xlink.conformal import label_mix_check
+from xlink.conformal.core import label_mix_tv
 
 
 def lac_threshold(scores: np.ndarray, weights: np.ndarray, test_weight: float, alpha: float) -> float:
@@ -106,7 +107,7 @@ def analyse(path: Path) -> dict[str, object]:
     ]
     return {
         "file": path.name, "n_calibration": int(len(cal_y)), "n_evaluated": int(len(top)), "n_labels": k,
-        "alpha": alpha, "tv": round(float(0.5 * np.abs(p_use - p_cal).sum()), 4),
+        "alpha": alpha, "tv": round(label_mix_tv(cal_y, top, k), 4),
         "label_mix_p_value": float(f"{label_mix_check(cal_probs, probs).p_value:.3g}"),
         "standard": {"coverage": round(float(standard[rows, top].mean()), 4), "avg_set": round(float(standard.sum(1).mean()), 3)},
         "oracle_weighted": {"coverage": round(float(oracle[rows, top].mean()), 4), "avg_set": round(float(oracle.sum(1).mean()), 3)},

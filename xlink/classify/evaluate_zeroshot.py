@@ -27,6 +27,7 @@ from xlink.conformal.base import BASES
 from xlink.conformal.core import (
     CalibrationError,
     coverage_check,
+    label_mix_tv,
     min_calibration_size,
     pac_min_samples,
 )
@@ -119,12 +120,9 @@ class EvaluationDetails:
 
 def label_shift_tv(reference: Sequence[str], observed: Sequence[str], labels: Sequence[str]) -> float:
     """Total-variation distance between two label samples' frequencies over ``labels``."""
-    if not reference or not observed:
-        return 0.0
     index = {label: i for i, label in enumerate(labels)}
-    p = np.bincount([index[label] for label in reference], minlength=len(labels)) / len(reference)
-    q = np.bincount([index[label] for label in observed], minlength=len(labels)) / len(observed)
-    return float(0.5 * np.abs(p - q).sum())
+    return label_mix_tv(np.array([index[label] for label in reference], dtype=int),
+                        np.array([index[label] for label in observed], dtype=int), len(labels))
 
 
 def top_labels(predictions: Sequence[ZeroShotPrediction], fallback: str) -> list[str]:

@@ -95,10 +95,12 @@ def classify_command(
     if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
         template = cp.hypothesis_template
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length)
-    sets = cp.predict_set(items) if cp is not None else None
-    if cp is not None and len(items) >= MIX_CHECK_MIN_TEXTS:
-        mix = cp.label_mix_check(items)
-        if mix.p_value < MIX_CHECK_P:
+    sets = None
+    if cp is not None:
+        probs = cp.predict_proba(items)  # one base pass: the sets and the label-mix check
+        sets = cp.sets_from_proba(probs)
+        mix = cp.label_mix_check(probs=probs) if len(items) >= MIX_CHECK_MIN_TEXTS else None
+        if mix is not None and mix.p_value < MIX_CHECK_P:
             console.print(
                 f"[yellow]warning:[/yellow] the pruner's base classifier picks labels in other proportions on these "
                 f"{mix.n} texts than on its {mix.n_reference} calibration texts (total variation {mix.tv:.3f}, "

@@ -110,6 +110,15 @@ class LabelMixCheck:
     p_value: float
 
 
+def label_mix_tv(reference: np.ndarray, observed: np.ndarray, n_classes: int) -> float:
+    """Total-variation distance between the class frequencies of two samples of class indices."""
+    if len(reference) == 0 or len(observed) == 0:
+        return 0.0
+    p = np.bincount(reference, minlength=n_classes) / len(reference)
+    q = np.bincount(observed, minlength=n_classes) / len(observed)
+    return float(0.5 * np.abs(p - q).sum())
+
+
 def label_mix_check(reference_probs: np.ndarray, probs: np.ndarray) -> LabelMixCheck:
     """Compare the arg-max label mix of ``probs`` with that of ``reference_probs`` (same columns)."""
     from scipy.stats import chi2_contingency
@@ -120,9 +129,9 @@ def label_mix_check(reference_probs: np.ndarray, probs: np.ndarray) -> LabelMixC
     if len(reference_probs) == 0 or len(probs) == 0:
         return LabelMixCheck(len(reference_probs), len(probs), 0.0, 1.0)
     k = probs.shape[1]
-    table = np.array([np.bincount(reference_probs.argmax(axis=1), minlength=k),
-                      np.bincount(probs.argmax(axis=1), minlength=k)])
-    tv = float(0.5 * np.abs(table[0] / table[0].sum() - table[1] / table[1].sum()).sum())
+    reference, observed = reference_probs.argmax(axis=1), probs.argmax(axis=1)
+    table = np.array([np.bincount(reference, minlength=k), np.bincount(observed, minlength=k)])
+    tv = label_mix_tv(reference, observed, k)
     table = table[:, table.sum(axis=0) > 0]
     p_value = 1.0 if table.shape[1] < 2 else float(chi2_contingency(table)[1])
     return LabelMixCheck(len(reference_probs), len(probs), tv, p_value)

@@ -33,7 +33,6 @@ from xlink.conformal.core import (
     SplitConformalSets,
     label_mix_check,
     min_calibration_size,
-    normalize_rows,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,7 +211,7 @@ class ConformalLabelPruner:
             raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
         if probs is None:
             probs = self.predict_proba(list(texts or []))
-        return label_mix_check(self.conformal.calibration_probs, normalize_rows(np.atleast_2d(probs)))
+        return label_mix_check(self.conformal.calibration_probs, probs)
 
     def predict_set(self, texts: Sequence[str]) -> list[LabelSet]:
         """A never-empty label set per text."""
@@ -220,7 +219,15 @@ class ConformalLabelPruner:
             raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
         if len(texts) == 0:
             return []
-        probs = self.predict_proba(texts)
+        return self.sets_from_proba(self.predict_proba(texts))
+
+    def sets_from_proba(self, probs: np.ndarray) -> list[LabelSet]:
+        """The label sets for rows of :meth:`predict_proba` already computed (one base pass serves more uses)."""
+        if not self.conformal.is_calibrated:
+            raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
+        probs = np.atleast_2d(probs)
+        if probs.shape[0] == 0:
+            return []
         sets = self.conformal.predict_sets(probs)
         result: list[LabelSet] = []
         for row, members, fallback in zip(probs, sets.members, sets.fallback, strict=True):
