@@ -16,7 +16,7 @@ PIPELINE_PKGS := $(wildcard pipelines/*/pyproject.toml)
 # The benchmark data; the disease pipeline's MEDIC index is built from it.
 XLINK_DATA ?= ../shared/data
 
-.PHONY: install demo test test-all lint benchmarks clean
+.PHONY: install demo test test-all lint benchmarks reranker-model clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ lint: install
 
 benchmarks: install
 	bash benchmarks/run_linking.sh
+
+# The shipped reranker (xlink-reranker-minilm 0.2.0) from configs/train_reranker_fold.cfg: ensemble
+# candidates of NCBI train/dev (cached), a document-level fifth of train held out for selection, then
+# training. Minutes on a GPU, hours on 2 CPU cores. Copy runs/reranker_fold/* into
+# pipelines/xlink_reranker_minilm/xlink_reranker_minilm/model/ to package it.
+reranker-model: install
+	$(VENV)/bin/xlink train reranker --config configs/train_reranker_gpu.cfg --set training.max_steps=1 -o runs/rr_cache_probe
+	$(PY) benchmarks/reranker_selection_set.py runs/cache/ncbi_train_ensemble_k16.jsonl \
+	  runs/cache/ncbi_dev_ensemble_k16.jsonl --out runs/cache/fold5
+	$(VENV)/bin/xlink train reranker --config configs/train_reranker_fold.cfg
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -65,3 +65,16 @@ def test_best_generator_falls_back_to_tfidf_when_not_installed(
         )
     assert isinstance(generator, TfidfGenerator)
     assert "pip install" in caplog.text
+
+
+def test_built_in_defaults_are_the_written_out_config() -> None:
+    """``configs/linking/ensemble_rerank.cfg`` says in a file what ``LinkingConfig()`` does."""
+    from xlink.linking_config import DEFAULT_GENERATOR, DEFAULT_RERANKER
+
+    written = LinkingConfig.from_disk(Path(__file__).resolve().parents[2] / "configs" / "linking" / "ensemble_rerank.cfg")
+    built_in = LinkingConfig()
+    dense = dict(built_in.generator["members"]["dense"])
+    assert dense.pop("fallback") == "tfidf"  # the built-in one degrades when the bi-encoder is missing
+    assert written.generator == {**DEFAULT_GENERATOR, "members": {**DEFAULT_GENERATOR["members"], "dense": dense}}
+    assert written.reranker["model"] == DEFAULT_RERANKER["model"] == built_in.reranker["model"]
+    assert written.k == built_in.k and written.split_composites == built_in.split_composites

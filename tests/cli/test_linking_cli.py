@@ -130,9 +130,10 @@ def test_index_build_then_refused_for_other_terminology(tmp_path: Path, cache: P
     out = tmp_path / "idx"
     run = xlink("index", "build", str(TERM), "-o", str(out), cache=cache)
     assert run.returncode == 0, run.stderr
-    assert (out / "manifest.json").exists()
+    # the built-in generator is an ensemble: one index folder per member, TF-IDF first
+    assert (out / "member_0" / "manifest.json").exists() and (out / "member_1" / "manifest.json").exists()
     with pytest.raises(IndexMismatchError):
-        TfidfGenerator.load(out, Terminology.from_concepts([Concept("X", "other")]))
+        TfidfGenerator.load(out / "member_0", Terminology.from_concepts([Concept("X", "other")]))
 
 
 def test_demo_runs_offline(cache: Path) -> None:

@@ -139,7 +139,10 @@ def test_skip_margin_keeps_confident_generator_order(reranker: CrossEncoderReran
     lm = _linked(tiny_terminology, "breast cancer", ["D001943", "D010051", "D003110"])
     reranker.config.skip_margin = 0.05  # the fixture's scores are 0.1 apart
     (out,) = reranker.rerank([lm])
-    assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+    assert reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+    # generator order, decided by rule: first 1.0, the rest 0.0 (a reranked list's scale)
+    assert [p.concept_id for p in out.predictions] == [p.concept_id for p in lm.predictions]
+    assert [p.score for p in out.predictions] == [1.0, 0.0, 0.0]
 
 
 def test_exact_match_guard_keeps_a_unique_dictionary_hit(reranker: CrossEncoderReranker, tiny_terminology: Terminology) -> None:
@@ -150,7 +153,9 @@ def test_exact_match_guard_keeps_a_unique_dictionary_hit(reranker: CrossEncoderR
     assert reranker.exact_hit(lm)  # "Breast-Cancer" folds to the mention's "breast cancer"
     reranker.config.exact_match_guard = True
     (out,) = reranker.rerank([lm])
-    assert out is lm and reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+    assert reranker.stats.skipped == 1 and reranker.stats.pairs == 0
+    assert [p.concept_id for p in out.predictions] == [p.concept_id for p in lm.predictions]
+    assert [p.score for p in out.predictions] == [1.0, 0.0, 0.0]
     # the guard is off by default, and two exact hits leave the choice to the model
     reranker.config.exact_match_guard = False
     (out,) = reranker.rerank([lm])

@@ -87,6 +87,18 @@ def test_residual_training_runs_and_is_saved(tiny_cross_encoder: Path, tiny_corp
     assert CrossEncoderReranker.load(tmp_path / "model", device="cpu").config.prior_weight == 1.0
 
 
+def test_exact_match_guard_is_saved_but_not_used_for_selection(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path
+) -> None:
+    plain = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "a", epochs=2, lam=0.0))
+    guarded = train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path / "b", epochs=2, lam=0.0,
+                                     exact_match_guard=True))
+    assert plain.evaluations == [dict(e, seconds=p["seconds"], pairs_per_s=p["pairs_per_s"], minutes=p["minutes"])
+                                 for e, p in zip(guarded.evaluations, plain.evaluations, strict=True)]
+    assert not CrossEncoderReranker.load(tmp_path / "a" / "model", device="cpu").config.exact_match_guard
+    assert CrossEncoderReranker.load(tmp_path / "b" / "model", device="cpu").config.exact_match_guard
+
+
 def test_candidates_are_cached_and_reused(tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path) -> None:
     """The first run links and writes each split's candidates; a second run reads them (no corpus needed)."""
     cache = {"train_candidates": str(tmp_path / "train.jsonl"), "dev_candidates": str(tmp_path / "dev.jsonl")}
@@ -113,7 +125,7 @@ def test_candidates_file_without_gold_is_refused(
         train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, train_candidates=str(empty)))
 
 
-@pytest.mark.parametrize("name", ["train_reranker.cfg", "train_reranker_gpu.cfg"])
+@pytest.mark.parametrize("name", ["train_reranker.cfg", "train_reranker_gpu.cfg", "train_reranker_fold.cfg"])
 def test_shipped_configs_parse(name: str) -> None:
     cfg = RerankerTrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / name)
     assert cfg.train.endswith("NCBItrainset_corpus.txt") and cfg.dev and cfg.dev.endswith("NCBIdevelopset_corpus.txt")

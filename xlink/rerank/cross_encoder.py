@@ -362,7 +362,10 @@ class CrossEncoderReranker:
         The top ``k`` predictions are scored and sorted; their scores become the
         listwise softmax probabilities. Predictions beyond ``k`` follow in
         their old order with score 0. A mention with no predictions is left
-        alone (with NIL enabled it stays NIL).
+        alone (with NIL enabled it stays NIL). A mention that ``skip_margin`` or
+        the exact-match guard leaves in generator order is decided by rule: its
+        first prediction gets score 1.0 and the others 0.0, so that scores keep
+        one scale (a probability-like confidence) whichever way a mention went.
 
         ``keep`` (one boolean mask over each mention's top-``k`` slots, or None
         for all) restricts scoring to a subset, e.g. a conformal candidate set
@@ -376,10 +379,14 @@ class CrossEncoderReranker:
         candidate_texts: list[str] = []
         # (index in linked, offset in pairs, slots in the list, scored slot positions)
         spans: list[tuple[int, int, int, np.ndarray]] = []
+        decided: list[int] = []  # left in generator order by skip_margin or the exact-match guard
         for i, lm in enumerate(linked):
-            if not lm.predictions or self.would_skip(lm.predictions):
+            if not lm.predictions:
                 continue
-            if self.config.exact_match_guard and not self.config.nil and self.exact_hit(lm):
+            if self.would_skip(lm.predictions) or (
+                self.config.exact_match_guard and not self.config.nil and self.exact_hit(lm)
+            ):
+                decided.append(i)
                 continue
             mention_text, texts, top = self.list_texts(lm, terminology)
             slots = np.arange(len(texts))
@@ -399,6 +406,9 @@ class CrossEncoderReranker:
             logits = np.full(n, -np.inf, dtype=np.float32)
             logits[slots] = scores[lo : lo + len(slots)]
             out[i] = self._reordered(linked[i], logits)
+        for i in decided:  # decided by rule: the same scale as a reranked list (first 1.0, the rest 0.0)
+            first, *rest = linked[i].predictions
+            out[i] = replace(linked[i], predictions=[replace(first, score=1.0), *(replace(p, score=0.0) for p in rest)])
         self.stats = ScoreStats(
             pairs=len(candidate_texts),
             mentions=len(spans),

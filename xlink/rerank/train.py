@@ -70,6 +70,9 @@ class RerankerTrainingConfig:
     use_types: bool = False
     max_length: int = 80
     nil: bool = False
+    # written into the saved model's config (inference keeps a unique exact alias hit of the
+    # generator's top candidate); the dev scores that select the model during training do not use it
+    exact_match_guard: bool = False
     # training
     k: int = 16
     eval_k: int = 32
@@ -223,9 +226,9 @@ def candidates_stamp(cfg: RerankerTrainingConfig, terminology: Terminology, corp
     if cfg.linking_config:
         generator = hashlib.sha256(Path(cfg.linking_config).read_bytes()).hexdigest()[:16]
     else:
-        from xlink.linking_config import BEST_GENERATOR
+        from xlink.linking_config import DEFAULT_GENERATOR
 
-        generator = "built-in:" + repr(sorted(BEST_GENERATOR.items()))
+        generator = "built-in:" + repr(sorted(DEFAULT_GENERATOR.items()))
     return {
         "terminology": terminology.fingerprint,
         "linking_config": generator,
@@ -526,7 +529,12 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
 
 def _save(reranker: CrossEncoderReranker, cfg: RerankerTrainingConfig, report: TrainingReport, started: float) -> None:
     report.seconds = round(time.perf_counter() - started, 1)
-    reranker.save(cfg.output, extra={k: v for k, v in asdict(report).items() if k != "losses"})
+    guard = reranker.config.exact_match_guard
+    reranker.config.exact_match_guard = cfg.exact_match_guard  # saved with the model, not used for selection
+    try:
+        reranker.save(cfg.output, extra={k: v for k, v in asdict(report).items() if k != "losses"})
+    finally:
+        reranker.config.exact_match_guard = guard
 
 
 def _save_report_only(cfg: RerankerTrainingConfig, report: TrainingReport) -> None:
