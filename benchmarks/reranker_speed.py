@@ -1,6 +1,6 @@
 """Reranker inference speed: torch fp32 against ONNX Runtime (fp32 and dynamic int8), one process.
 
-Links NCBI Disease test mentions with the default TF-IDF generator once, then
+Links NCBI Disease test mentions with the built-in generator once (no reranker), then
 reranks the same lists with each backend, interleaved, ``--repeats`` times,
 and reports the median pairs/s and mentions/s and the acc@1 of each backend
 (int8 changes scores slightly). Results go to benchmarks/results/reranker_speed.json.
