@@ -1,0 +1,61 @@
+"""Paired comparison of two prediction files of the same corpus: which mentions each gets right.
+
+``xlink evaluate-linking ... -o A.jsonl`` and ``... -o B.jsonl`` on the same corpus give one line per
+mention; this counts the mentions only A gets right at acc@1 (strict rule), only B, and the exact
+two-sided sign test on those discordant mentions, plus how many documents the changes fall in
+(errors cluster by document, so a gain spread over many documents is the sturdier one).
+
+    python benchmarks/paired_linking.py generator.jsonl reranked.jsonl [--out result.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from math import comb
+from pathlib import Path
+
+from xlink.evaluation.linking import evaluate_linking
+from xlink.linker import read_predictions
+
+
+def correct(path: Path) -> dict[str, tuple[str, bool]]:
+    """mention id → (document id, right at acc@1 under the strict rule)."""
+    out = {}
+    for lm in read_predictions(path):
+        right = evaluate_linking([lm], ks=(1,), rule="strict").acc[1] > 0
+        out[lm.mention.mention_id] = (lm.mention.document_id, right)
+    return out
+
+
+def sign_test(a: int, b: int) -> float:
+    n, k = a + b, min(a, b)
+    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n) if n else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("a", type=Path)
+    parser.add_argument("b", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    a, b = correct(args.a), correct(args.b)
+    if a.keys() != b.keys():
+        raise SystemExit(f"{args.a} and {args.b} hold different mentions; run both on the same corpus")
+    only_a = [m for m in a if a[m][1] and not b[m][1]]
+    only_b = [m for m in a if b[m][1] and not a[m][1]]
+    result = {
+        "a": str(args.a), "b": str(args.b), "mentions": len(a),
+        "acc1_a": round(100 * sum(r for _, r in a.values()) / len(a), 2),
+        "acc1_b": round(100 * sum(r for _, r in b.values()) / len(b), 2),
+        "only_a_right": len(only_a), "only_b_right": len(only_b),
+        "sign_test_p": round(sign_test(len(only_a), len(only_b)), 5),
+        "documents_only_a": len({a[m][0] for m in only_a}), "documents_only_b": len({a[m][0] for m in only_b}),
+    }
+    print(json.dumps(result, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
