@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import argparse
 import json
-from math import comb
 from pathlib import Path
 
-from xlink.evaluation.linking import evaluate_linking
+from scipy.stats import binomtest
+
+from xlink.evaluation.linking import correct_at
 from xlink.linker import read_predictions
 
 
 def correct(path: Path) -> dict[str, tuple[str, bool]]:
-    """mention id → (document id, right at acc@1 under the strict rule)."""
-    out = {}
-    for lm in read_predictions(path):
-        right = evaluate_linking([lm], ks=(1,), rule="strict").acc[1] > 0
-        out[lm.mention.mention_id] = (lm.mention.document_id, right)
-    return out
+    """mention id → (document id, right at acc@1 under the strict rule), for mentions with gold ids."""
+    return {
+        lm.mention.mention_id: (lm.mention.document_id, correct_at(lm.mention.gold, lm.predictions, 1, "strict"))
+        for lm in read_predictions(path)
+        if lm.mention.gold  # as evaluate_linking: mentions without gold are not scored
+    }
 
 
 def sign_test(a: int, b: int) -> float:
-    n, k = a + b, min(a, b)
-    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n) if n else 1.0
+    """Exact two-sided sign test: a mentions only one side gets right, b only the other."""
+    return float(binomtest(a, a + b, 0.5).pvalue) if a + b else 1.0
 
 
 def main() -> None:

@@ -23,6 +23,22 @@ import argparse
 import json
 from pathlib import Path
 
+from xlink.corpus._common import atomic_write_lines
+
+
+def document_ids(path: Path) -> list[tuple[str, str]]:
+    """(document id, line) per line of a candidates file; a bad line is named by file and line."""
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((str(json.loads(line)["document_id"]), line))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise SystemExit(f"{path}:{lineno}: not a linked-mention JSON object with a 'document_id' ({err}); "
+                             "write the file with `xlink link -o` or a reranker training run's candidate cache") from None
+    return rows
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -31,19 +47,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--every", type=int, default=5, help="hold out every n-th training abstract")
     args = parser.parse_args()
-    train = args.train.read_text(encoding="utf-8").splitlines()
-    docs = sorted({json.loads(line)["document_id"] for line in train})
+    train = document_ids(args.train)
+    docs = sorted({doc for doc, _ in train})
     held = set(docs[:: args.every])
-    args.out.mkdir(parents=True, exist_ok=True)
-    kept = [line for line in train if json.loads(line)["document_id"] not in held]
-    out = [line for line in train if json.loads(line)["document_id"] in held]
-    dev = args.dev.read_text(encoding="utf-8").splitlines()
-    (args.out / "train_fold.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
-    (args.out / "select.jsonl").write_text("\n".join(dev + out) + "\n", encoding="utf-8")
+    kept = [line for doc, line in train if doc not in held]
+    out = [line for doc, line in train if doc in held]
+    dev = [line for _, line in document_ids(args.dev)]
+    atomic_write_lines(args.out / "train_fold.jsonl", kept)
+    atomic_write_lines(args.out / "select.jsonl", dev + out)
     summary = {"train_documents": len(docs) - len(held), "train_mentions": len(kept),
                "held_out_documents": len(held), "held_out_mentions": len(out), "dev_mentions": len(dev),
                "select_mentions": len(dev) + len(out)}
-    (args.out / "split.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    atomic_write_lines(args.out / "split.json", [json.dumps(summary, indent=1)])
     print(json.dumps(summary))
 
 

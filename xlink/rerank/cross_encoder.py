@@ -251,10 +251,12 @@ class CrossEncoderReranker:
             raise XlinkError(f"reranker {folder!r} has {model.config.num_labels} labels; a reranker has 1")
         return cls(model, tokenizer, config, terminology, device, source=str(folder))
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None, config: RerankerConfig | None = None) -> Path:
         """Write fp16 safetensors, the HF config, the tokenizer and ``xlink_reranker.json``, atomically.
 
-        ``extra`` (e.g. a training report) is stored as ``xlink_training.json``.
+        ``extra`` (e.g. a training report) is stored as ``xlink_training.json``; ``config``, when
+        given, is written instead of the reranker's own (e.g. with inference settings training
+        does not use).
         """
         from safetensors.torch import save_file
 
@@ -266,7 +268,7 @@ class CrossEncoderReranker:
             save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
             self.model.config.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
-            (tmp / CONFIG_FILE).write_text(json.dumps(self.config.to_json(), indent=1), encoding="utf-8")
+            (tmp / CONFIG_FILE).write_text(json.dumps((config or self.config).to_json(), indent=1), encoding="utf-8")
             if extra is not None:
                 (tmp / "xlink_training.json").write_text(json.dumps(extra, indent=1, default=str), encoding="utf-8")
         logger.info("saved reranker %s (%.1f MB)", path, (path / "model.safetensors").stat().st_size / 1e6)

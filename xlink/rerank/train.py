@@ -29,7 +29,7 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -529,12 +529,8 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
 
 def _save(reranker: CrossEncoderReranker, cfg: RerankerTrainingConfig, report: TrainingReport, started: float) -> None:
     report.seconds = round(time.perf_counter() - started, 1)
-    guard = reranker.config.exact_match_guard
-    reranker.config.exact_match_guard = cfg.exact_match_guard  # saved with the model, not used for selection
-    try:
-        reranker.save(cfg.output, extra={k: v for k, v in asdict(report).items() if k != "losses"})
-    finally:
-        reranker.config.exact_match_guard = guard
+    saved = replace(reranker.config, exact_match_guard=cfg.exact_match_guard)  # saved, not used for selection
+    reranker.save(cfg.output, extra={k: v for k, v in asdict(report).items() if k != "losses"}, config=saved)
 
 
 def _save_report_only(cfg: RerankerTrainingConfig, report: TrainingReport) -> None:
