@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# The suite runs offline: every model it loads is a tiny local one or a packaged one, so a test
+# that reached for a model hub would be a bug; with these set it fails at once instead of waiting
+# on the network. Subprocesses (the CLI tests) inherit them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
