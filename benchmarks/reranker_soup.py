@@ -24,12 +24,12 @@ SETTINGS = "xlink_reranker.json"
 
 def soup(folders: list[Path], weights: list[float], out: Path) -> None:
     settings = [json.loads((f / SETTINGS).read_text()) for f in folders]
-    for f, s in zip(folders[1:], settings[1:]):
+    for f, s in zip(folders[1:], settings[1:], strict=True):
         if {k: v for k, v in s.items() if k != "base_model"} != {k: v for k, v in settings[0].items() if k != "base_model"}:
             raise SystemExit(f"{f / SETTINGS}: settings differ from {folders[0] / SETTINGS}; only rerankers trained alike can be averaged")
     total = float(sum(weights))
     mean: dict[str, torch.Tensor] = {}
-    for f, w in zip(folders, weights):
+    for f, w in zip(folders, weights, strict=True):
         tensors = load_file(str(f / "model.safetensors"))
         if mean and set(tensors) != set(mean):
             raise SystemExit(f"{f / 'model.safetensors'}: tensor names differ from {folders[0]}")

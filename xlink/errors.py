@@ -6,6 +6,7 @@ that a user can fix the input without reading xlink's source.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -27,6 +28,19 @@ class FormatError(XlinkError, ValueError):
         if expected:
             text += f" (expected {expected})"
         super().__init__(text)
+
+
+class DirectoryGivenError(XlinkError, IsADirectoryError):
+    """A directory was passed where a file is expected.
+
+    It is an :class:`XlinkError`, so the CLI prints its message as one line,
+    and an :class:`IsADirectoryError`, so callers that caught the plain OS
+    error still catch it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno.EISDIR
 
 
 class IndexMismatchError(XlinkError):

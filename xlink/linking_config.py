@@ -101,7 +101,10 @@ class LinkingConfig:
         try:
             config = Config().from_disk(path, interpolate=True)
         except Exception as err:  # confection raises several types on syntax errors
-            raise XlinkError(f"{path}: unreadable config ({err})") from None
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+            raise XlinkError(
+                f"{path}: not a readable linking config ({first}); see configs/linking/*.cfg for the form"
+            ) from None
         linker = dict(config.get("linker", {}))
         generator = dict(config.get("generator", copy.deepcopy(DEFAULT_GENERATOR)))
         unknown = set(linker) - set(_LINKER_KEYS)
@@ -113,12 +116,25 @@ class LinkingConfig:
         train = linker.get("train_corpus") or None
         if train is not None and not Path(train).is_absolute():
             train = str((path.parent / train).resolve())
+
+        def value(key: str, kind: type) -> Any:
+            raw = linker.get(key, getattr(defaults, key))
+            if kind is bool and not isinstance(raw, bool):
+                raise XlinkError(f"{path}: [linker] {key} = {raw!r} is not true or false")
+            try:
+                return kind(raw)
+            except (TypeError, ValueError):
+                raise XlinkError(f"{path}: [linker] {key} = {raw!r} is not a {kind.__name__}") from None
+
+        k = value("k", int)
+        if k < 1:
+            raise XlinkError(f"{path}: [linker] k = {k}; candidates per mention must be at least 1")
         return cls(
-            k=int(linker.get("k", defaults.k)),
-            abbreviations=bool(linker.get("abbreviations", defaults.abbreviations)),
-            relaxed_abbreviations=bool(linker.get("relaxed_abbreviations", defaults.relaxed_abbreviations)),
-            split_composites=bool(linker.get("split_composites", defaults.split_composites)),
-            composite_threshold=float(linker.get("composite_threshold", defaults.composite_threshold)),
+            k=k,
+            abbreviations=value("abbreviations", bool),
+            relaxed_abbreviations=value("relaxed_abbreviations", bool),
+            split_composites=value("split_composites", bool),
+            composite_threshold=value("composite_threshold", float),
             train_corpus=train,
             generator=generator,
             reranker=_reranker_section(path, dict(config.get("reranker", {}))),

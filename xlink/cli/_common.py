@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -41,14 +42,26 @@ def run_safely(app: typer.Typer) -> int:
     except typer.Abort:
         print("xlink: aborted", file=sys.stderr)
         return 1
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            return err.exit_code
+    except Exception as err:  # usage errors: click's, or the copy of click that newer typer vendors
+        if _is_usage_error(err):
+            err.show()  # type: ignore[attr-defined]
+            return int(err.exit_code)  # type: ignore[attr-defined]
         raise
     return 0
+
+
+def _is_usage_error(err: Exception) -> bool:
+    """Whether ``err`` is a click usage error (missing or bad parameter), in any click copy."""
+    import click
+
+    classes: list[type] = [click.ClickException]
+    try:  # typer >= 0.20 ships its own copy of click
+        from typer._click.exceptions import ClickException as VendoredClickException
+
+        classes.append(VendoredClickException)
+    except ImportError:
+        pass
+    return isinstance(err, tuple(classes))
 
 
 def progress(items: Iterable[T], total: int | None, description: str) -> Iterator[T]:
@@ -70,3 +83,17 @@ def progress(items: Iterable[T], total: int | None, description: str) -> Iterato
 def print_json(obj: object) -> None:
     """Print one JSON object on stdout."""
     print(json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False))
+
+
+def check_output(output: Path, *inputs: Path | None, option: str = "--output") -> None:
+    """Refuse an output path that is a folder or one of the command's input files.
+
+    Writing predictions over the gold corpus they are scored against would destroy it, and a
+    folder cannot be replaced by a file; both fail before any work is done.
+    """
+    if output.is_dir():
+        raise XlinkError(f"{option} {output} is a folder; give a file path")
+    target = output.resolve()
+    for given in inputs:
+        if given is not None and given.exists() and given.resolve() == target:
+            raise XlinkError(f"{option} {output} is also an input of this command; write to another file")

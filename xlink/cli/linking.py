@@ -8,6 +8,7 @@ explicit and every failure is one line.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,8 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xlink.cli._common import console, print_json
+from xlink.cli._common import check_output, console, print_json
 from xlink.errors import XlinkError
+
+logger = logging.getLogger(__name__)
 
 CorpusFormat = Annotated[
     str | None,
@@ -83,6 +86,7 @@ def _linker(
     train_corpus: Path | None = None,
     conformal_alpha: float | None = None,
     calibration: Path | None = None,
+    evaluated: Path | None = None,
 ):
     from xlink.linking_config import LinkingConfig, build_linker
 
@@ -104,8 +108,45 @@ def _linker(
     if train_corpus is not None:
         if not train_corpus.exists():
             raise FileNotFoundError(2, "no such file", str(train_corpus))
+        if evaluated is not None and evaluated.exists() and train_corpus.resolve() == evaluated.resolve():
+            raise XlinkError(
+                f"--train-corpus {train_corpus} is the corpus being linked; its mentions would become their own "
+                "aliases. Pass the training split, never the one you evaluate on"
+            )
         config.train_corpus = str(train_corpus)
     return build_linker(terminology, config, use_cache=not no_cache), config
+
+
+def _require_mentions(corpus, path: Path) -> None:
+    """Refuse a corpus without gold mentions: there is nothing to link or score."""
+    if not corpus.documents:
+        raise XlinkError(f"{path}: no documents; check the file and its format (--corpus-format)")
+    if not any(doc.entities for doc in corpus.documents):
+        raise XlinkError(f"{path}: {len(corpus.documents)} documents but no mention to link")
+
+
+def _warn_gold_coverage(corpus, terminology, path: Path) -> None:
+    """Warn when gold mentions lack ids or name ids the terminology does not hold (a ceiling on acc@k)."""
+    from xlink.evaluation.linking import gold_coverage
+
+    coverage = gold_coverage(corpus, terminology)
+    if coverage.n_nil:
+        logger.warning(
+            "%s: %d of %d gold mentions have no concept id (NIL); they count as wrong unless NIL is predicted",
+            path,
+            coverage.n_nil,
+            coverage.n_mentions,
+        )
+    if coverage.n_not_in_terminology:
+        logger.warning(
+            "%s: %d of %d gold mentions have an id that the terminology does not hold (e.g. %s), so acc@k "
+            "is at most %.1f%%; is this the terminology the corpus was annotated with?",
+            path,
+            coverage.n_not_in_terminology,
+            coverage.n_mentions,
+            ", ".join(coverage.examples),
+            coverage.ceiling,
+        )
 
 
 def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):
@@ -150,7 +191,7 @@ def link(
     config: ConfigOpt = None,
     corpus_format: CorpusFormat = None,
     terminology_format: TermFormat = None,
-    k: Annotated[int | None, typer.Option("--k", "-k", help="Candidates per mention.")] = None,
+    k: Annotated[int | None, typer.Option("--k", "-k", min=1, help="Candidates per mention.")] = None,
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     train_corpus: TrainOpt = None,
@@ -160,9 +201,11 @@ def link(
     """Link the gold mentions of CORPUS to a terminology and write ranked predictions."""
     from xlink.linker import write_predictions
 
+    check_output(output, corpus, terminology, train_corpus, config)
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration)
+    _require_mentions(docs, corpus)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration, corpus)
     linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     n = write_predictions(linked, output)
     extra = _reranker_extra(linker)
@@ -199,7 +242,11 @@ def evaluate(
     from xlink.evaluation.linking import evaluate_linking
     from xlink.linker import read_predictions
 
+    if plot is not None:
+        check_output(plot, predictions, gold, option="--plot")
     preds = read_predictions(predictions)
+    if not preds:
+        raise XlinkError(f"{predictions}: no predictions; write them with 'xlink link CORPUS -t TERMINOLOGY -o FILE'")
     docs, fmt = _load_corpus(gold, corpus_format)
     gold_mentions = {m.key: m for m in docs.mentions()}
     joined = []
@@ -211,10 +258,24 @@ def evaluate(
                 f"{predictions}: mention {lm.mention.key} is not in {gold}; "
                 "were the predictions made on this corpus?"
             )
+        p = lm.mention
+        if (p.start, p.end, p.text) != (g.start, g.end, g.text):
+            raise XlinkError(
+                f"{predictions}: mention {p.key} is {p.text!r} at {p.start}-{p.end} there but {g.text!r} at "
+                f"{g.start}-{g.end} in {gold}; the predictions were made on another version of this corpus "
+                "(mention ids follow the order of the mention lines), so link this file again"
+            )
         lm.mention = replace(lm.mention, gold=g.gold)
         joined.append(lm)
     if gold_mentions:
         missing = len(gold_mentions)
+        logger.warning(
+            "%s: %d of %d gold mentions of %s have no prediction; they count as wrong",
+            predictions,
+            missing,
+            missing + len(joined),
+            gold,
+        )
         from xlink.linker import LinkedMention
 
         joined.extend(LinkedMention(mention=m, candidates=[]) for m in gold_mentions.values())
@@ -227,6 +288,7 @@ def _emit(report, extra: dict[str, object], as_json: bool, plot: Path | None, ti
     if plot is not None:
         from xlink.evaluation.plots import plot_recall_curve
 
+        plot = plot if plot.suffix else plot.with_suffix(".png")
         plot_recall_curve({title: report.curve}, plot, title=title)
         extra = {**extra, "plot": str(plot)}
     if as_json:
@@ -242,7 +304,7 @@ def evaluate_linking_cmd(
     corpus_format: CorpusFormat = None,
     terminology_format: TermFormat = None,
     rule: RuleOpt = None,
-    k: Annotated[int | None, typer.Option("--k", "-k", help="Candidates per mention.")] = None,
+    k: Annotated[int | None, typer.Option("--k", "-k", min=1, help="Candidates per mention.")] = None,
     no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
     no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write predictions.")] = None,
@@ -256,11 +318,17 @@ def evaluate_linking_cmd(
     from xlink.evaluation.linking import evaluate_linking
     from xlink.linker import write_predictions
 
+    if output is not None:
+        check_output(output, corpus, terminology, train_corpus, config)
+    if plot is not None:
+        check_output(plot, corpus, terminology, option="--plot")
     t0 = time.perf_counter()
     term = _load_terminology(terminology, terminology_format)
     t1 = time.perf_counter()
     docs, fmt = _load_corpus(corpus, corpus_format)
-    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration)
+    _require_mentions(docs, corpus)
+    linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration, corpus)
+    _warn_gold_coverage(docs, term, corpus)
     t2 = time.perf_counter()
     linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     if output is not None:
@@ -346,6 +414,8 @@ def index_build(
     """
     from xlink.linking_config import LinkingConfig, build_generator, save_generator
 
+    if output.exists() and not output.is_dir():
+        raise XlinkError(f"--output {output} is a file; give a folder for the index (it is written atomically)")
     term = _load_terminology(terminology, terminology_format)
     cfg = LinkingConfig.from_disk(config) if config else LinkingConfig()
     kind = cfg.generator.get("kind", "tfidf")

@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from xlink.cli._common import console, print_json
+from xlink.cli._common import check_output, console, print_json
+from xlink.errors import XlinkError
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,6 @@ def load_pipeline(name_or_path: str | None = None):
     """
     import spacy
 
-    from xlink.errors import XlinkError
-
     target = name_or_path or DEFAULT_PIPELINE
     candidates: list[str | Path] = [target]
     if name_or_path is None:
@@ -93,8 +92,9 @@ def load_pipeline(name_or_path: str | None = None):
     for candidate in candidates:
         try:
             return spacy.load(candidate)
-        except (OSError, ValueError) as err:
-            problems.append(f"{candidate}: {str(err).splitlines()[0]}")
+        except (OSError, ValueError, AttributeError, ImportError) as err:
+            # AttributeError: an installed package that is not a spaCy pipeline (no load())
+            problems.append(f"{candidate}: {(str(err) or type(err).__name__).splitlines()[0]}")
     hint = (
         "build it with 'xlink build-pipeline --config configs/pipeline_disease_medic.cfg' and "
         f"pip install ./pipelines/{DEFAULT_PIPELINE}"
@@ -114,10 +114,10 @@ def evaluate_pipeline_cmd(
     spans_key: Annotated[
         str | None, typer.Option(help="Read predictions from doc.spans[KEY] instead of doc.ents.")
     ] = None,
-    n_process: Annotated[int, typer.Option(help="Processes for nlp.pipe.")] = 1,
-    batch_size: Annotated[int, typer.Option(help="Texts per nlp.pipe batch.")] = 32,
+    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")] = 32,
     max_chars: Annotated[
-        int, typer.Option(help="Texts longer than this are processed in chunks.")
+        int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")
     ] = 100_000,
     output: Annotated[
         Path | None,
@@ -139,7 +139,14 @@ def evaluate_pipeline_cmd(
     )
     from xlink.corpus.io import detect_corpus_format, load_corpus
 
+    if output is not None:
+        check_output(output, corpus)
     fmt = corpus_format or detect_corpus_format(corpus)
+    if fmt not in ("pubtator", "bigbio"):
+        raise XlinkError(
+            f"{corpus}: evaluate-pipeline needs whole documents (PubTator or BigBIO), not {fmt}; "
+            "score gold mentions with 'xlink evaluate-linking' instead"
+        )
     gold = load_corpus(corpus, fmt)
     nlp = load_pipeline(pipeline)
     types = select_gold_types(gold, predicted_labels(nlp), gold_types)

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from xlink.errors import XlinkError
+
 logger = logging.getLogger(__name__)
 
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?]\s"), re.compile(r"\s"))
@@ -59,6 +61,9 @@ def pipe_texts(
     n_process: int = 1,
 ) -> Iterator[Doc]:
     """One processed Doc per text, long texts processed in chunks (see the module docstring)."""
+    for name, value in (("max_chars", max_chars), ("batch_size", batch_size), ("n_process", n_process)):
+        if value < 1:
+            raise XlinkError(f"{name} must be at least 1, not {value}")
     texts = list(texts)
     pieces: list[str] = []
     owners: list[int] = []

@@ -29,7 +29,13 @@ from spacy.tokens import Doc, Span
 from xlink.components.chunking import pipe_texts
 from xlink.corpus.model import Corpus, Document, Entity, parse_id_groups
 from xlink.errors import XlinkError
-from xlink.evaluation.end_to_end import PRF, EndToEndReport, evaluate_end_to_end
+from xlink.evaluation.end_to_end import (
+    PRF,
+    EndToEndReport,
+    check_unique_documents,
+    document_key,
+    evaluate_end_to_end,
+)
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
@@ -101,9 +107,10 @@ def predicted_corpus(docs: list[Doc], gold: Corpus, spans_key: str | None = None
 def ner_overlap(predicted: Corpus, gold: Corpus) -> PRF:
     """NER counted with *overlapping* spans: each gold span matches at most one prediction."""
     tp = n_pred = n_gold = 0
-    gold_by_doc = {d.document_id: d for d in gold.documents}
+    check_unique_documents(gold.documents, gold.name)
+    gold_by_doc = {document_key(d): d for d in gold.documents}
     for doc in predicted.documents:
-        reference = gold_by_doc.get(doc.document_id)
+        reference = gold_by_doc.get(document_key(doc))
         open_gold = sorted((e.start, e.end) for e in reference.entities) if reference else []
         n_pred += len(doc.entities)
         for entity in doc.entities:
@@ -195,12 +202,27 @@ def evaluate_pipeline(
     batch_size: int = 32,
     max_chars: int = 100_000,
 ) -> PipelineEvaluation:
-    """Run ``nlp`` on each gold document's text and score what it predicts."""
+    """Run ``nlp`` on each gold document's text and score what it predicts.
+
+    Refused up front: a corpus without documents, and a pipeline without components. Warned
+    about (they make scores of 0 that say nothing about the pipeline): gold entities without
+    ids, a run that predicted no span at all, and predicted spans of which none has an id.
+    """
+    if not gold.documents:
+        raise XlinkError(f"{gold.name}: no documents to evaluate on; check the file and its format")
+    if not nlp.pipe_names:
+        raise XlinkError(
+            "the pipeline has no components, so it predicts no entities; give a pipeline with an NER "
+            "(or a matcher) and xlink_linker, e.g. the shipped xlink_disease_medic"
+        )
+    check_unique_documents(gold.documents, gold.name)
+    _warn_gold_without_ids(gold)
     texts = [document.text for document in gold.documents]
     start = time.perf_counter()
     docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
     seconds = time.perf_counter() - start
     predicted = predicted_corpus(docs, gold, spans_key)
+    _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
     return PipelineEvaluation(
         report=evaluate_end_to_end(predicted.documents, gold.documents),
         ner_loose=ner_overlap(predicted, gold),
@@ -209,6 +231,41 @@ def evaluate_pipeline(
         seconds=seconds,
         docs=docs,
     )
+
+
+def _warn_gold_without_ids(gold: Corpus) -> None:
+    entities = [e for d in gold.documents for e in d.entities]
+    missing = sum(1 for e in entities if not e.id_groups)
+    if entities and missing == len(entities):
+        logger.warning(
+            "%s: no gold entity has a concept id, so only the NER scores mean anything (linking scores are 0)",
+            gold.name,
+        )
+    elif missing:
+        logger.warning(
+            "%s: %d of %d gold entities have no concept id; they count for NER only", gold.name, missing, len(entities)
+        )
+
+
+def _warn_empty_predictions(predicted: Corpus, gold: Corpus, spans_key: str | None, components: list[str]) -> None:
+    n_gold = sum(len(d.entities) for d in gold.documents)
+    spans = [e for d in predicted.documents for e in d.entities]
+    where = f"doc.spans[{spans_key!r}]" if spans_key is not None else "doc.ents"
+    if n_gold and not spans:
+        logger.warning(
+            "the pipeline (%s) left %s empty on every document; does it have a component that sets %s%s?",
+            ", ".join(components),
+            where,
+            where,
+            "" if spans_key is None else " (or is the spans key misspelt?)",
+        )
+    elif spans and not any(e.id_groups for e in spans):
+        logger.warning(
+            "none of the %d predicted spans has a kb_id, so every linking score is 0; does the pipeline (%s) "
+            "end with xlink_linker?",
+            len(spans),
+            ", ".join(components),
+        )
 
 
 # -- display ------------------------------------------------------------------------

@@ -22,11 +22,14 @@ from typing import Any
 from xlink.corpus._common import atomic_write_lines, gold_id_groups
 from xlink.corpus.model import Corpus, DbRef, Document, Entity, Passage
 from xlink.errors import FormatError
+from xlink.terminology._reading import numbered_lines
 
 logger = logging.getLogger(__name__)
 
 #: The entity key in which xlink stores gold ids as parts × alternatives.
 ID_GROUPS_KEY = "xlink_id_groups"
+#: How many offset slips per file are logged one by one before the summary.
+_DETAILED_WARNINGS = 5
 
 _EXPECTED_DOCUMENT = (
     "a JSON object with 'id' or 'document_id', and lists 'passages' and 'entities' whose "
@@ -37,20 +40,21 @@ _EXPECTED_DOCUMENT = (
 def read_bigbio_jsonl(path: str | Path) -> Corpus:
     """Read BigBIO KB documents from a JSONL file (or a ``.json`` file holding a list).
 
-    Entities whose text differs from the passage text at their offsets are
-    kept but logged: some published BigBIO conversions contain such slips,
-    and refusing them would make whole corpora unreadable.
+    Entities whose text differs from the passage text at their offsets (or
+    whose offsets lie beyond it), and passages whose text does not fit their
+    offsets, are kept but logged: some published BigBIO conversions contain
+    such slips, and refusing them would make whole corpora unreadable. The
+    first few are logged with their ``file:line``, then one summary per file
+    says how many there are.
 
     Raises:
-        FormatError: a line that is not JSON or not a BigBIO KB document.
+        FormatError: a line that is not JSON or not a BigBIO KB document, or a
+            file that is not UTF-8.
     """
     path = Path(path)
-    documents = [_document(record, path, lineno) for lineno, record in _records(path)]
-    mismatches = sum(_count_text_mismatches(doc, path) for doc in documents)
-    if mismatches:
-        logger.warning(
-            "%s: %d entities differ from the document text at their offsets", path, mismatches
-        )
+    located = [(lineno, _document(record, path, lineno)) for lineno, record in _records(path)]
+    _warn_offset_slips(located, path)
+    documents = [doc for _, doc in located]
     logger.info(
         "Read %d documents and %d entities from %s",
         len(documents),
@@ -61,12 +65,18 @@ def read_bigbio_jsonl(path: str | Path) -> Corpus:
 
 
 def _records(path: Path) -> Iterator[tuple[int | None, Any]]:
-    """The JSON records of the file, each with its line number (None inside a JSON array)."""
-    with path.open(encoding="utf-8") as handle:
-        text = handle.read()
-    if text.lstrip().startswith("["):
+    """The JSON records of the file, each with its line number (None inside a JSON array).
+
+    Lines are split at ``\\n`` only: xlink writes JSONL with
+    ``ensure_ascii=False``, so a text may hold U+2028 or U+0085 unescaped,
+    which ``str.splitlines`` would take for line ends. A UTF-8 byte order mark
+    is dropped.
+    """
+    lines = list(numbered_lines(path, _EXPECTED_DOCUMENT))
+    first = next((line for _, line in lines if line.strip()), "")
+    if first.lstrip().startswith("["):
         try:
-            records = json.loads(text)
+            records = json.loads("\n".join(line for _, line in lines))
         except json.JSONDecodeError as error:
             raise FormatError(
                 path, error.lineno, f"invalid JSON: {error.msg}", "a JSON list of documents"
@@ -74,7 +84,7 @@ def _records(path: Path) -> Iterator[tuple[int | None, Any]]:
         for record in records:
             yield None, record
         return
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in lines:
         if not line.strip():
             continue
         try:
@@ -171,24 +181,88 @@ def _offsets(value: Any) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in value]
 
 
-def _count_text_mismatches(doc: Document, path: Path) -> int:
-    """How many entities of ``doc`` differ from its text at their offsets (the first few are logged)."""
+def _warn_offset_slips(located: list[tuple[int | None, Document]], path: Path) -> None:
+    """Log the entities and passages whose offsets do not fit the text, then one summary.
+
+    Each of the first :data:`_DETAILED_WARNINGS` slips is logged with the
+    ``file:line`` of its record; the summary counts all of them, so a corpus
+    with thousands of slips neither floods the log nor hides how many there are.
+    """
+    entities = passages = documents = logged = 0
+    for lineno, doc in located:
+        where = f"{path}:{lineno}" if lineno is not None else str(path)
+        passage_slips, entity_slips = _passage_slips(doc), _entity_slips(doc)
+        for slip in (passage_slips + entity_slips)[: _DETAILED_WARNINGS - logged]:
+            logger.warning("%s: document %s, %s", where, doc.id, slip)
+            logged += 1
+        entities += len(entity_slips)
+        passages += len(passage_slips)
+        documents += bool(passage_slips or entity_slips)
+    if entities or passages:
+        what = " and ".join(
+            _count(n, noun) for n, noun in ((entities, "entity"), (passages, "passage")) if n
+        )
+        shown = "each listed above" if logged == entities + passages else f"first {logged} above"
+        logger.warning(
+            "%s: the offsets of %s do not fit the document text, in %d of %d documents; "
+            "kept as read (%s)",
+            path,
+            what,
+            documents,
+            len(located),
+            shown,
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 entity``, ``3 entities``, ``2 passages``."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+
+
+def _passage_slips(doc: Document) -> list[str]:
+    """What is wrong with the passages of ``doc``: a text that is cut or padded to its offsets."""
+    slips = []
+    for passage in doc.passages:
+        if len(passage.text) != len(passage.offsets):
+            slips.append(
+                f"passage {passage.id}: {len(passage.text)} text pieces but "
+                f"{len(passage.offsets)} offset pairs; the unpaired ones are ignored"
+            )
+        for piece, (start, end) in zip(passage.text, passage.offsets, strict=False):
+            if len(piece) != end - start:
+                fate = "cut" if len(piece) > end - start else "padded with spaces"
+                slips.append(
+                    f"passage {passage.id}: text of {len(piece)} characters at offsets "
+                    f"{start}-{end} ({end - start} characters) is {fate} to fit them"
+                )
+    return slips
+
+
+def _entity_slips(doc: Document) -> list[str]:
+    """What is wrong with the entities of ``doc``: offsets beyond the text, or another text there."""
     text = doc.text
-    count = 0
+    slips = []
     for entity in doc.entities:
+        if any(not 0 <= start <= end <= len(text) for start, end in entity.offsets):
+            slips.append(
+                f"entity {entity.id}: offsets {_spans(entity)} lie beyond the document text "
+                f"(length {len(text)})"
+            )
+            continue
         found = [text[start:end] for start, end in entity.offsets]
         if found != entity.text and " ".join(found) != " ".join(entity.text):
-            count += 1
-            if count <= 3:
-                logger.warning(
-                    "%s: document %s, entity %s: text %r differs from the document text %r",
-                    path,
-                    doc.id,
-                    entity.id,
-                    entity.text,
-                    found,
-                )
-    return count
+            slips.append(
+                f"entity {entity.id}: text {entity.text!r} differs from the document text "
+                f"{found!r} at offsets {_spans(entity)}"
+            )
+    return slips
+
+
+def _spans(entity: Entity) -> str:
+    """The entity's offsets as ``start-end`` pairs, the way PubTator messages write them."""
+    return ", ".join(f"{start}-{end}" for start, end in entity.offsets)
 
 
 def document_to_bigbio(doc: Document) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from xlink.corpus._common import (
 )
 from xlink.corpus.model import Corpus, Document, Entity, Passage, format_id_groups, parse_id_groups
 from xlink.errors import FormatError
+from xlink.terminology._reading import numbered_lines
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +46,19 @@ def read_biosyn_queries(path: str | Path) -> Corpus:
     """Read a BioSyn / kNN-BioEL query file: one document with one entity per query.
 
     Blank lines are skipped (line numbers still count them, so ``q<n>`` is
-    the line of the query in the file).
+    the line of the query in the file). Lines end at ``\\n`` only and a UTF-8
+    byte order mark is dropped, as in every xlink reader.
 
     Raises:
-        FormatError: a line with another number of fields, or bad offsets in
-            the ``.concept`` form.
+        FormatError: a line with another number of fields, bad offsets in
+            the ``.concept`` form, or a file that is not UTF-8.
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        documents = [
-            _query(line.rstrip("\r\n"), path, lineno)
-            for lineno, line in enumerate(handle, start=1)
-            if line.strip()
-        ]
+    documents = [
+        _query(line, path, lineno)
+        for lineno, line in numbered_lines(path, _EXPECTED_LINE)
+        if line.strip()
+    ]
     logger.info("Read %d queries from %s", len(documents), path)
     return Corpus(documents=documents, name=path.stem)
 

@@ -17,6 +17,7 @@ from xlink.corpus.biosyn_queries import read_biosyn_queries, write_biosyn_querie
 from xlink.corpus.model import Corpus
 from xlink.corpus.pubtator import read_pubtator, write_pubtator
 from xlink.errors import XlinkError
+from xlink.terminology._reading import numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ _ALIASES = {"biosyn": "biosyn-queries", "bigbio-kb": "bigbio", "jsonl": "bigbio"
 _PUBTATOR_PASSAGE = re.compile(r"^[^\t|]+\|[ta]\|")
 #: How many non-blank lines detection looks at before giving up.
 _DETECTION_LINES = 20
+#: What a corpus path must name, for the error when it names a directory.
+_CORPUS_FILE = "a corpus file (PubTator .txt, BigBIO .jsonl or BioSyn queries)"
 
 
 def _hint() -> str:
@@ -59,28 +62,34 @@ def detect_corpus_format(path: str | Path) -> str:
     ``PMID|t|`` or ``PMID|a|`` lines mean PubTator; ``||``-separated lines
     mean BioSyn queries.
 
+    The lines are read as the readers read them (a UTF-8 byte order mark
+    dropped, lines ended by ``\\n`` only), so a file that detection accepts
+    is not refused later for its encoding.
+
     Raises:
         XlinkError: the format cannot be told; the message lists the supported
-            formats and says that ``--corpus-format`` sets one.
+            formats and says that ``--corpus-format`` sets one. ``path`` is a
+            directory (:class:`~xlink.errors.DirectoryGivenError`).
+        FormatError: the first lines are not UTF-8, or the file is UTF-16.
     """
     path = Path(path)
+    require_file(path, _CORPUS_FILE)
     if path.suffix.lower() in (".jsonl", ".json"):
         return "bigbio"
     seen = 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            stripped = line.strip()
-            if not stripped:
-                continue
-            if _PUBTATOR_PASSAGE.match(line):
-                return "pubtator"
-            if "||" in line:
-                return "biosyn-queries"
-            if stripped.startswith("{") and stripped.endswith("}"):
-                return "bigbio"
-            seen += 1
-            if seen >= _DETECTION_LINES:
-                break
+    for _, line in numbered_lines(path, _CORPUS_FILE):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _PUBTATOR_PASSAGE.match(line):
+            return "pubtator"
+        if "||" in line:
+            return "biosyn-queries"
+        if stripped.startswith("{") and stripped.endswith("}"):
+            return "bigbio"
+        seen += 1
+        if seen >= _DETECTION_LINES:
+            break
     what = "is empty" if seen == 0 else f"matches no known format in its first {seen} line(s)"
     raise XlinkError(f"cannot tell the format of corpus {path}: it {what}; {_hint()}")
 
@@ -88,6 +97,7 @@ def detect_corpus_format(path: str | Path) -> str:
 def load_corpus(path: str | Path, format: str | None = None) -> Corpus:
     """Read a corpus file in ``format``, or in the format :func:`detect_corpus_format` finds."""
     path = Path(path)
+    require_file(path, _CORPUS_FILE)
     if not path.is_file():
         raise XlinkError(f"corpus file {path} does not exist or is not a file")
     name = normalize_corpus_format(format) if format else detect_corpus_format(path)

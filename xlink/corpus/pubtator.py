@@ -38,6 +38,7 @@ from xlink.corpus.model import (
     parse_id_groups,
 )
 from xlink.errors import FormatError, XlinkError
+from xlink.terminology._reading import numbered_lines
 
 logger = logging.getLogger(__name__)
 
@@ -100,20 +101,16 @@ def read_pubtator(
     duplicates were met; they are also logged.
 
     Raises:
-        FormatError: a line that is malformed, a mention of another PMID, or a
-            mention whose text differs from the document text at its offsets.
+        FormatError: a line that is malformed, a mention of another PMID, a
+            mention whose start is after its end or whose text differs from the
+            document text at its offsets, or a file that is not UTF-8.
     """
     path = Path(path)
     stats = stats if stats is not None else PubTatorStats()
-    with path.open(encoding="utf-8") as handle:
-        documents = list(
-            _parse(
-                (line.rstrip("\r\n") for line in handle),
-                path,
-                stats,
-                drop_duplicate_documents,
-            )
-        )
+    # Lines end at "\n" (or "\r\n") only: a U+2028 or U+0085 inside an abstract is
+    # text, and a UTF-8 byte order mark is not part of the first PMID.
+    lines = (line for _, line in numbered_lines(path, _EXPECTED_LINE))
+    documents = list(_parse(lines, path, stats, drop_duplicate_documents))
     logger.info(
         "Read %d documents and %d mentions from %s (%d relation lines kept as relations, "
         "%d part-text fields ignored, %d mention texts trimmed, %d duplicate passage lines, "
@@ -292,6 +289,13 @@ def _build_document(
                 f"offsets {start_text!r} and {end_text!r} are not both integers",
                 expected=f"6 tab-separated fields ({_MENTION_FIELDS}) with integer offsets",
             ) from None
+        if start > end:
+            raise FormatError(
+                path,
+                lineno,
+                f"start {start} is after end {end} for {mention!r}",
+                expected=f"6 tab-separated fields ({_MENTION_FIELDS}) with start <= end",
+            )
         if not 0 <= start <= end <= len(text):
             raise FormatError(
                 path,

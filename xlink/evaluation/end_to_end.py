@@ -7,15 +7,22 @@
   TaggerOne.
 
 A gold composite mention contributes one item per part; a part is matched by
-any of its alternatives. NIL gold mentions count for ``ner`` only.
+any of its alternatives. NIL gold mentions count for ``ner`` only. In ``loose``, a
+document's gold items are its distinct alternative sets, less any set that contains
+another one of the same document (``D1+D2`` adds nothing when ``D1`` is already a gold
+concept there), so that a system naming every gold concept scores 1.0.
+
+Documents are matched by ``(document_id, id)``; two gold documents with the same pair
+cannot be told apart and are refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xlink.corpus.model import Document
+from xlink.errors import XlinkError
 from xlink.evaluation.ids import normalize_concept_id
 
 
@@ -51,22 +58,30 @@ class PRF:
         }
 
 
-def _match(predicted: Iterable[tuple], gold: Sequence[tuple[tuple, frozenset[str]]]) -> int:
-    """Greedy one-to-one matching of predicted (key, id) items to gold (key, alternatives)."""
+def _matched(predicted: Sequence[tuple], gold: Sequence[tuple[tuple, frozenset[str]]]) -> list[int]:
+    """Greedy one-to-one matching of predicted (key, id) items to gold (key, alternatives).
+
+    Returns the positions of the predicted items that found a gold item.
+    """
     open_gold: dict[tuple, list[frozenset[str]]] = {}
     for key, alternatives in gold:
         open_gold.setdefault(key, []).append(alternatives)
-    tp = 0
-    for key, identifier in predicted:
+    hits = []
+    for position, (key, identifier) in enumerate(predicted):
         slots = open_gold.get(key)
         if not slots:
             continue
         for i, alternatives in enumerate(slots):
             if identifier is None or identifier in alternatives:
                 slots.pop(i)
-                tp += 1
+                hits.append(position)
                 break
-    return tp
+    return hits
+
+
+def _match(predicted: Sequence[tuple], gold: Sequence[tuple[tuple, frozenset[str]]]) -> int:
+    """How many predicted items the greedy matching pairs with a gold item."""
+    return len(_matched(predicted, gold))
 
 
 @dataclass(frozen=True)
@@ -83,38 +98,81 @@ class EndToEndReport:
         return out
 
 
+def document_key(doc: Document) -> tuple[str, str]:
+    """How predicted and gold documents are paired: ``(document_id, id)``."""
+    return (doc.document_id, doc.id)
+
+
+def check_unique_documents(gold: Sequence[Document], source: str = "the gold corpus") -> None:
+    """Refuse gold documents that share ``(document_id, id)``: their predictions could not be told apart."""
+    seen: set[tuple[str, str]] = set()
+    for doc in gold:
+        key = document_key(doc)
+        if key in seen:
+            raise XlinkError(
+                f"{source}: two documents have document_id {doc.document_id!r} and id {doc.id!r}, so their "
+                "predictions cannot be scored apart; give each document its own id"
+            )
+        seen.add(key)
+
+
+def _minimal_sets(sets: set[frozenset[str]]) -> list[frozenset[str]]:
+    """The alternative sets that contain no other set of the group."""
+    return sorted((s for s in sets if not any(o < s for o in sets)), key=sorted)
+
+
 def evaluate_end_to_end(predicted: Sequence[Document], gold: Sequence[Document]) -> EndToEndReport:
     """Compare documents with predicted entities to documents with gold entities.
 
-    Documents are matched by ``document_id``; a predicted entity's ids are its
-    ``id_groups`` flattened (a composite prediction contributes each id).
+    Documents are matched by :func:`document_key`; a predicted entity's ids are its
+    ``id_groups`` flattened (a composite prediction contributes each id). Gold documents
+    that share a key raise :class:`XlinkError`.
     """
+    check_unique_documents(gold)
     ner_gold: list[tuple[tuple, frozenset[str]]] = []
     strict_gold: list[tuple[tuple, frozenset[str]]] = []
     loose_gold_set: dict[tuple, set[frozenset[str]]] = {}
     for doc in gold:
+        key = document_key(doc)
         for e in doc.entities:
-            span = (doc.document_id, e.start, e.end)
+            span = (*key, e.start, e.end)
             ner_gold.append((span, frozenset()))
             for part in e.id_groups:
                 alternatives = frozenset(normalize_concept_id(i) for i in part)
                 strict_gold.append((span, alternatives))
-                loose_gold_set.setdefault((doc.document_id,), set()).add(alternatives)
+                loose_gold_set.setdefault(key, set()).add(alternatives)
     ner_pred: list[tuple[tuple, str | None]] = []
     strict_pred: list[tuple[tuple, str | None]] = []
-    loose_pred_set: set[tuple[str, str]] = set()
+    loose_pred_set: set[tuple[tuple[str, str], str]] = set()
     for doc in predicted:
+        key = document_key(doc)
         for e in doc.entities:
-            span = (doc.document_id, e.start, e.end)
+            span = (*key, e.start, e.end)
             ner_pred.append((span, None))
             for part in e.id_groups:
                 identifier = normalize_concept_id(part[0])
                 strict_pred.append((span, identifier))
-                loose_pred_set.add((doc.document_id, identifier))
-    loose_gold = [(key, alts) for key, group in loose_gold_set.items() for alts in group]
-    loose_pred = [((doc_id,), identifier) for doc_id, identifier in sorted(loose_pred_set)]
+                loose_pred_set.add((key, identifier))
     return EndToEndReport(
         ner=PRF(_match(ner_pred, ner_gold), len(ner_pred), len(ner_gold)),
         strict=PRF(_match(strict_pred, strict_gold), len(strict_pred), len(strict_gold)),
-        loose=PRF(_match(loose_pred, loose_gold), len(loose_pred), len(loose_gold)),
+        loose=_loose(loose_pred_set, loose_gold_set),
     )
+
+
+def _loose(predicted: set[tuple[tuple[str, str], str]], gold: dict[tuple, set[frozenset[str]]]) -> PRF:
+    """Document-level concepts: each document's minimal alternative sets against its predicted ids.
+
+    A predicted id left unmatched only because its alternative set was already satisfied
+    (``D1`` and ``D2`` both predicted for gold ``D1+D2``) is neither right nor wrong, so it is
+    not counted as predicted; any other unmatched id is a false positive.
+    """
+    items = [(key, alts) for key, group in gold.items() for alts in _minimal_sets(group)]
+    ordered = sorted(predicted)
+    hits = set(_matched(ordered, items))
+    neutral = sum(
+        1
+        for position, (key, identifier) in enumerate(ordered)
+        if position not in hits and any(identifier in alts for alts in gold.get(key, ()))
+    )
+    return PRF(len(hits), len(ordered) - neutral, len(items))

@@ -20,9 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from xlink.evaluation.ids import normalize_ids
 from xlink.linker import LinkedMention, PredictedConcept
+
+if TYPE_CHECKING:
+    from xlink.corpus.model import Corpus
+    from xlink.terminology.model import Terminology
 
 DEFAULT_KS = (1, 5, 10, 64)
 RULES = ("strict", "any")
@@ -146,3 +151,39 @@ def evaluate_linking(
         nil_predicted=sum(1 for lm in nil if not lm.predictions),
         curve=[pct(h) for h in curve_hits],
     )
+
+
+@dataclass(frozen=True)
+class GoldCoverage:
+    """How many gold mentions a terminology can be right on: the ceiling of acc@k."""
+
+    n_mentions: int
+    n_nil: int
+    n_not_in_terminology: int
+    examples: tuple[str, ...] = ()
+
+    @property
+    def ceiling(self) -> float:
+        """Percent of the mentions with ids whose every part has an id in the terminology."""
+        with_ids = self.n_mentions - self.n_nil
+        return 100.0 * (with_ids - self.n_not_in_terminology) / with_ids if with_ids else 0.0
+
+
+def gold_coverage(corpus: Corpus, terminology: Terminology, n_examples: int = 3) -> GoldCoverage:
+    """Count gold mentions without ids and those naming ids the terminology lacks (strict rule)."""
+    known: set[str] = set()
+    for concept in terminology:
+        known.update(normalize_ids(concept.ids))
+    n = nil = outside = 0
+    examples: list[str] = []
+    for mention in corpus.mentions():
+        n += 1
+        if not mention.gold:
+            nil += 1
+            continue
+        missing = [part for part in mention.gold if not normalize_ids(part) & known]
+        if missing:
+            outside += 1
+            if len(examples) < n_examples:
+                examples.append("+".join(missing[0]))
+    return GoldCoverage(n, nil, outside, tuple(examples))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlink.errors import XlinkError
-from xlink.terminology._reading import numbered_lines
+from xlink.terminology._reading import numbered_lines, require_file
 from xlink.terminology.biosyn import load_biosyn
 from xlink.terminology.ctd import load_ctd
 from xlink.terminology.do import load_do
@@ -25,6 +25,8 @@ from xlink.terminology.obo import load_obo
 from xlink.terminology.umls import load_umls
 
 FORMATS = ("ctd", "biosyn", "obo", "icd10cm", "do", "umls", "jsonl")
+#: What a terminology path must name, for the error when it names a directory.
+_TERMINOLOGY_FILE = f"a terminology file ({', '.join(FORMATS)})"
 # CUI|LAT|TS|LUI|STT|SUI|ISPREF|... as in "C0011849|ENG|P|L0011849|PF|S0011849|Y|..."
 _MRCONSO_ROW = re.compile(r"^C\d{7}\|[A-Z]{3}\|[PS]\|L\d+\|[A-Z]+\|S\d+\|[YN]\|")
 
@@ -67,6 +69,7 @@ def detect_format(path: str | Path) -> str:
     Raises :class:`XlinkError` when neither tells, asking for an explicit format.
     """
     path = Path(path)
+    require_file(path, _TERMINOLOGY_FILE)
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[: -len(".gz")]
@@ -113,13 +116,14 @@ def load_terminology(path: str | Path, format: str | None = None, **options: obj
 
     ``options`` are passed to the format's loader (``include_obsolete`` for
     obo, ``languages`` for umls, ...); an option the loader does not take is
-    an :class:`XlinkError` that lists the ones it does.
+    an :class:`XlinkError` that lists the ones it does. A directory is a
+    :class:`~xlink.errors.DirectoryGivenError` (an
+    :class:`XlinkError` and an :class:`IsADirectoryError`) that asks for a file.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    require_file(path, _TERMINOLOGY_FILE)
     fmt = _check_format(format) if format is not None else detect_format(path)
     loader = LOADERS[fmt]
     accepted = [

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.errors import EmptyTerminologyError, FormatError
+from xlink.terminology._reading import numbered_lines
 from xlink.text.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -277,11 +278,17 @@ class Terminology:
         )
 
     def require_nonempty(self, path: str | Path | None = None) -> Terminology:
-        """Raise :class:`EmptyTerminologyError` if no concept has a name."""
+        """Raise :class:`EmptyTerminologyError` if no concept has a name.
+
+        The message names both ways to give the format, the API argument and
+        the CLI flag, because either may have loaded the file.
+        """
         if not self._concepts:
             where = f"{path}: " if path else ""
             raise EmptyTerminologyError(
-                f"{where}the terminology holds no concept with a name; check the file and --format"
+                f"{where}the terminology holds no concept with a name; check that the file is "
+                "not empty and pass its format explicitly (terminology_format / "
+                "--terminology-format; --format for 'xlink terminology')"
             )
         return self
 
@@ -312,19 +319,20 @@ class Terminology:
         expected = 'a JSON object with "concept_id", "canonical_name" and "aliases"'
 
         def records() -> Iterator[Concept]:
-            with open(path, encoding="utf-8") as handle:
-                for lineno, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as err:
-                        raise FormatError(path, lineno, f"invalid JSON ({err.msg})", expected) from None
-                    if not isinstance(record, dict):
-                        raise FormatError(path, lineno, "not a JSON object", expected)
-                    try:
-                        yield Concept.from_json(record)
-                    except ValueError as err:
-                        raise FormatError(path, lineno, str(err), expected) from None
+            # numbered_lines: a BOM, CRLF, non-UTF-8 bytes and names holding U+2028
+            # (to_jsonl writes them unescaped) are handled as in every other format.
+            for lineno, line in numbered_lines(path, expected):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise FormatError(path, lineno, f"invalid JSON ({err.msg})", expected) from None
+                if not isinstance(record, dict):
+                    raise FormatError(path, lineno, "not a JSON object", expected)
+                try:
+                    yield Concept.from_json(record)
+                except ValueError as err:
+                    raise FormatError(path, lineno, str(err), expected) from None
 
         return cls.from_concepts(records(), name=name or path.stem)

@@ -1,0 +1,88 @@
+"""Scoring edge cases that used to give silently wrong figures."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import spacy
+
+from xlink.components.chunking import pipe_texts
+from xlink.components.pipelines import evaluate_pipeline
+from xlink.corpus.model import Corpus, Document, Entity, Passage
+from xlink.errors import XlinkError
+from xlink.evaluation.end_to_end import evaluate_end_to_end
+from xlink.evaluation.linking import gold_coverage
+from xlink.terminology.model import Concept, Terminology
+
+
+def doc(doc_id: str, *entities: tuple[int, int, str], record_id: str | None = None, text: str = "") -> Document:
+    ents = []
+    for i, (s, e, ids) in enumerate(entities):
+        groups = [part.split("+") for part in ids.split("|")] if ids != "-1" else []
+        ents.append(Entity(id=str(i), type="Disease", text=[text[s:e] or "x"], offsets=[(s, e)], id_groups=groups))
+    passages = [Passage(id="p", type="text", text=[text], offsets=[(0, len(text))])] if text else []
+    return Document(id=record_id or doc_id, document_id=doc_id, passages=passages, entities=ents)
+
+
+def test_loose_counts_alternatives_once_when_their_concepts_are_gold_alone() -> None:
+    # gold: D1+D2 (either), D1 alone, D2 alone → the document's concepts are D1 and D2
+    gold = [doc("1", (0, 5, "D1+D2"), (6, 9, "D1"), (10, 12, "D2"))]
+    perfect = evaluate_end_to_end(gold, gold)
+    assert (perfect.loose.tp, perfect.loose.n_predicted, perfect.loose.n_gold) == (2, 2, 2)
+    assert perfect.loose.f1 == pytest.approx(1.0)
+    # naming both alternatives of a lone D1+D2 is one right concept, not one right and one wrong
+    gold = [doc("1", (0, 5, "D1+D2"))]
+    both = [doc("1", (0, 5, "D1"), (6, 9, "D2"))]
+    r = evaluate_end_to_end(both, gold)
+    assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 1, 1)
+    # an id outside every gold set stays a false positive
+    r = evaluate_end_to_end([doc("1", (0, 5, "D1"), (6, 9, "D7"))], gold)
+    assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 2, 1)
+
+
+def test_documents_are_paired_by_document_id_and_record_id() -> None:
+    gold = [doc("9", record_id="a"), doc("9", (0, 4, "D1"), record_id="b")]
+    found_in_a = [doc("9", (0, 4, "D1"), record_id="a"), doc("9", record_id="b")]
+    r = evaluate_end_to_end(found_in_a, gold)
+    assert r.ner.tp == 0 and r.strict.tp == 0  # the span was found in the other record's text
+    with pytest.raises(XlinkError, match="give each document its own id"):
+        evaluate_end_to_end([], [doc("9", record_id="a"), doc("9", record_id="a")])
+
+
+def test_gold_coverage_counts_nil_and_ids_outside_the_terminology() -> None:
+    terminology = Terminology.from_concepts(
+        [Concept("D1", "one", alt_ids=("OMIM:100",)), Concept("D2", "two")], name="t"
+    )
+    corpus = Corpus([doc("1", (0, 1, "D1"), (2, 3, "MESH:D2"), (4, 5, "100"), (6, 7, "D9"), (8, 9, "D1|D9"), (10, 11, "-1"))])
+    coverage = gold_coverage(corpus, terminology)
+    assert (coverage.n_mentions, coverage.n_nil, coverage.n_not_in_terminology) == (6, 1, 2)
+    assert coverage.examples == ("D9", "D9")
+    assert coverage.ceiling == pytest.approx(60.0)
+
+
+def test_pipe_texts_refuses_non_positive_sizes() -> None:
+    nlp = spacy.blank("en")
+    for bad in ({"batch_size": 0}, {"n_process": 0}, {"max_chars": -5}):
+        with pytest.raises(XlinkError, match="must be at least 1"):
+            list(pipe_texts(nlp, ["text"], **bad))
+
+
+def test_evaluate_pipeline_refuses_or_warns_where_scores_would_mean_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    text = "Wilson disease is rare."
+    gold = Corpus([doc("1", (0, 14, "D006527"), text=text)], name="gold")
+    with pytest.raises(XlinkError, match="no components"):
+        evaluate_pipeline(spacy.blank("en"), gold)
+    with pytest.raises(XlinkError, match="no documents"):
+        evaluate_pipeline(spacy.blank("en"), Corpus([], name="empty"))
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "DISEASE", "pattern": "Wilson disease"}])
+    with caplog.at_level(logging.WARNING):
+        result = evaluate_pipeline(nlp, gold)
+    assert result.report.ner.tp == 1 and result.report.strict.tp == 0
+    assert "none of the 1 predicted spans has a kb_id" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        evaluate_pipeline(nlp, gold, spans_key="nope")
+    assert "left doc.spans['nope'] empty" in caplog.text
