@@ -129,3 +129,8 @@ def test_evaluate_pipeline_refuses_what_it_cannot_score(tmp_path: Path, cache: P
     # an installed package that is not a spaCy pipeline
     run = xlink("evaluate-pipeline", str(CORPUS), "--pipeline", "json", cache=cache)
     assert_clear_error(run, "cannot load pipeline 'json'")
+
+
+def test_evaluate_pipeline_output_extension_must_name_a_format(tmp_path: Path, cache: Path) -> None:
+    run = xlink("evaluate-pipeline", str(CORPUS), "-o", str(tmp_path / "predicted.csv"), cache=cache)
+    assert_clear_error(run, "the extension picks the format")

@@ -34,6 +34,9 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get("XLINK_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
+#: ``evaluate-pipeline --output``: the file extension picks the format of the predicted corpus.
+_OUTPUT_SUFFIXES = {".jsonl": "bigbio", ".json": "bigbio", ".txt": "pubtator", ".pubtator": "pubtator"}
+
 CorpusFormat = Annotated[
     str | None,
     typer.Option("--corpus-format", help="pubtator or bigbio (detected when omitted)."),
@@ -141,6 +144,10 @@ def evaluate_pipeline_cmd(
 
     if output is not None:
         check_output(output, corpus)
+        if output.suffix.lower() not in _OUTPUT_SUFFIXES:
+            raise XlinkError(
+                f"--output {output}: the extension picks the format; use .jsonl (BigBIO) or .txt / .pubtator (PubTator)"
+            )
     fmt = corpus_format or detect_corpus_format(corpus)
     if fmt not in ("pubtator", "bigbio"):
         raise XlinkError(
@@ -157,7 +164,7 @@ def evaluate_pipeline_cmd(
     if output is not None:
         from xlink.corpus.io import save_corpus
 
-        out_format = "bigbio" if output.suffix in (".jsonl", ".json") else "pubtator"
+        out_format = _OUTPUT_SUFFIXES[output.suffix.lower()]
         save_corpus(predicted_corpus(result.docs, gold, spans_key), output, out_format)
     record = {
         **result.to_json(),
