@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import run_xlink
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CORPUS = FIXTURES / "corpus" / "ncbi_sample.txt"
@@ -15,13 +16,7 @@ TERM = FIXTURES / "linking" / "mini_medic.jsonl"
 
 
 def xlink(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from xlink.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env={"XLINK_CACHE": str(cache), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
-        timeout=120,
-    )
+    return run_xlink(*args, cache=cache)
 
 
 @pytest.fixture()
