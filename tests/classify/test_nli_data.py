@@ -90,7 +90,7 @@ def test_missing_columns_with_ragged_rows_is_format_error(tmp_path: Path) -> Non
     # more fields than header names: csv puts them under a None key, which the message must survive
     path = tmp_path / "x.csv"
     path.write_text("a,b\n1,2,3\n")
-    with pytest.raises(FormatError, match=r"x.csv:2: .*\['a', 'b'\]"):
+    with pytest.raises(FormatError, match=r"x.csv:1: .*\['a', 'b'\]"):
         read_nli(path)
 
 

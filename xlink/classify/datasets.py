@@ -11,19 +11,29 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlink.errors import FormatError
+from xlink.errors import DirectoryGivenError, FormatError, XlinkError
+from xlink.terminology._reading import numbered_lines, require_file
 
 
 @dataclass
 class LabelledTexts:
-    """Texts with their gold labels (``labels`` is None when no label column was asked for)."""
+    """Texts with their gold labels (``labels`` is None when no label column was asked for).
+
+    ``lines`` holds, per text, the line of the file where its row ends (empty when the texts
+    did not come from a file), so that warnings about skipped rows can point at them.
+    """
 
     texts: list[str]
     labels: list[str] | None
+    lines: list[int] = field(default_factory=list)
+
+
+#: what a text file of xlink's must be (for numbered_lines' messages)
+_EXPECTED = "UTF-8 text"
 
 
 def _is_index(column: str) -> bool:
@@ -35,12 +45,36 @@ def read_texts(path: str | Path, text_column: str, label_column: str | None = No
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    require_file(path, "a CSV, TSV, JSONL or JSON file")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
         return _read_json(path, text_column, label_column)
     if suffix in (".csv", ".tsv", ".txt"):
         return _read_delimited(path, text_column, label_column, "\t" if suffix in (".tsv", ".txt") else ",")
     raise FormatError(path, None, "unknown file type", ".csv, .tsv, .jsonl or .json")
+
+
+def text_lines(path: Path) -> Iterator[str]:
+    """The file's lines, each ending in ``\\n``, decoded by :func:`numbered_lines`.
+
+    Non-UTF-8 bytes become a :class:`FormatError` with file:line and the ``iconv`` fix
+    instead of a ``UnicodeDecodeError`` traceback; the ``\\n`` endings let :mod:`csv` see
+    quoted newlines and count physical lines as before.
+    """
+    for _, line in numbered_lines(path, _EXPECTED):
+        yield line + "\n"
+
+
+def _missing_column(path: Path, column: str, option: str, names: list[str]) -> FormatError:
+    """The error for a column the header lacks, with the option that fixes it."""
+    return FormatError(
+        path, 1, f"no column {column!r} in header {names}; use {option} with one of {names}", f"a column named {column!r}"
+    )
+
+
+def _no_rows(path: Path) -> XlinkError:
+    """The error for a file with a header and nothing under it."""
+    return XlinkError(f"{path} has a header but no data rows; add rows of texts below the header")
 
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -66,8 +100,7 @@ def header_delimiter(first_line: str, default: str, explains: Callable[[list[str
 
 def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
     """:func:`header_delimiter` for a header that must name the ``wanted`` columns."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
+    first = next(text_lines(path), "")
     return header_delimiter(first, default, lambda names: all(column in names for column in wanted))
 
 
@@ -75,76 +108,101 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     texts: list[str] = []
     labels: list[str] = []
+    lines: list[int] = []
     indexed = _is_index(text_column) and (label_column is None or _is_index(label_column))
     if not indexed:
         delimiter = _header_delimiter(path, [c for c in (text_column, label_column) if c is not None], delimiter)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        if indexed:
-            t_idx, l_idx = int(text_column), int(label_column) if label_column is not None else None
-        else:
-            header = next(reader, None)
-            if header is None:
-                raise FormatError(path, 1, "empty file", "a header row naming the columns")
-            names = [h.strip() for h in header]
-            for column in (text_column, label_column):
-                if column is not None and column not in names:
-                    raise FormatError(path, 1, f"no column {column!r} in header {names}", f"a column named {column!r}")
-            t_idx = names.index(text_column)
-            l_idx = names.index(label_column) if label_column is not None else None
-        for row in reader:
-            number = reader.line_num  # the physical line where the record ends (quoted newlines count)
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            width = max(t_idx, l_idx or 0) + 1
-            if len(row) < width:
-                raise FormatError(path, number, f"{len(row)} fields", f"at least {width} fields")
-            texts.append(row[t_idx])
-            if l_idx is not None:
-                label = row[l_idx].strip()
-                if not label:
-                    raise FormatError(path, number, "empty label", "a non-empty label")
-                labels.append(label)
-    return LabelledTexts(texts, labels if label_column is not None else None)
+    reader = csv.reader(text_lines(path), delimiter=delimiter)
+    if indexed:
+        t_idx, l_idx = int(text_column), int(label_column) if label_column is not None else None
+    else:
+        header = next(reader, None)
+        if header is None:
+            raise FormatError(path, 1, "empty file", "a header row naming the columns")
+        names = [h.strip() for h in header]
+        for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
+            if column is not None and column not in names:
+                raise _missing_column(path, column, option, names)
+        t_idx = names.index(text_column)
+        l_idx = names.index(label_column) if label_column is not None else None
+    for row in reader:
+        number = reader.line_num  # the physical line where the record ends (quoted newlines count)
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        width = max(t_idx, l_idx or 0) + 1
+        if len(row) < width:
+            raise FormatError(path, number, f"{len(row)} fields", f"at least {width} fields")
+        texts.append(row[t_idx])
+        lines.append(number)
+        if l_idx is not None:
+            label = row[l_idx].strip()
+            if not label:
+                raise FormatError(path, number, "empty label", "a non-empty label")
+            labels.append(label)
+    if not texts and not indexed:
+        raise _no_rows(path)
+    return LabelledTexts(texts, labels if label_column is not None else None, lines)
+
+
+def _json_rows(path: Path) -> list[tuple[int, object]]:
+    """``(line, value)`` per row of a JSON array or a JSONL file (array rows count from 1)."""
+    numbered = [(number, line) for number, line in numbered_lines(path, _EXPECTED) if line.strip()]
+    if numbered and numbered[0][1].lstrip().startswith("["):
+        try:
+            return list(enumerate(json.loads("\n".join(line for _, line in numbered)), start=1))
+        except json.JSONDecodeError as err:
+            raise FormatError(path, err.lineno, f"invalid JSON ({err.msg})", "a JSON array of objects") from err
+    rows: list[tuple[int, object]] = []
+    for number, line in numbered:
+        try:
+            rows.append((number, json.loads(line)))
+        except json.JSONDecodeError as err:
+            raise FormatError(path, number, f"invalid JSON ({err.msg})", "one JSON object per line") from err
+    return rows
 
 
 def _read_json(path: Path, text_column: str, label_column: str | None) -> LabelledTexts:
-    text = path.read_text(encoding="utf-8")
-    rows: list[tuple[int, object]]
-    if text.lstrip().startswith("["):
-        rows = list(enumerate(json.loads(text), start=1))
-    else:
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append((number, json.loads(line)))
-                except json.JSONDecodeError as err:
-                    raise FormatError(path, number, f"invalid JSON ({err.msg})", "one JSON object per line") from err
     texts: list[str] = []
     labels: list[str] = []
-    for number, row in rows:
+    lines: list[int] = []
+    for number, row in _json_rows(path):
         if not isinstance(row, dict) or text_column not in row:
-            raise FormatError(path, number, f"no field {text_column!r}", f"an object with {text_column!r}")
-        texts.append(str(row[text_column]))
+            names = sorted(row) if isinstance(row, dict) else []
+            fix = f"; use --text-column with one of {names}" if names else ""
+            raise FormatError(path, number, f"no field {text_column!r}{fix}", f"an object with {text_column!r}")
+        value = row[text_column]
+        if not isinstance(value, str):  # null, a number or a list would be classified as its Python spelling
+            raise FormatError(path, number, f"field {text_column!r} is {json.dumps(value)[:40]}, not a string", "a text string")
+        texts.append(value)
+        lines.append(number)
         if label_column is not None:
-            value = row.get(label_column)
-            if value is None or not str(value).strip():
+            label = row.get(label_column)
+            if label is None or not str(label).strip():
                 raise FormatError(path, number, f"no or empty field {label_column!r}", "a non-empty label")
-            labels.append(str(value).strip())
-    return LabelledTexts(texts, labels if label_column is not None else None)
+            labels.append(str(label).strip())
+    return LabelledTexts(texts, labels if label_column is not None else None, lines)
 
 
 def read_label_map(value: str | None) -> dict[str, str]:
-    """A ``--label-map``: a JSON object ``{label: description}``, inline or in a file."""
+    """A ``--label-map``: a JSON object ``{label: description}``, inline or in a file.
+
+    A value that is neither inline JSON (starts with ``{``, ``[`` or ``"``) nor an existing
+    file is reported as a missing file, not as invalid JSON.
+    """
     if not value:
         return {}
+    inline = value.lstrip().startswith(("{", "[", '"'))
     candidate = Path(value)
-    raw = candidate.read_text(encoding="utf-8") if not value.lstrip().startswith("{") and candidate.exists() else value
+    if not inline and not candidate.exists():
+        raise XlinkError(f"--label-map {value}: no such file; give a JSON file or an inline JSON object {{label: description}}")
+    if not inline and candidate.is_dir():
+        raise DirectoryGivenError(f"--label-map {value} is a directory; give a JSON file {{label: description}}")
+    raw = value if inline else "\n".join(line for _, line in numbered_lines(candidate, "a JSON object"))
+    where = "--label-map" if inline else value
     try:
         mapping = json.loads(raw)
     except json.JSONDecodeError as err:
-        raise FormatError(value if raw is not value else "--label-map", err.lineno, f"invalid JSON ({err.msg})", "a JSON object {label: description}") from err
+        raise FormatError(where, err.lineno, f"invalid JSON ({err.msg})", "a JSON object {label: description}") from err
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise FormatError("--label-map", None, "not an object of strings", "a JSON object {label: description}")
+        raise FormatError(where, None, "not an object of strings", "a JSON object {label: description}")
     return {str(k): v for k, v in mapping.items()}

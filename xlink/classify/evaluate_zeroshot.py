@@ -9,7 +9,9 @@ This is the experiment of Choubey et al. (EMNLP 2022) behind ``xlink evaluate-ze
    an explicit base, each base is tried and the one with the smallest expected cost on a
    held-out slice of the calibration texts is kept (see :func:`choose_pruner`);
 3. the evaluated texts are classified with all labels, then with the pruned sets; the pruned
-   wall time includes the base classifier's own time.
+   wall time includes the base classifier's own time. ``time_saved`` is therefore a wall-clock
+   ratio, 1 - pruned/full, noisy on a shared machine (see ``timing_repeats``); the CLI refuses
+   runs where it would mean nothing (one label, no text left to evaluate).
 """
 
 from __future__ import annotations
@@ -281,6 +283,29 @@ def choose_pruner(
     return pruner, choices
 
 
+def calibration_shortfall(n_texts: int, alpha: float, delta: float | None = None) -> str | None:
+    """Why ``n_texts`` calibration texts are too few for ``alpha`` (and ``delta``); None when enough.
+
+    Half the texts fit the base classifier and the other half must hold ``ceil(1/alpha)``
+    (with ``delta``, the training-conditional ``log(delta)/log(1-alpha)``). The text names the
+    shortfall only, so that each caller can add the fix in its own terms (a CLI option, an argument).
+    """
+    needed = min_calibration_size(alpha)
+    if n_texts < 2 * needed:
+        return (
+            f"{n_texts} calibration texts are too few for alpha={alpha}: half are used to fit the base "
+            f"classifier and the other half must hold at least ceil(1/alpha) = {needed}, so at least {2 * needed} are needed"
+        )
+    if delta is not None:
+        pac_needed = pac_min_samples(alpha, delta)
+        if n_texts - int(round(n_texts * FIT_FRACTION)) < pac_needed:  # choose_pruner's final fit/calibration cut
+            return (
+                f"{n_texts} calibration texts are too few for alpha={alpha} with delta={delta}: half are used to fit "
+                f"the base classifier and the other half must hold at least log(delta) / log(1 - alpha) = {pac_needed}"
+            )
+    return None
+
+
 def evaluate_zeroshot(
     classifier: ZeroShotClassifier,
     texts: Sequence[str],
@@ -311,22 +336,12 @@ def evaluate_zeroshot(
         raise ValueError(f"timing_repeats must be at least 1, not {timing_repeats}")
     say = progress or (lambda message: logger.info(message))
     labels = list(labels)
-    needed = min_calibration_size(alpha)
-    if len(calibration_texts) < 2 * needed:
+    shortfall = calibration_shortfall(len(calibration_texts), alpha, delta)
+    if shortfall is not None:  # fail before the costly zero-shot labelling
         raise CalibrationError(
-            f"{len(calibration_texts)} calibration texts are too few for alpha={alpha}: half are used to fit the base "
-            f"classifier and the other half must hold at least ceil(1/alpha) = {needed}; give at least "
-            f"{2 * needed} calibration texts (--calibration FILE, or a larger --calibration-fraction), or a larger alpha"
+            f"{shortfall}; give more calibration texts (--calibration FILE, or a larger --calibration-fraction), "
+            "or a larger alpha" + (" or delta" if delta is not None else "")
         )
-    if delta is not None:  # fail before the costly zero-shot labelling
-        pac_needed = pac_min_samples(alpha, delta)
-        n_cal = len(calibration_texts)
-        if n_cal - int(round(n_cal * FIT_FRACTION)) < pac_needed:  # choose_pruner's final fit/calibration cut
-            raise CalibrationError(
-                f"{len(calibration_texts)} calibration texts are too few for alpha={alpha} with delta={delta}: "
-                f"half are used to fit the base classifier and the other half must hold at least "
-                f"log(delta) / log(1 - alpha) = {pac_needed}; give more texts, or a larger alpha or delta"
-            )
     say(f"labelling {len(calibration_texts)} calibration texts zero-shot ({len(calibration_texts) * len(labels)} NLI pairs)")
     start = time.perf_counter()
     cal_predictions = classifier.predict(calibration_texts, labels)

@@ -19,8 +19,6 @@ skipped (and counted in the log) otherwise.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import json
 import logging
 import re
@@ -29,8 +27,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlink.classify.datasets import header_delimiter
+from xlink.classify.datasets import header_delimiter, text_lines
 from xlink.errors import FormatError
+from xlink.terminology._reading import require_file
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +65,7 @@ _NO_GOLD = {"-", "", "none", "null"}
 _PREMISE_KEYS = ("premise", "sentence1", "context", "sentence_a", "text_a", "text")
 _HYPOTHESIS_KEYS = ("hypothesis", "sentence2", "sentence_b", "text_b", "statement")
 _LABEL_KEYS = ("label", "gold_label", "entailment_label", "labels")
+_COLUMNS = "columns premise, hypothesis, label (or sentence1, sentence2, gold_label)"
 
 # MPE premises carry Flickr caption ids ("3191828851jpg0A little boy ..."); add-one RTE
 # carries HTML emphasis. Both are noise for a cross-encoder.
@@ -111,33 +111,25 @@ def _pick(row: dict[str, object], keys: Iterable[str]) -> str | None:
     return None
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    # utf-8-sig: a byte-order mark would otherwise become part of the first column's name
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
-
-
 def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    with _open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise FormatError(path, number, f"invalid JSON ({err.msg})", "one JSON object per line") from err
-            if not isinstance(row, dict):
-                raise FormatError(path, number, "not a JSON object", "one JSON object per line")
-            yield number, row
+    # text_lines: gzip by its magic bytes, a byte-order mark dropped, non-UTF-8 bytes named with file:line
+    for number, line in enumerate(text_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise FormatError(path, number, f"invalid JSON ({err.msg})", "one JSON object per line") from err
+        if not isinstance(row, dict):
+            raise FormatError(path, number, "not a JSON object", "one JSON object per line")
+        yield number, row
 
 
 def _rows_json_array(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    with _open_text(path) as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise FormatError(path, err.lineno, f"invalid JSON ({err.msg})", "a JSON array of objects") from err
+    try:
+        data = json.loads("".join(text_lines(path)))
+    except json.JSONDecodeError as err:
+        raise FormatError(path, err.lineno, f"invalid JSON ({err.msg})", "a JSON array of objects") from err
     if not isinstance(data, list):
         raise FormatError(path, 1, "not a JSON array", "a JSON array of objects")
     for index, row in enumerate(data, start=1):
@@ -156,23 +148,24 @@ def _nli_delimiter(path: Path, default: str) -> str:
     SICK's re-annotated corpus, for one, is tab-separated under a ``.csv`` name; a header that
     no delimiter explains keeps ``default``, and :func:`read_nli` then names the columns it saw.
     """
-    with _open_text(path) as handle:
-        first = handle.readline()
-    return header_delimiter(first, default, _has_nli_columns)
+    return header_delimiter(next(text_lines(path), ""), default, _has_nli_columns)
 
 
 def _rows_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, object]]]:
     delimiter = _nli_delimiter(path, delimiter)
-    with _open_text(path) as handle:
-        if delimiter == "\t":
-            # Some TSVs (XNLI, CAD) contain bare quotes: do not treat them as quoting.
-            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        else:
-            reader = csv.DictReader(handle, delimiter=delimiter)
-        if reader.fieldnames is None:
-            return
-        for row in reader:
-            yield reader.line_num, row
+    lines = text_lines(path)
+    if delimiter == "\t":
+        # Some TSVs (XNLI, CAD) contain bare quotes: do not treat them as quoting.
+        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.DictReader(lines, delimiter=delimiter)
+    if reader.fieldnames is None:
+        return
+    names = [str(name).strip() for name in reader.fieldnames]
+    if not _has_nli_columns(names):  # the header is line 1, whatever row would come next
+        raise FormatError(path, 1, f"cannot find premise/hypothesis/label columns in {sorted(names)}", _COLUMNS)
+    for row in reader:
+        yield reader.line_num, row
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
@@ -181,8 +174,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
         return _rows_jsonl(path)
     if name.endswith(".json"):
         # JSON arrays (DNC) or, rarely, JSONL saved as .json
-        with _open_text(path) as handle:
-            first = handle.read(64).lstrip()
+        first = next((line for line in text_lines(path) if line.strip()), "").lstrip()
         return _rows_json_array(path) if first.startswith("[") else _rows_jsonl(path)
     if name.endswith(".tsv") or name.endswith(".txt"):
         return _rows_delimited(path, "\t")
@@ -200,6 +192,9 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    require_file(path, "a JSONL, JSON, TSV or CSV file of NLI pairs")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
     examples: list[NLIExample] = []
     skipped: Counter[str] = Counter()
     keys: tuple[str, str, str] | None = None
@@ -211,7 +206,7 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
             if premise_key is None or hypothesis_key is None or label_key is None:
                 raise FormatError(
                     path, number, f"cannot find premise/hypothesis/label columns in {sorted(str(k) for k in row if k is not None)}",
-                    "columns premise, hypothesis, label (or sentence1, sentence2, gold_label)",
+                    _COLUMNS,
                 )
             keys = (premise_key, hypothesis_key, label_key)
         premise, hypothesis, raw = (row.get(k) for k in keys)

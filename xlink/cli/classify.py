@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from xlink.cli._common import console, print_json
 from xlink.errors import XlinkError
+
+if TYPE_CHECKING:
+    from xlink.classify.datasets import LabelledTexts
+
+logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 _MODEL_HELP = "NLI model: a local path or a Hugging Face id (default: the shipped xlink_nli_minilm)."
 _TEMPLATE_HELP = "Hypothesis template with one {} for the label."
@@ -34,9 +44,89 @@ _DELTA_HELP = (
 _BASE_HELP = "tfidf, embedding, similarity, token, distil, knn, blend, static, nli_blend or dual (default: the smallest held-out cost)."
 
 
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Route Python warnings (sklearn's, :class:`PartialCoverageWarning`) to the log, one line each.
+
+    The default ``warnings.showwarning`` prints the warning's source file and line of code,
+    which a command-line user can do nothing with; the override lasts for the command only.
+    """
+    shown = warnings.showwarning
+
+    def to_log(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        logger.warning("%s: %s", category.__name__, " ".join(str(message).split()))
+
+    warnings.showwarning = to_log
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
+def with_one_line_warnings(command: F) -> F:
+    """Run ``command`` inside :func:`one_line_warnings` (Typer reads the wrapped signature)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with one_line_warnings():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _warn(message: str | None) -> None:
+    """Log a check's warning, if it has one."""
+    if message:
+        logger.warning(message)
+
+
+def _check_labels(labels: Sequence[str], template: str, mapping: dict[str, str]) -> None:
+    """The label checks every zero-shot command runs before loading a model.
+
+    Labels that read the same to the NLI model are an error; numeric labels without
+    descriptions and ``--label-map`` keys that are no label are warnings.
+    """
+    from xlink.classify.input_checks import (
+        check_hypothesis_collisions,
+        label_map_warning,
+        numeric_labels_warning,
+    )
+    from xlink.classify.zeroshot import validate_labels, validate_template
+
+    validate_labels(labels)
+    check_hypothesis_collisions(labels, validate_template(template), mapping)
+    _warn(numeric_labels_warning(labels, mapping))
+    _warn(label_map_warning(mapping, labels))
+
+
+def _without_empty(table: LabelledTexts, path: Path, what: str) -> int:
+    """Drop ``table``'s empty or whitespace-only texts in place, warn once, return how many went.
+
+    An empty text has no zero-shot label; kept, it would be counted as the first label in
+    fitting and in accuracy.
+    """
+    from xlink.classify.input_checks import empty_text_indices, skipped_warning
+
+    empty = empty_text_indices(table.texts)
+    if not empty:
+        return 0
+    _warn(skipped_warning(path, what, empty, table.lines))
+    drop = set(empty)
+    keep = [i for i in range(len(table.texts)) if i not in drop]
+    table.texts = [table.texts[i] for i in keep]
+    table.lines = [table.lines[i] for i in keep if i < len(table.lines)]
+    if table.labels is not None:
+        table.labels = [table.labels[i] for i in keep]
+    if not table.texts:
+        raise XlinkError(f"{path}: every text is empty; check --text-column")
+    return len(empty)
+
+
 def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
+    from xlink.terminology._reading import numbered_lines
+
     if labels_file is not None:
-        return [line.strip() for line in labels_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [line.strip() for _, line in numbered_lines(labels_file, "one label per line") if line.strip()]
     if labels:
         return [label.strip() for label in labels.split(",") if label.strip()]
     return []
@@ -73,11 +163,17 @@ def classify_command(
     max_length: Annotated[int, typer.Option("--max-length", help=_MAXLEN_HELP)] = 128,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Classify texts zero-shot, optionally pruning the labels with a calibrated pruner."""
+    """Classify texts zero-shot, optionally pruning the labels with a calibrated pruner.
+
+    An empty text gets no label: ``(empty text)`` in the text output, ``top_label: null`` in JSON.
+    """
     from xlink.classify.datasets import read_label_map, read_texts
+    from xlink.classify.input_checks import check_max_length
     from xlink.classify.zeroshot import ZeroShotClassifier
     from xlink.conformal.pruner import ConformalLabelPruner
 
+    if max_length < 1:
+        check_max_length(max_length, None)
     items = list(texts or [])
     if input_file is not None:
         items.extend(read_texts(input_file, text_column).texts)
@@ -88,12 +184,17 @@ def classify_command(
     if not label_list:
         raise XlinkError("no labels: give --labels, --labels-file or --pruner")
     if cp is not None and set(label_list) != set(cp.labels):
-        raise XlinkError("the labels differ from the pruner's labels")
+        raise XlinkError(
+            f"the labels differ from the pruner's: given {sorted(label_list)}, pruner {sorted(cp.labels)}; "
+            "leave out --labels/--labels-file to use the pruner's labels"
+        )
     mapping = read_label_map(label_map)
     if cp is not None and model is None:
         model = cp.nli_model
     if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
         template = cp.hypothesis_template
+    _check_labels(label_list, template, mapping)
+    check_max_length(max_length, model)
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length)
     sets = None
     if cp is not None:
@@ -118,8 +219,10 @@ def classify_command(
     for row in rows:
         kept = f" [{len(row['label_set'])}/{len(label_list)} labels]" if cp is not None else ""
         top = row["top_label"]
-        score = row["scores"].get(top, 0.0) if top else 0.0
-        print(f"{top}\t{score:.3f}{kept}\t{row['text']}")
+        if top is None:  # an empty text: nothing to classify
+            print(f"(empty text)\t-{kept}\t{row['text']}")
+            continue
+        print(f"{top}\t{row['scores'].get(top, 0.0):.3f}{kept}\t{row['text']}")
 
 
 def calibrate_command(
@@ -134,31 +237,54 @@ def calibrate_command(
     base: Annotated[str | None, typer.Option("--base", help=_BASE_HELP)] = None,
     separate_selection: Annotated[bool, typer.Option("--separate-selection", help=_SEPARATE_HELP)] = False,
     score: Annotated[str, typer.Option("--score", help="MAPIE conformity score: lac or aps.")] = "lac",
-    limit: Annotated[int | None, typer.Option("--limit", help="Use a seeded sample of N texts.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use a seeded sample of N texts.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
     template: Annotated[str, typer.Option("--template", help=_TEMPLATE_HELP)] = _DEFAULT_TEMPLATE,
     label_map: Annotated[str | None, typer.Option("--label-map", help="JSON {label: description} (inline or file).")] = None,
 ) -> None:
-    """Label texts zero-shot, then fit and conformally calibrate a label pruner."""
+    """Label texts zero-shot, then fit and conformally calibrate a label pruner.
+
+    Empty texts are skipped (with a warning): they have no zero-shot label to fit on.
+    """
     import time
 
     from xlink.classify.datasets import read_label_map, read_texts
     from xlink.classify.evaluate_zeroshot import (
+        calibration_shortfall,
         choose_pruner,
         pruning_pays,
         score_matrix,
         top_labels,
     )
-    from xlink.classify.zeroshot import ZeroShotClassifier, validate_labels
+    from xlink.classify.input_checks import (
+        check_columns,
+        check_conformal_options,
+        check_enough_labels,
+        check_label_values,
+        duplicates_warning,
+    )
+    from xlink.classify.zeroshot import ZeroShotClassifier
 
+    check_conformal_options(alpha, delta, score, base)
+    check_columns(text_column, label_column)
     table = read_texts(data, text_column, label_column)
+    _without_empty(table, data, "empty texts")
+    if label_column is not None and table.labels is not None:
+        _warn(check_label_values(data, label_column, table.labels))
     label_list = _labels_from(labels, labels_file) or (sorted(set(table.labels)) if table.labels else [])
     if not label_list:
         raise XlinkError("no labels: give --labels, --labels-file or --label-column")
-    validate_labels(label_list)
-    texts = [table.texts[i] for i in _sample(len(table.texts), limit, seed)]
+    check_enough_labels(label_list)
     mapping = read_label_map(label_map)
+    _check_labels(label_list, template, mapping)
+    texts = [table.texts[i] for i in _sample(len(table.texts), limit, seed)]
+    _warn(duplicates_warning(data, texts))
+    shortfall = calibration_shortfall(len(texts), alpha, delta)
+    if shortfall is not None:
+        by_limit = limit is not None and limit < len(table.texts)
+        fix = f"raise --limit (now {limit}; {len(table.texts)} texts in --data)" if by_limit else "give more texts in --data"
+        raise XlinkError(f"{shortfall}; {fix}, or a larger --alpha" + (" or --delta" if delta is not None else ""))
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping)
     console.print(f"labelling {len(texts)} texts zero-shot ({len(texts) * len(label_list)} NLI pairs)")
     tick = time.perf_counter()
@@ -188,18 +314,20 @@ def calibrate_command(
 
 def evaluate_nli_command(
     file: Annotated[Path, typer.Argument(help="NLI pairs: JSONL, TSV or CSV with premise/hypothesis/label columns.")],
-    limit: Annotated[int | None, typer.Option("--limit", help="Evaluate the first N pairs.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate the first N pairs.")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size")] = 64,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="NLI pairs per batch.")] = 64,
     int8: Annotated[bool, typer.Option("--int8", help=_INT8_HELP)] = False,
     bf16: Annotated[bool, typer.Option("--bf16", help=_BF16_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Accuracy of an NLI model on labelled pairs (binary labels: any non-entailment is right)."""
+    from xlink.classify.input_checks import check_batch_size
     from xlink.classify.nli_data import read_nli
     from xlink.classify.nli_eval import evaluate_nli
     from xlink.classify.nli_model import NLIModel
 
+    check_batch_size(batch_size)
     examples = read_nli(file, limit=limit, strict=True)
     if not examples:
         raise XlinkError(f"{file}: no labelled NLI pairs")
@@ -221,8 +349,8 @@ def evaluate_zeroshot_command(
     delta: Annotated[float | None, typer.Option("--delta", help=_DELTA_HELP)] = None,
     calibration: Annotated[Path | None, typer.Option("--calibration", help="File whose texts (only) are used for calibration.")] = None,
     calibration_fraction: Annotated[float, typer.Option("--calibration-fraction", help="Without --calibration: the share of --data held out for calibration.")] = 0.5,
-    calibration_limit: Annotated[int | None, typer.Option("--calibration-limit", help="Use a seeded sample of N calibration texts.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="Evaluate a seeded sample of N examples.")] = None,
+    calibration_limit: Annotated[int | None, typer.Option("--calibration-limit", min=0, help="Use a seeded sample of N calibration texts.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate a seeded sample of N examples.")] = None,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Time full and pruned classification N times each, alternating, and keep the fastest (steadier time_saved on a busy machine).")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     model: Annotated[str | None, typer.Option("--model", "-m", help=_MODEL_HELP)] = None,
@@ -238,33 +366,60 @@ def evaluate_zeroshot_command(
     batch_size: Annotated[int, typer.Option("--batch-size", help="NLI pairs per batch.")] = 64,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Compare full-label and conformally pruned zero-shot classification on the same examples."""
+    """Compare full-label and conformally pruned zero-shot classification on the same examples.
+
+    Empty texts are skipped with a warning and counted as n_skipped_empty (n_skipped_empty_calibration
+    for --calibration). time_saved is 1 - pruned/full wall-clock time: the pruned time includes the
+    base classifier's own time, and wall clock on a shared machine is noisy (use --repeats).
+    """
     import numpy as np
 
     from xlink.classify.datasets import read_label_map, read_texts
     from xlink.classify.evaluate_zeroshot import evaluate_zeroshot
+    from xlink.classify.input_checks import (
+        check_batch_size,
+        check_columns,
+        check_conformal_options,
+        check_label_values,
+        check_max_length,
+        duplicates_warning,
+        overlap_warning,
+    )
     from xlink.classify.zeroshot import ZeroShotClassifier
 
     logging.getLogger("xlink").setLevel(logging.INFO)
+    check_conformal_options(alpha, delta, score, base)
+    check_batch_size(batch_size)
+    check_columns(text_column, label_column)
+    if calibration is None and not 0.0 < calibration_fraction < 1.0:
+        raise XlinkError(f"--calibration-fraction must be in (0, 1), got {calibration_fraction}")
+    check_max_length(max_length, model)
     table = read_texts(data, text_column, label_column)
+    n_skipped = _without_empty(table, data, "empty texts")
     assert table.labels is not None
+    _warn(check_label_values(data, label_column, table.labels))
     labels = sorted(set(table.labels))
-    n = len(table.texts)
+    mapping = read_label_map(label_map)
+    _check_labels(labels, template, mapping)
+    _warn(duplicates_warning(data, table.texts))
+    n_skipped_calibration = 0
     if calibration is not None:
-        cal_texts = read_texts(calibration, text_column).texts
-        eval_idx = list(range(n))
+        cal_table = read_texts(calibration, text_column)
+        n_skipped_calibration = _without_empty(cal_table, calibration, "empty calibration texts")
+        cal_texts = cal_table.texts
+        eval_idx = list(range(len(table.texts)))
     else:
-        if not 0.0 < calibration_fraction < 1.0:
-            raise XlinkError(f"--calibration-fraction must be in (0, 1), got {calibration_fraction}")
-        order = np.random.default_rng(seed).permutation(n)
-        cut = int(round(n * calibration_fraction))
-        cal_texts = [table.texts[i] for i in sorted(order[:cut].tolist())]
-        eval_idx = sorted(order[cut:].tolist())
+        cal_texts, eval_idx = _split(table.texts, calibration_fraction, seed)
+    n_available = len(cal_texts)
     cal_texts = [cal_texts[i] for i in _sample(len(cal_texts), calibration_limit, seed)]
     eval_idx = [eval_idx[i] for i in _sample(len(eval_idx), limit, seed)]
+    if not eval_idx:
+        raise XlinkError(f"no texts left to evaluate: lower --calibration-fraction ({calibration_fraction} of {len(table.texts)} texts)")
+    _check_calibration_size(len(cal_texts), n_available, alpha, delta, calibration_limit, calibration)
     texts = [table.texts[i] for i in eval_idx]
     gold = [table.labels[i] for i in eval_idx]
-    mapping = read_label_map(label_map)
+    if calibration is not None:
+        _warn(overlap_warning(texts, cal_texts))
     classifier = ZeroShotClassifier(
         model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length, batch_size=batch_size
     )
@@ -278,6 +433,8 @@ def evaluate_zeroshot_command(
         np.savez_compressed(details, **asdict(arrays), alpha=np.array(alpha))
     payload = asdict(result)
     payload["data"] = str(data)
+    payload["n_skipped_empty"] = n_skipped
+    payload["n_skipped_empty_calibration"] = n_skipped_calibration
     if json_output:
         print_json(payload)
         return
@@ -294,12 +451,38 @@ def evaluate_zeroshot_command(
               "calibrate on texts like the ones you classify")
 
 
+def _split(texts: Sequence[str], fraction: float, seed: int) -> tuple[list[str], list[int]]:
+    """A seeded cut of ``texts``: the calibration texts (``fraction`` of them) and the indices left to evaluate."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(len(texts))
+    cut = int(round(len(texts) * fraction))
+    return [texts[i] for i in sorted(order[:cut].tolist())], sorted(order[cut:].tolist())
+
+
+def _check_calibration_size(
+    n_cal: int, n_available: int, alpha: float, delta: float | None, calibration_limit: int | None, calibration: Path | None
+) -> None:
+    """Refuse too few calibration texts before any labelling, naming the options that caused it."""
+    from xlink.classify.evaluate_zeroshot import calibration_shortfall
+
+    shortfall = calibration_shortfall(n_cal, alpha, delta)
+    if shortfall is None:
+        return
+    fixes = []
+    if calibration_limit is not None and calibration_limit < n_available:
+        fixes.append(f"raise --calibration-limit (now {calibration_limit}; {n_available} calibration texts are available)")
+    fixes.append("give a larger --calibration FILE" if calibration is not None else "raise --calibration-fraction or give --calibration FILE")
+    fixes.append("or a larger --alpha" + (" or --delta" if delta is not None else ""))
+    raise XlinkError(f"{shortfall}; {', '.join(fixes)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the classification verbs, and the ``train`` group, to the root app."""
     from xlink.cli.train import train_app
 
-    app.command("classify")(classify_command)
-    app.command("calibrate")(calibrate_command)
-    app.command("evaluate-nli")(evaluate_nli_command)
-    app.command("evaluate-zeroshot")(evaluate_zeroshot_command)
+    app.command("classify")(with_one_line_warnings(classify_command))
+    app.command("calibrate")(with_one_line_warnings(calibrate_command))
+    app.command("evaluate-nli")(with_one_line_warnings(evaluate_nli_command))
+    app.command("evaluate-zeroshot")(with_one_line_warnings(evaluate_zeroshot_command))
     app.add_typer(train_app, name="train")
