@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError
-from xlink.terminology._reading import numbered_lines, require_file
+from xlink.files import numbered_lines, require_file
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from xlink.classify.datasets import header_delimiter, text_lines
 from xlink.errors import FormatError
-from xlink.terminology._reading import require_file
+from xlink.files import require_file
 
 logger = logging.getLogger(__name__)
 

@@ -123,7 +123,7 @@ def _without_empty(table: LabelledTexts, path: Path, what: str) -> int:
 
 
 def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
-    from xlink.terminology._reading import numbered_lines
+    from xlink.files import numbered_lines
 
     if labels_file is not None:
         return [line.strip() for _, line in numbered_lines(labels_file, "one label per line") if line.strip()]

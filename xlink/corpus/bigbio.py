@@ -22,7 +22,7 @@ from typing import Any
 from xlink.corpus._common import atomic_write_lines, gold_id_groups
 from xlink.corpus.model import Corpus, DbRef, Document, Entity, Passage
 from xlink.errors import FormatError
-from xlink.terminology._reading import numbered_lines
+from xlink.files import numbered_lines
 
 logger = logging.getLogger(__name__)
 

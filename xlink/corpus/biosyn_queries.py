@@ -30,7 +30,7 @@ from xlink.corpus._common import (
 )
 from xlink.corpus.model import Corpus, Document, Entity, Passage, format_id_groups, parse_id_groups
 from xlink.errors import FormatError
-from xlink.terminology._reading import numbered_lines
+from xlink.files import numbered_lines
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from xlink.corpus.biosyn_queries import read_biosyn_queries, write_biosyn_querie
 from xlink.corpus.model import Corpus
 from xlink.corpus.pubtator import read_pubtator, write_pubtator
 from xlink.errors import XlinkError
-from xlink.terminology._reading import numbered_lines, require_file
+from xlink.files import numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
 

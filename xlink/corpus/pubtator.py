@@ -38,7 +38,7 @@ from xlink.corpus.model import (
     parse_id_groups,
 )
 from xlink.errors import FormatError, XlinkError
-from xlink.terminology._reading import numbered_lines
+from xlink.files import numbered_lines
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xlink.errors import FormatError
-from xlink.terminology._reading import NameCleaner, numbered_lines, terminology_name
+from xlink.files import numbered_lines
+from xlink.terminology._reading import NameCleaner, terminology_name
 from xlink.terminology.model import Concept, Terminology
 
 SOURCE = "BioSyn"

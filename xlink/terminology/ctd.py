@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlink.errors import FormatError
-from xlink.terminology._reading import NameCleaner, numbered_lines, split_field, terminology_name
+from xlink.files import numbered_lines
+from xlink.terminology._reading import NameCleaner, split_field, terminology_name
 from xlink.terminology.model import Concept, Terminology
 
 SOURCE = "CTD_MEDIC"

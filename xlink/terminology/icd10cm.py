@@ -15,7 +15,8 @@ from pathlib import Path
 from xml.parsers import expat
 
 from xlink.errors import FormatError
-from xlink.terminology._reading import NameCleaner, open_binary, terminology_name
+from xlink.files import open_binary
+from xlink.terminology._reading import NameCleaner, terminology_name
 from xlink.terminology.model import Concept, Terminology
 
 SOURCE = "ICD10CM"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlink.errors import XlinkError
-from xlink.terminology._reading import numbered_lines, require_file
+from xlink.files import numbered_lines, require_file
 from xlink.terminology.biosyn import load_biosyn
 from xlink.terminology.ctd import load_ctd
 from xlink.terminology.do import load_do

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.errors import EmptyTerminologyError, FormatError
-from xlink.terminology._reading import numbered_lines
+from xlink.files import numbered_lines
 from xlink.text.normalize import normalize_text
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,103 @@
+"""Reading xlink's input files: gzip, UTF-8, ``\\n`` line ends, and errors that name file and line.
+
+Every reader of user files (corpora, terminologies, classification and NLI data) goes
+through :func:`numbered_lines`, so that they accept the same things (gzip by its magic
+bytes, a UTF-8 byte order mark, ``\\r\\n``) and refuse the same things (Latin-1, UTF-16,
+a folder) with the same one-line messages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from xlink.errors import DirectoryGivenError, FormatError
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = "\ufeff"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: How a user turns a Latin-1 (or Windows-1252) file into the UTF-8 that xlink reads.
+_TO_UTF8 = "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+
+
+def require_file(path: Path, what: str) -> None:
+    """Raise :class:`DirectoryGivenError` when ``path`` is a directory.
+
+    ``what`` says which file was expected ("a corpus file (...)"), so that
+    the message tells the user what to pass instead.
+    """
+    if path.is_dir():
+        raise DirectoryGivenError(f"{path} is a directory; give {what}")
+
+
+def is_gzipped(path: Path) -> bool:
+    """Whether the file starts with the gzip magic bytes (whatever its name says)."""
+    with open(path, "rb") as handle:
+        return handle.read(2) == _GZIP_MAGIC
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a file for reading bytes, gunzipping it if it is gzipped."""
+    require_file(path, "a file")
+    if is_gzipped(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line number, line without its line ending)`` for each line.
+
+    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), so that a
+    stray carriage return, U+2028 or U+0085 inside a field does not split a
+    record in two the way ``str.splitlines`` would. A UTF-8 byte order mark
+    at the start is dropped. Each line is decoded on its own, so bytes that
+    are not UTF-8, a UTF-16 file and a broken gzip stream become a
+    :class:`FormatError` that names the line and says how to fix the file.
+    """
+    lineno = 0
+    offset = 0
+    try:
+        with open_binary(path) as handle:
+            for lineno, raw in enumerate(handle, start=1):  # noqa: B007
+                if lineno == 1:
+                    _refuse_utf16(path, raw)
+                line = _decode(path, lineno, offset, raw)
+                offset += len(raw)
+                if lineno == 1:
+                    line = line.removeprefix(_UTF8_BOM)
+                yield lineno, line.removesuffix("\n").removesuffix("\r")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+        raise FormatError(path, lineno + 1, f"broken gzip data ({err})", expected) from None
+
+
+def _refuse_utf16(path: Path, first_line: bytes) -> None:
+    """Raise a :class:`FormatError` when the file starts with a UTF-16 byte order mark."""
+    if first_line.startswith(_UTF16_BOMS):
+        raise FormatError(
+            path,
+            None,
+            "UTF-16 text (it starts with a UTF-16 byte order mark); convert it to UTF-8, "
+            "e.g. iconv -f utf-16 -t utf-8 FILE > FILE.utf8",
+        )
+
+
+def _decode(path: Path, lineno: int, offset: int, raw: bytes) -> str:
+    """``raw`` decoded as UTF-8, or a :class:`FormatError` naming the line and byte offset.
+
+    ``offset`` is the file offset of the line's first byte (of the
+    uncompressed data for a gzipped file), so the message points at the
+    exact byte (``xxd -s OFFSET``) and not only at the line.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        byte = raw[err.start]
+        raise FormatError(
+            path,
+            lineno,
+            f"not UTF-8 text: byte 0x{byte:02x} at byte offset {offset + err.start} "
+            f"({err.reason}); {_TO_UTF8}",
+        ) from None
