@@ -86,3 +86,41 @@ def test_evaluate_pipeline_refuses_or_warns_where_scores_would_mean_nothing(capl
     with caplog.at_level(logging.WARNING):
         evaluate_pipeline(nlp, gold, spans_key="nope")
     assert "left doc.spans['nope'] empty" in caplog.text
+
+
+def test_a_prediction_matches_gold_through_its_concepts_equivalent_ids() -> None:
+    # CTD lists OMIM:312080 among the AltDiseaseIDs of MESH:D020371; the gold names the OMIM id
+    gold = [doc("1", (0, 5, "OMIM:312080"), (6, 9, "D7"))]
+    predicted = [doc("1", (0, 5, "MESH:D020371"), (6, 9, "D8"))]
+    alt = {"MESH:D020371": ("OMIM:312080", "DO:DOID:3210")}
+    without = evaluate_end_to_end(predicted, gold)
+    assert (without.strict.tp, without.loose.tp, without.loose.n_predicted) == (0, 0, 2)
+    with_alt = evaluate_end_to_end(predicted, gold, lambda i: alt.get(i, ()))
+    assert (with_alt.strict.tp, with_alt.strict.n_predicted) == (1, 2)
+    assert (with_alt.loose.tp, with_alt.loose.n_predicted, with_alt.loose.n_gold) == (1, 2, 2)  # D8 stays wrong
+
+
+def test_one_predicted_concept_fills_one_gold_item_however_many_of_its_ids_are_gold() -> None:
+    # gold names the same concept by two ids in one document: two items, one concept predicted
+    gold = [doc("1", (0, 5, "D1"), (6, 9, "100"))]
+    predicted = [doc("1", (0, 5, "D1"))]
+    r = evaluate_end_to_end(predicted, gold, lambda i: ("OMIM:100",) if i == "D1" else ())
+    assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 1, 2)
+
+
+def test_evaluate_pipeline_credits_the_linkers_alt_ids(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    terminology = Terminology.from_concepts(
+        [Concept("MESH:D020371", "Pelizaeus-Merzbacher disease", alt_ids=("OMIM:312080",)), Concept("D2", "gout")],
+        name="t",
+    )
+    path = tmp_path / "t.jsonl"
+    terminology.to_jsonl(path)
+    text = "Pelizaeus-Merzbacher disease and gout."
+    gold = Corpus([doc("1", (0, 28, "OMIM:312080"), (33, 37, "D2"), text=text)], name="gold")
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "DISEASE", "pattern": "Pelizaeus-Merzbacher disease"}, {"label": "DISEASE", "pattern": "gout"}])
+    nlp.add_pipe("xlink_linker", config={"terminology": str(path), "cache_dir": str(tmp_path / "cache")})
+    result = evaluate_pipeline(nlp, gold)
+    assert [e.kb_id_ for e in result.docs[0].ents] == ["MESH:D020371", "D2"]  # kb_id stays the concept id
+    assert (result.report.strict.tp, result.report.loose.tp, result.report.loose.n_gold) == (2, 2, 2)

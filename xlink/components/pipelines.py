@@ -194,6 +194,32 @@ def filter_gold_types(gold: Corpus, types: GoldTypes) -> Corpus:
     )
 
 
+def equivalent_ids_of(nlp: Language) -> Callable[[str], tuple[str, ...]] | None:
+    """Concept id → its other ids (e.g. CTD's AltDiseaseIDs), from the pipeline's terminologies.
+
+    The terminologies are those of its components that hold one (``xlink_linker``,
+    ``xlink_terminology_matcher``), so a predicted ``MESH:D020371`` is scored as the same
+    concept as a gold ``OMIM:312080`` that the terminology lists among its ids. None when
+    no component holds a terminology.
+    """
+    from xlink.terminology.model import Terminology
+
+    terminologies = [
+        t for _, pipe in nlp.pipeline if isinstance(t := getattr(pipe, "terminology", None), Terminology)
+    ]
+    if not terminologies:
+        return None
+
+    def lookup(concept_id: str) -> tuple[str, ...]:
+        for terminology in terminologies:
+            concept = terminology.get(concept_id)
+            if concept is not None:
+                return concept.alt_ids
+        return ()
+
+    return lookup
+
+
 def evaluate_pipeline(
     nlp: Language,
     gold: Corpus,
@@ -204,7 +230,9 @@ def evaluate_pipeline(
 ) -> PipelineEvaluation:
     """Run ``nlp`` on each gold document's text and score what it predicts.
 
-    Refused up front: a corpus without documents, and a pipeline without components. Warned
+    A predicted id matches gold through any id its terminology lists for the same concept
+    (:func:`equivalent_ids_of`). Refused up front: a corpus without documents, and a
+    pipeline without components. Warned
     about (they make scores of 0 that say nothing about the pipeline): gold entities without
     ids, a run that predicted no span at all, and predicted spans of which none has an id.
     """
@@ -224,7 +252,7 @@ def evaluate_pipeline(
     predicted = predicted_corpus(docs, gold, spans_key)
     _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
     return PipelineEvaluation(
-        report=evaluate_end_to_end(predicted.documents, gold.documents),
+        report=evaluate_end_to_end(predicted.documents, gold.documents, equivalent_ids_of(nlp)),
         ner_loose=ner_overlap(predicted, gold),
         n_docs=len(docs),
         n_predicted_mentions=sum(len(d.entities) for d in predicted.documents),

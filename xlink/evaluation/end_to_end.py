@@ -12,13 +12,20 @@ document's gold items are its distinct alternative sets, less any set that conta
 another one of the same document (``D1+D2`` adds nothing when ``D1`` is already a gold
 concept there), so that a system naming every gold concept scores 1.0.
 
+A predicted id can stand for several equivalent ids of one concept: CTD MEDIC lists, for
+example, ``OMIM:312080`` among the AltDiseaseIDs of *Pelizaeus-Merzbacher Disease*
+(``MESH:D020371``), while NCBI Disease's gold names the OMIM id. Given ``equivalent_ids``
+(concept id → all its ids, as :meth:`Terminology.get` knows them), a prediction matches a gold
+item through any of them, as gold-mention linking (:mod:`xlink.evaluation.linking`) counts a
+:class:`~xlink.linker.PredictedConcept`'s ``ids``. Without it only the predicted id itself counts.
+
 Documents are matched by ``(document_id, id)``; two gold documents with the same pair
 cannot be told apart and are refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from xlink.corpus.model import Document
@@ -59,20 +66,22 @@ class PRF:
 
 
 def _matched(predicted: Sequence[tuple], gold: Sequence[tuple[tuple, frozenset[str]]]) -> list[int]:
-    """Greedy one-to-one matching of predicted (key, id) items to gold (key, alternatives).
+    """Greedy one-to-one matching of predicted (key, ids) items to gold (key, alternatives).
 
-    Returns the positions of the predicted items that found a gold item.
+    A predicted item's ids are the equivalent ids of one concept (``None`` for a span
+    alone, which any gold item of its key matches). Returns the positions of the predicted
+    items that found a gold item.
     """
     open_gold: dict[tuple, list[frozenset[str]]] = {}
     for key, alternatives in gold:
         open_gold.setdefault(key, []).append(alternatives)
     hits = []
-    for position, (key, identifier) in enumerate(predicted):
+    for position, (key, ids) in enumerate(predicted):
         slots = open_gold.get(key)
         if not slots:
             continue
         for i, alternatives in enumerate(slots):
-            if identifier is None or identifier in alternatives:
+            if ids is None or not ids.isdisjoint(alternatives):
                 slots.pop(i)
                 hits.append(position)
                 break
@@ -121,11 +130,26 @@ def _minimal_sets(sets: set[frozenset[str]]) -> list[frozenset[str]]:
     return sorted((s for s in sets if not any(o < s for o in sets)), key=sorted)
 
 
-def evaluate_end_to_end(predicted: Sequence[Document], gold: Sequence[Document]) -> EndToEndReport:
+EquivalentIds = Callable[[str], Iterable[str]]
+
+
+def _predicted_ids(identifier: str, equivalent_ids: EquivalentIds | None) -> frozenset[str]:
+    """The normalized ids a predicted ``identifier`` stands for (itself first of all)."""
+    ids = [identifier, *(equivalent_ids(identifier) if equivalent_ids is not None else ())]
+    return frozenset(normalize_concept_id(i) for i in ids)
+
+
+def evaluate_end_to_end(
+    predicted: Sequence[Document],
+    gold: Sequence[Document],
+    equivalent_ids: EquivalentIds | None = None,
+) -> EndToEndReport:
     """Compare documents with predicted entities to documents with gold entities.
 
     Documents are matched by :func:`document_key`; a predicted entity's ids are its
-    ``id_groups`` flattened (a composite prediction contributes each id). Gold documents
+    ``id_groups`` flattened (a composite prediction contributes each part's first id).
+    ``equivalent_ids`` maps a predicted concept id to the other ids of the same concept
+    (see the module docstring); without it only the id itself can match. Gold documents
     that share a key raise :class:`XlinkError`.
     """
     check_unique_documents(gold)
@@ -142,17 +166,17 @@ def evaluate_end_to_end(predicted: Sequence[Document], gold: Sequence[Document])
                 strict_gold.append((span, alternatives))
                 loose_gold_set.setdefault(key, set()).add(alternatives)
     ner_pred: list[tuple[tuple, str | None]] = []
-    strict_pred: list[tuple[tuple, str | None]] = []
-    loose_pred_set: set[tuple[tuple[str, str], str]] = set()
+    strict_pred: list[tuple[tuple, frozenset[str]]] = []
+    loose_pred_set: set[tuple[tuple[str, str], frozenset[str]]] = set()
     for doc in predicted:
         key = document_key(doc)
         for e in doc.entities:
             span = (*key, e.start, e.end)
             ner_pred.append((span, None))
             for part in e.id_groups:
-                identifier = normalize_concept_id(part[0])
-                strict_pred.append((span, identifier))
-                loose_pred_set.add((key, identifier))
+                ids = _predicted_ids(part[0], equivalent_ids)
+                strict_pred.append((span, ids))
+                loose_pred_set.add((key, ids))
     return EndToEndReport(
         ner=PRF(_match(ner_pred, ner_gold), len(ner_pred), len(ner_gold)),
         strict=PRF(_match(strict_pred, strict_gold), len(strict_pred), len(strict_gold)),
@@ -160,7 +184,7 @@ def evaluate_end_to_end(predicted: Sequence[Document], gold: Sequence[Document])
     )
 
 
-def _loose(predicted: set[tuple[tuple[str, str], str]], gold: dict[tuple, set[frozenset[str]]]) -> PRF:
+def _loose(predicted: set[tuple[tuple[str, str], frozenset[str]]], gold: dict[tuple, set[frozenset[str]]]) -> PRF:
     """Document-level concepts: each document's minimal alternative sets against its predicted ids.
 
     A predicted id left unmatched only because its alternative set was already satisfied
@@ -168,11 +192,11 @@ def _loose(predicted: set[tuple[tuple[str, str], str]], gold: dict[tuple, set[fr
     not counted as predicted; any other unmatched id is a false positive.
     """
     items = [(key, alts) for key, group in gold.items() for alts in _minimal_sets(group)]
-    ordered = sorted(predicted)
+    ordered = sorted(predicted, key=lambda item: (item[0], sorted(item[1])))
     hits = set(_matched(ordered, items))
     neutral = sum(
         1
-        for position, (key, identifier) in enumerate(ordered)
-        if position not in hits and any(identifier in alts for alts in gold.get(key, ()))
+        for position, (key, ids) in enumerate(ordered)
+        if position not in hits and any(not ids.isdisjoint(alts) for alts in gold.get(key, ()))
     )
     return PRF(len(hits), len(ordered) - neutral, len(items))
