@@ -124,3 +124,4 @@ def test_evaluate_pipeline_credits_the_linkers_alt_ids(tmp_path) -> None:  # typ
     result = evaluate_pipeline(nlp, gold)
     assert [e.kb_id_ for e in result.docs[0].ents] == ["MESH:D020371", "D2"]  # kb_id stays the concept id
     assert (result.report.strict.tp, result.report.loose.tp, result.report.loose.n_gold) == (2, 2, 2)
+    assert result.to_json()["equivalent_ids"] is True

@@ -206,6 +206,8 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
         f"{record['seconds']:.1f} s ({record['docs_per_s']:.1f} docs/s, "
         f"{record['mentions_per_s']:.1f} mentions/s)"
     )
+    if record.get("equivalent_ids"):
+        console.print("a predicted id also counts through its concept's other ids in the linker's terminology (e.g. CTD's AltDiseaseIDs)")
     left_out = record.get("gold_types_left_out") or []
     if left_out:
         console.print(

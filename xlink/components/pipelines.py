@@ -54,6 +54,8 @@ class PipelineEvaluation:
     n_predicted_mentions: int
     seconds: float
     docs: list[Doc] = field(default_factory=list, repr=False)
+    #: whether a predicted id also matched gold through its concept's other ids (a terminology was found)
+    equivalent_ids: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.report.to_json())
@@ -61,6 +63,7 @@ class PipelineEvaluation:
         seconds = max(self.seconds, 1e-9)
         out.update(
             {
+                "equivalent_ids": self.equivalent_ids,
                 "n_docs": self.n_docs,
                 "n_predicted_mentions": self.n_predicted_mentions,
                 "seconds": round(self.seconds, 3),
@@ -251,13 +254,15 @@ def evaluate_pipeline(
     seconds = time.perf_counter() - start
     predicted = predicted_corpus(docs, gold, spans_key)
     _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
+    equivalents = equivalent_ids_of(nlp)
     return PipelineEvaluation(
-        report=evaluate_end_to_end(predicted.documents, gold.documents, equivalent_ids_of(nlp)),
+        report=evaluate_end_to_end(predicted.documents, gold.documents, equivalents),
         ner_loose=ner_overlap(predicted, gold),
         n_docs=len(docs),
         n_predicted_mentions=sum(len(d.entities) for d in predicted.documents),
         seconds=seconds,
         docs=docs,
+        equivalent_ids=equivalents is not None,
     )
 
 
