@@ -6,6 +6,12 @@ config plus a ``[reranker]`` section naming ``--reranker``).
 The data folder is ``$XLINK_DATA`` or ``../shared/data``.
 
     python benchmarks/reranker.py --reranker runs/reranker_l1 [--generator tfidf|dense|ensemble] [--split dev|test|both] [--k 8] [--exact-match-guard on|off]
+        [--protocols raw,raw+train,biosyn,biosyn-dev]
+
+Protocols: ``raw`` (the PubTator corpus against MEDIC 2012), ``raw+train`` (the same plus the training
+mentions as aliases), ``biosyn`` (BioSyn's test queries and test dictionary; test only) and
+``biosyn-dev`` (BioSyn's dev queries against its MEDIC dictionary plus the training mentions as
+aliases: a dev analogue of the ``biosyn`` setting, for choosing on dev; dev only).
 """
 
 from __future__ import annotations
@@ -90,6 +96,14 @@ def main() -> None:
                         continue  # BioSyn ships no dev dictionary; its test dictionary holds the dev names
                     base = ["--corpus", str(BIOSYN_SPLITS[split]), "--corpus-format", "biosyn-queries",
                             "-t", str(BIOSYN / "test_dictionary.txt")]
+                elif protocol == "biosyn-dev":
+                    if split != "dev":
+                        continue
+                    # the dev analogue of BioSyn's test setting: dev queries against its MEDIC dictionary
+                    # (test2_dictionary.txt) plus the training mentions as aliases, as its test dictionary
+                    # holds MEDIC plus the training and dev mentions
+                    base = ["--corpus", str(BIOSYN_SPLITS[split]), "--corpus-format", "biosyn-queries",
+                            "-t", str(BIOSYN / "test2_dictionary.txt"), "--train-corpus", str(TRAIN)]
                 else:
                     base = ["--corpus", str(SPLITS[split]), "-t", str(MEDIC)]
                     if protocol == "raw+train":
