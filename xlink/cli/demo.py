@@ -110,4 +110,6 @@ def _classification_demo(console: Console) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    from xlink.cli.classify import with_one_line_warnings
+
+    app.command("demo")(with_one_line_warnings(demo))
