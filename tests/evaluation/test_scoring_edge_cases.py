@@ -81,6 +81,7 @@ def test_evaluate_pipeline_refuses_or_warns_where_scores_would_mean_nothing(capl
     with caplog.at_level(logging.WARNING):
         result = evaluate_pipeline(nlp, gold)
     assert result.report.ner.tp == 1 and result.report.strict.tp == 0
+    assert result.to_json()["equivalent_ids"] is False  # no component holds a terminology
     assert "none of the 1 predicted spans has a kb_id" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
