@@ -32,9 +32,9 @@ def main() -> None:
         ("xlink TF-IDF", ROOT / "configs" / "linking" / "tfidf.cfg"),
         ("xlink TF-IDF + train mentions", None),
     ):
-        config = LinkingConfig.from_disk(cfg) if cfg else LinkingConfig(
-            train_corpus=str(DATA / "el" / "ncbi_disease" / "NCBItrainset_corpus.txt")
-        )
+        config = LinkingConfig.from_disk(cfg if cfg else ROOT / "configs" / "linking" / "tfidf.cfg")
+        if cfg is None:  # the TF-IDF config (no reranker) plus the training mentions as aliases
+            config.train_corpus = str(DATA / "el" / "ncbi_disease" / "NCBItrainset_corpus.txt")
         linker = build_linker(term, config, use_cache=False)
         mentions = corpus_mentions(test, config.abbreviations, config.relaxed_abbreviations)
         curves[name] = evaluate_linking(list(linker.link(mentions))).curve
