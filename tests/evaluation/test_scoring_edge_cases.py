@@ -126,3 +126,38 @@ def test_evaluate_pipeline_credits_the_linkers_alt_ids(tmp_path) -> None:  # typ
     assert [e.kb_id_ for e in result.docs[0].ents] == ["MESH:D020371", "D2"]  # kb_id stays the concept id
     assert (result.report.strict.tp, result.report.loose.tp, result.report.loose.n_gold) == (2, 2, 2)
     assert result.to_json()["equivalent_ids"] is True
+
+
+def test_evaluate_pipeline_sorts_the_missed_document_concepts_by_cause(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    terminology = Terminology.from_concepts(
+        [Concept("A", "gout"), Concept("B", "gouty arthritis"), Concept("C", "cystic fibrosis"),
+         Concept("D", "wilson disease"), Concept("E", "qqq zzz")],
+        name="t",
+    )
+    path = tmp_path / "t.jsonl"
+    terminology.to_jsonl(path)
+    texts = ["Gout and cystic fibrosis.", "Wilsons illness is rare.", "Wilson disease is rare.", "Gout again."]
+    gold = Corpus(
+        [
+            doc("1", (0, 4, "B"), (9, 24, "C"), text=texts[0]),  # linked to A with B among the candidates; C never found
+            doc("2", (0, 15, "D"), text=texts[1]),  # D is the best candidate but under the threshold
+            doc("3", (0, 14, "D"), text=texts[2]),  # found
+            doc("4", (0, 4, "E"), text=texts[3]),  # linked to A, E not among the candidates
+        ],
+        name="gold",
+    )
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "DISEASE", "pattern": p} for p in ("Gout", "Wilsons illness", "Wilson disease")])
+    nlp.add_pipe("xlink_linker", config={"terminology": str(path), "cache_dir": str(tmp_path / "cache"), "threshold": 0.99})
+    result = evaluate_pipeline(nlp, gold)
+    assert result.misses is not None
+    counts = {k: v for k, v in result.to_json().items() if k.startswith(("miss_", "loose_found"))}
+    assert counts == {
+        "loose_found": 1,
+        "miss_ner": 1,
+        "miss_under_threshold": 1,
+        "miss_wrong_link_in_candidates": 1,
+        "miss_wrong_link_not_in_candidates": 1,
+    }
+    assert result.report.loose.n_gold == 5

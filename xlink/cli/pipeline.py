@@ -206,6 +206,13 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
         f"{record['seconds']:.1f} s ({record['docs_per_s']:.1f} docs/s, "
         f"{record['mentions_per_s']:.1f} mentions/s)"
     )
+    if "miss_ner" in record:
+        console.print(
+            f"gold (document, concept) items: {record['loose_found']} found; missed: {record['miss_ner']} never "
+            f"found by the NER, {record['miss_wrong_link_in_candidates']} linked elsewhere with the right concept "
+            f"among the candidates, {record['miss_wrong_link_not_in_candidates']} linked elsewhere without it, "
+            f"{record['miss_under_threshold']} right but under the NIL threshold"
+        )
     if record.get("equivalent_ids"):
         console.print("a predicted id also counts through its concept's other ids in the linker's terminology (e.g. CTD's AltDiseaseIDs)")
     left_out = record.get("gold_types_left_out") or []

@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -35,7 +35,9 @@ from xlink.evaluation.end_to_end import (
     check_unique_documents,
     document_key,
     evaluate_end_to_end,
+    minimal_sets,
 )
+from xlink.evaluation.ids import normalize_concept_id
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
@@ -56,6 +58,8 @@ class PipelineEvaluation:
     docs: list[Doc] = field(default_factory=list, repr=False)
     #: whether a predicted id also matched gold through its concept's other ids (a terminology was found)
     equivalent_ids: bool = False
+    #: why gold (document, concept) items were missed (:class:`DocumentMisses`)
+    misses: DocumentMisses | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.report.to_json())
@@ -64,6 +68,7 @@ class PipelineEvaluation:
         out.update(
             {
                 "equivalent_ids": self.equivalent_ids,
+                **(self.misses.to_json() if self.misses is not None else {}),
                 "n_docs": self.n_docs,
                 "n_predicted_mentions": self.n_predicted_mentions,
                 "seconds": round(self.seconds, 3),
@@ -197,6 +202,91 @@ def filter_gold_types(gold: Corpus, types: GoldTypes) -> Corpus:
     )
 
 
+@dataclass(frozen=True)
+class DocumentMisses:
+    """Why gold (document, concept) items were missed: a diagnostic beside the loose score.
+
+    Each document's gold items are counted as the loose score counts them (minimal
+    alternative sets). ``found``: some predicted id of the document is one of the item's ids
+    (equivalent ids included); it can exceed ``loose_tp`` by a few where one predicted concept
+    stands for two gold items. A missed item goes to the first cause that applies:
+
+    - ``ner``: no predicted span overlaps any gold mention of the concept;
+    - ``under_threshold``: an overlapping span's best candidate is the concept, but the span
+      was left unlinked (below the linker's ``threshold``);
+    - ``wrong_link_in_candidates``: overlapping spans were linked elsewhere, and the concept is
+      among their candidates (what a reranker could fix);
+    - ``wrong_link_not_in_candidates``: it is not among them (the generator missed it).
+    """
+
+    found: int = 0
+    ner: int = 0
+    under_threshold: int = 0
+    wrong_link_in_candidates: int = 0
+    wrong_link_not_in_candidates: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "loose_found": self.found,
+            "miss_ner": self.ner,
+            "miss_under_threshold": self.under_threshold,
+            "miss_wrong_link_in_candidates": self.wrong_link_in_candidates,
+            "miss_wrong_link_not_in_candidates": self.wrong_link_not_in_candidates,
+        }
+
+
+def document_misses(
+    docs: list[Doc],
+    gold: Corpus,
+    spans_key: str | None = None,
+    equivalent_ids: Callable[[str], Iterable[str]] | None = None,
+    candidates_attr: str | None = None,
+) -> DocumentMisses:
+    """Sort the gold (document, concept) items of ``gold`` by why the pipeline's ``docs`` missed them.
+
+    ``candidates_attr`` names the Span extension with each span's candidates
+    (``xlink_linker``'s ``candidates_attr``); without it, wrong links all count as
+    ``wrong_link_not_in_candidates`` and none as ``under_threshold``.
+    """
+    from collections import Counter
+
+    def ids_of(concept_id: str) -> frozenset[str]:
+        more = equivalent_ids(concept_id) if equivalent_ids is not None else ()
+        return frozenset(normalize_concept_id(i) for i in (concept_id, *more))
+
+    counts: Counter[str] = Counter()
+    has_candidates = candidates_attr is not None and Span.has_extension(candidates_attr)
+    for doc, reference in zip(docs, gold.documents, strict=True):
+        spans = doc_spans(doc, spans_key)
+        predicted: set[str] = set()
+        for span in spans:
+            for part in parse_id_groups(span.kb_id_):
+                predicted |= ids_of(part[0])
+        mentions: dict[frozenset[str], list[tuple[int, int]]] = {}
+        for entity in reference.entities:
+            for part in entity.id_groups:
+                mentions.setdefault(frozenset(normalize_concept_id(i) for i in part), []).append(
+                    (entity.start, entity.end)
+                )
+        for alternatives in minimal_sets(set(mentions)):
+            if predicted & alternatives:
+                counts["found"] += 1
+                continue
+            where = [m for group, found in mentions.items() if alternatives <= group for m in found]
+            over = [s for s in spans if any(s.start_char < end and start < s.end_char for start, end in where)]
+            if not over:
+                counts["ner"] += 1
+                continue
+            lists = [list(getattr(s._, candidates_attr) or []) for s in over] if has_candidates else []  # type: ignore[arg-type]
+            if any(c and ids_of(str(c[0][0])) & alternatives for c in lists):
+                counts["under_threshold"] += 1
+            elif any(ids_of(str(item[0])) & alternatives for c in lists for item in c):
+                counts["wrong_link_in_candidates"] += 1
+            else:
+                counts["wrong_link_not_in_candidates"] += 1
+    return DocumentMisses(**counts)
+
+
 def equivalent_ids_of(nlp: Language) -> Callable[[str], tuple[str, ...]] | None:
     """Concept id → its other ids (e.g. CTD's AltDiseaseIDs), from the pipeline's terminologies.
 
@@ -255,6 +345,9 @@ def evaluate_pipeline(
     predicted = predicted_corpus(docs, gold, spans_key)
     _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
     equivalents = equivalent_ids_of(nlp)
+    candidates_attr = next(
+        (a for _, pipe in nlp.pipeline if isinstance(a := getattr(pipe, "candidates_attr", None), str)), None
+    )
     return PipelineEvaluation(
         report=evaluate_end_to_end(predicted.documents, gold.documents, equivalents),
         ner_loose=ner_overlap(predicted, gold),
@@ -263,6 +356,7 @@ def evaluate_pipeline(
         seconds=seconds,
         docs=docs,
         equivalent_ids=equivalents is not None,
+        misses=document_misses(docs, gold, spans_key, equivalents, candidates_attr),
     )
 
 

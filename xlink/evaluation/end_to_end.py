@@ -125,7 +125,7 @@ def check_unique_documents(gold: Sequence[Document], source: str = "the gold cor
         seen.add(key)
 
 
-def _minimal_sets(sets: set[frozenset[str]]) -> list[frozenset[str]]:
+def minimal_sets(sets: set[frozenset[str]]) -> list[frozenset[str]]:
     """The alternative sets that contain no other set of the group."""
     return sorted((s for s in sets if not any(o < s for o in sets)), key=sorted)
 
@@ -191,7 +191,7 @@ def _loose(predicted: set[tuple[tuple[str, str], frozenset[str]]], gold: dict[tu
     (``D1`` and ``D2`` both predicted for gold ``D1+D2``) is neither right nor wrong, so it is
     not counted as predicted; any other unmatched id is a false positive.
     """
-    items = [(key, alts) for key, group in gold.items() for alts in _minimal_sets(group)]
+    items = [(key, alts) for key, group in gold.items() for alts in minimal_sets(group)]
     ordered = sorted(predicted, key=lambda item: (item[0], sorted(item[1])))
     hits = set(_matched(ordered, items))
     neutral = sum(
