@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -32,10 +32,12 @@ from xlink.errors import XlinkError
 from xlink.evaluation.end_to_end import (
     PRF,
     EndToEndReport,
+    EquivalentIds,
     check_unique_documents,
     document_key,
     evaluate_end_to_end,
     minimal_sets,
+    predicted_ids,
 )
 from xlink.evaluation.ids import normalize_concept_id
 
@@ -239,7 +241,7 @@ def document_misses(
     docs: list[Doc],
     gold: Corpus,
     spans_key: str | None = None,
-    equivalent_ids: Callable[[str], Iterable[str]] | None = None,
+    equivalent_ids: EquivalentIds | None = None,
     candidates_attr: str | None = None,
 ) -> DocumentMisses:
     """Sort the gold (document, concept) items of ``gold`` by why the pipeline's ``docs`` missed them.
@@ -250,18 +252,14 @@ def document_misses(
     """
     from collections import Counter
 
-    def ids_of(concept_id: str) -> frozenset[str]:
-        more = equivalent_ids(concept_id) if equivalent_ids is not None else ()
-        return frozenset(normalize_concept_id(i) for i in (concept_id, *more))
-
     counts: Counter[str] = Counter()
-    has_candidates = candidates_attr is not None and Span.has_extension(candidates_attr)
+    attr = candidates_attr if candidates_attr is not None and Span.has_extension(candidates_attr) else None
     for doc, reference in zip(docs, gold.documents, strict=True):
         spans = doc_spans(doc, spans_key)
         predicted: set[str] = set()
         for span in spans:
             for part in parse_id_groups(span.kb_id_):
-                predicted |= ids_of(part[0])
+                predicted |= predicted_ids(part[0], equivalent_ids)
         mentions: dict[frozenset[str], list[tuple[int, int]]] = {}
         for entity in reference.entities:
             for part in entity.id_groups:
@@ -277,10 +275,10 @@ def document_misses(
             if not over:
                 counts["ner"] += 1
                 continue
-            lists = [list(getattr(s._, candidates_attr) or []) for s in over] if has_candidates else []  # type: ignore[arg-type]
-            if any(c and ids_of(str(c[0][0])) & alternatives for c in lists):
+            lists = [list(getattr(s._, attr) or []) for s in over] if attr is not None else []
+            if any(c and predicted_ids(str(c[0][0]), equivalent_ids) & alternatives for c in lists):
                 counts["under_threshold"] += 1
-            elif any(ids_of(str(item[0])) & alternatives for c in lists for item in c):
+            elif any(predicted_ids(str(item[0]), equivalent_ids) & alternatives for c in lists for item in c):
                 counts["wrong_link_in_candidates"] += 1
             else:
                 counts["wrong_link_not_in_candidates"] += 1

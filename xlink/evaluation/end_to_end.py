@@ -133,7 +133,7 @@ def minimal_sets(sets: set[frozenset[str]]) -> list[frozenset[str]]:
 EquivalentIds = Callable[[str], Iterable[str]]
 
 
-def _predicted_ids(identifier: str, equivalent_ids: EquivalentIds | None) -> frozenset[str]:
+def predicted_ids(identifier: str, equivalent_ids: EquivalentIds | None = None) -> frozenset[str]:
     """The normalized ids a predicted ``identifier`` stands for (itself first of all)."""
     ids = [identifier, *(equivalent_ids(identifier) if equivalent_ids is not None else ())]
     return frozenset(normalize_concept_id(i) for i in ids)
@@ -174,7 +174,7 @@ def evaluate_end_to_end(
             span = (*key, e.start, e.end)
             ner_pred.append((span, None))
             for part in e.id_groups:
-                ids = _predicted_ids(part[0], equivalent_ids)
+                ids = predicted_ids(part[0], equivalent_ids)
                 strict_pred.append((span, ids))
                 loose_pred_set.add((key, ids))
     return EndToEndReport(
