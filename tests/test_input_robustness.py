@@ -329,3 +329,13 @@ def test_empty_terminology_names_the_api_argument_and_the_cli_flag(tmp_path: Pat
     assert message.startswith(f"{path}: the terminology holds no concept with a name")
     assert "terminology_format" in message and "--terminology-format" in message
     assert "and --format" not in message
+
+
+@pytest.mark.parametrize("load", [load_corpus, load_terminology])
+def test_carriage_return_line_ends_are_named(tmp_path: Path, load: object) -> None:
+    path = tmp_path / "corpus.txt"
+    text = PUBTATOR if load is load_corpus else "D1||Wilson disease\nD2||cystic fibrosis\n"
+    path.write_bytes(text.replace("\n", "\r").encode())
+    with pytest.raises(XlinkError) as caught:
+        load(path)  # type: ignore[operator]
+    assert "carriage return" in str(caught.value) and "tr '\\r' '\\n'" in str(caught.value)

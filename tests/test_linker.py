@@ -67,6 +67,13 @@ def test_whole_string_wins_over_split_when_it_matches(linker: Linker) -> None:
     assert lm.predictions[0].concept_id == "D061325"
 
 
+def test_invisible_characters_inside_a_mention_do_not_change_its_link(linker: Linker) -> None:
+    plain = next(iter(linker.link([Mention("d", "1", "Wilson disease")]))).predictions[0]
+    for text in ("Wil\u00adson disease", "Wil\u200dson\u200bdisease", "\u200fWilson disease\u200e"):
+        top = next(iter(linker.link([Mention("d", "1", text)]))).predictions[0]
+        assert (top.concept_id, top.score) == (plain.concept_id, plain.score), text
+
+
 def test_split_composite_rules() -> None:
     assert split_composite("brain, breast, and prostate cancer") == ["brain cancer", "breast cancer", "prostate cancer"]
     assert split_composite("colorectal cancer and melanoma") == ["colorectal cancer", "melanoma"]

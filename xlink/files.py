@@ -8,13 +8,17 @@ a folder) with the same one-line messages.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
+import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from xlink.errors import DirectoryGivenError, FormatError
+from xlink.errors import DirectoryGivenError, FormatError, XlinkError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = "\ufeff"
@@ -64,6 +68,7 @@ def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
             for lineno, raw in enumerate(handle, start=1):  # noqa: B007
                 if lineno == 1:
                     _refuse_utf16(path, raw)
+                    _refuse_cr_line_ends(path, raw)
                 line = _decode(path, lineno, offset, raw)
                 offset += len(raw)
                 if lineno == 1:
@@ -71,6 +76,17 @@ def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
                 yield lineno, line.removesuffix("\n").removesuffix("\r")
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
         raise FormatError(path, lineno + 1, f"broken gzip data ({err})", expected) from None
+
+
+def _refuse_cr_line_ends(path: Path, first_line: bytes) -> None:
+    """Raise a :class:`FormatError` when lines end in a lone ``\\r`` (classic Mac OS), read as one line."""
+    if not first_line.endswith(b"\n") and b"\r" in first_line.rstrip(b"\r"):
+        raise FormatError(
+            path,
+            1,
+            "lines end in a carriage return (\\r) alone, so the whole file reads as one line",
+            "lines ending in \\n; convert the file, e.g. tr '\\r' '\\n' < FILE > FILE.unix",
+        )
 
 
 def _refuse_utf16(path: Path, first_line: bytes) -> None:
@@ -101,3 +117,47 @@ def _decode(path: Path, lineno: int, offset: int, raw: bytes) -> str:
             f"not UTF-8 text: byte 0x{byte:02x} at byte offset {offset + err.start} "
             f"({err.reason}); {_TO_UTF8}",
         ) from None
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | Path, *, marker: str, what: str) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` only if the block succeeds.
+
+    Every folder xlink writes (indexes, models, calibrations) goes through here, so that a crash
+    never leaves a half-written folder where a complete one is expected, and so that an output
+    path can only replace what xlink wrote there before. ``marker`` is the file every folder of
+    this kind holds (``manifest.json`` for an index); an existing ``target`` is replaced only when
+    it is an empty folder or holds ``marker``. A file, or a folder of the user's own files, is
+    refused before any work is done: xlink never deletes what it did not write. ``what`` names
+    the kind of folder in the message ("an xlink index").
+    """
+    target = Path(target)
+    check_replaceable_folder(target, marker=marker, what=what)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def check_replaceable_folder(target: Path, *, marker: str, what: str) -> None:
+    """Raise :class:`XlinkError` unless ``target`` is absent, an empty folder, or a folder holding ``marker``."""
+    if not target.exists() and not target.is_symlink():
+        return
+    if not target.is_dir():
+        raise XlinkError(f"{target} is a file; give a folder path for {what} (xlink writes a folder there)")
+    if (target / marker).exists() or not any(target.iterdir()):
+        return
+    raise XlinkError(
+        f"{target} already exists and is not {what} (it holds no {marker}); xlink only replaces a folder it "
+        "wrote itself and never deletes other files: give a new folder path, or empty this one"
+    )

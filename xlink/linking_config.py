@@ -391,6 +391,8 @@ def load_generator(folder: Path, terminology: Terminology, options: dict[str, An
     from xlink.candidates.index_store import IndexManifest
     from xlink.errors import IndexMismatchError
 
+    if folder.exists() and not folder.is_dir():
+        raise XlinkError(f"{folder} is a file; 'index' names the folder that 'xlink index build -o' writes")
     if not folder.is_dir():
         raise XlinkError(
             f"{folder}: index folder not found; build it with 'xlink index build', or leave "

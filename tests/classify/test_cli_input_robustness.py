@@ -282,3 +282,26 @@ def test_time_saved_is_documented_as_wall_clock() -> None:
 
     doc = " ".join((evaluate_zeroshot_command.__doc__ or "").split())
     assert "wall-clock" in doc and "base classifier's own time" in doc and "noisy" in doc
+
+
+def test_label_map_with_a_non_string_description_names_the_label() -> None:
+    message = error("classify", "x", "-l", "a,b", "--label-map", '{"a": "first", "b": 3}', "--model", NO_MODEL)
+    assert "the description of 'b' is not a string (3)" in message
+    message = error("classify", "x", "-l", "a,b", "--label-map", '["a", "b"]', "--model", NO_MODEL)
+    assert "not a JSON object but a list" in message
+
+
+def test_empty_labels_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "labels.txt").write_text("\n  \n")
+    message = error("classify", "x", "--labels-file", str(tmp_path / "labels.txt"), "--model", NO_MODEL)
+    assert f"--labels-file {tmp_path / 'labels.txt'} holds no labels" in message
+
+
+def test_one_label_in_single_label_mode_warns(tiny_nli: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        ok("classify", "a text", "-l", "sports", "--model", str(tiny_nli))
+    assert any("one label ('sports')" in r.getMessage() and "--multi-label" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        ok("classify", "a text", "-l", "sports", "--multi-label", "--model", str(tiny_nli))
+    assert not any("one label" in r.getMessage() for r in caplog.records)

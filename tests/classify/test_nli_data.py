@@ -130,3 +130,19 @@ def test_shipped_nli_configs_parse(name: str) -> None:
     config = NLITrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / name)
     assert config.train_sets and config.epochs >= 1
     assert not any("mnli_dev_matched" in p or "anli_test" in p for s in config.train_sets for p in s.paths)
+
+
+def test_strict_refuses_short_and_long_rows_and_reports_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    short = tmp_path / "short.tsv"
+    short.write_text("premise\thypothesis\tlabel\na\tb\tentailment\nc\td\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"short.tsv:3: no 'label' field"):
+        read_nli(short, strict=True)
+    long = tmp_path / "long.tsv"
+    long.write_text("premise\thypothesis\tlabel\na\tb\tentailment\textra\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"long.tsv:2: more fields than the header names"):
+        read_nli(long, strict=True)
+    unlabelled = tmp_path / "snli.tsv"
+    unlabelled.write_text("premise\thypothesis\tlabel\na\tb\tentailment\nc\td\t-\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert len(read_nli(unlabelled, strict=True)) == 1
+    assert "skipped 1 rows (no gold label: 1)" in caplog.text

@@ -213,8 +213,11 @@ def test_missing_index_is_refused_at_add_pipe(terminology_path: Path, tmp_path: 
         nlp.add_pipe(
             "xlink_linker", config={"terminology": str(terminology_path), "index": str(tmp_path / "nope")}
         )
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(XlinkError, match="missing.jsonl not found; set the component's 'terminology'"):
         nlp.add_pipe("xlink_linker", config={"terminology": str(tmp_path / "missing.jsonl")})
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(XlinkError, match="a_file is a file; 'index' names the folder"):
+        nlp.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "index": str(tmp_path / "a_file")})
 
 
 def test_index_of_another_terminology_is_refused_at_add_pipe(terminology_path: Path, tmp_path: Path) -> None:

@@ -142,3 +142,36 @@ def test_training_conditional_pruner_round_trips_and_refuses_too_few(tmp_path: P
     small = ConformalLabelPruner(LABELS, alpha=0.01, base="tfidf", delta=0.1).fit(texts[:100], targets[:100])
     with pytest.raises(CalibrationError, match="needs at least 230"):
         small.conformalize(texts[100:300], targets[100:300])  # 200 >= ceil(1/alpha) but < 230
+
+
+def test_corrupt_pruner_files_are_format_errors(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    texts, targets = make(400, 0)
+    ConformalLabelPruner(LABELS, alpha=0.05, base="tfidf").fit_conformalize(texts, targets).save(tmp_path / "p")
+    meta_path = tmp_path / "p" / "pruner.json"
+    good = meta_path.read_text()
+    meta_path.write_text('{"broken": ')
+    with pytest.raises(FormatError, match=r"pruner.json:1: not valid JSON"):
+        ConformalLabelPruner.load(tmp_path / "p")
+    meta = json.loads(good)
+    del meta["alpha"]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(FormatError, match=r"pruner.json: missing or malformed field 'alpha'"):
+        ConformalLabelPruner.load(tmp_path / "p")
+    meta_path.write_text(good)
+    (tmp_path / "p" / "calibration.npz").write_bytes(b"not an npz")
+    with pytest.raises(FormatError, match=r"calibration.npz: cannot read the calibration arrays"):
+        ConformalLabelPruner.load(tmp_path / "p")
+
+
+def test_save_refuses_a_file_or_a_folder_of_other_files(tmp_path: Path) -> None:
+    from xlink.errors import XlinkError
+
+    texts, targets = make(400, 0)
+    pruner = ConformalLabelPruner(LABELS, alpha=0.05, base="tfidf").fit_conformalize(texts, targets)
+    (tmp_path / "gold.txt").write_text("keep")
+    with pytest.raises(XlinkError, match="is a file"):
+        pruner.save(tmp_path / "gold.txt")
+    assert (tmp_path / "gold.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.txt"]

@@ -130,3 +130,22 @@ def test_shipped_configs_parse(name: str) -> None:
     cfg = RerankerTrainingConfig.from_file(Path(__file__).resolve().parents[2] / "configs" / name)
     assert cfg.train.endswith("NCBItrainset_corpus.txt") and cfg.dev and cfg.dev.endswith("NCBIdevelopset_corpus.txt")
     assert cfg.k >= 8 and cfg.eval_k >= 8
+
+
+@pytest.mark.parametrize(
+    ("file_name", "word", "expected"),
+    [
+        ("NCBItestset_corpus.txt", "test", True),
+        ("NCBIdevelopset_corpus.txt", "dev", True),
+        ("test.txt", "test", True),
+        ("ncbi_test2.jsonl", "test", True),
+        ("dev.jsonl", "dev", True),
+        ("latest_train.pubtator", "test", False),  # a word that merely contains "test"
+        ("device_notes_train.txt", "dev", False),
+        ("train.txt", "test", False),
+    ],
+)
+def test_split_names_match_whole_name_parts(file_name: str, word: str, expected: bool) -> None:
+    from xlink.rerank.train import _names_split
+
+    assert _names_split(file_name, word) is expected

@@ -33,6 +33,11 @@ from xlink.text.normalize import normalize_text
         ("", ""),
         ("  ", ""),
         ("()-_", ""),
+        # invisible format characters (PDF/HTML text) do not split words; a zero-width space does
+        ("Wil\u00adson disease", "wilson disease"),  # soft hyphen
+        ("Wil\u200dson\u200c disease", "wilson disease"),  # zero-width joiner / non-joiner
+        ("\u200fMénière\u200e \ufeffdisease", "meniere disease"),  # direction marks, BOM
+        ("Wilson\u200bdisease", "wilson disease"),  # zero-width space
     ],
 )
 def test_normalize_text(text: str, expected: str) -> None:

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from xlink.candidates.encoder import TextEncoder
-from xlink.candidates.index_store import atomic_folder
 from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
+from xlink.files import atomic_folder
 from xlink.text.normalize import normalize_text
 from xlink.training_config import read_training_config
 
@@ -455,7 +455,7 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
     """Write fp16 safetensors, config, tokenizer and sentence-transformers files, atomically."""
     from safetensors.torch import save_file
 
-    with atomic_folder(output) as tmp:
+    with atomic_folder(output, marker="config.json", what="a model folder") as tmp:
         state = {k: v.detach().to("cpu").half().contiguous() for k, v in encoder.model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         encoder.model.config.save_pretrained(tmp)

@@ -13,16 +13,14 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlink import __version__
 from xlink.errors import IndexMismatchError, XlinkError
+from xlink.files import atomic_folder
 
 #: Bumped whenever the layout of an index folder changes.
 INDEX_FORMAT_VERSION = 1
@@ -101,24 +99,9 @@ def check_manifest(
         )
 
 
-@contextlib.contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.{os.getpid()}.old")
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def atomic_index_folder(target: str | Path) -> contextlib.AbstractContextManager[Path]:
+    """:func:`xlink.files.atomic_folder` for an index folder (marker: its manifest)."""
+    return atomic_folder(target, marker=MANIFEST, what="an xlink index")
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from xlink.candidates.base import Candidate
 from xlink.candidates.index_store import (
     IndexManifest,
-    atomic_folder,
+    atomic_index_folder,
     check_manifest,
     write_json,
 )
@@ -192,7 +192,7 @@ class TfidfGenerator:
             n_concepts=len(self._concept_ids),
             n_names=len(self._name_texts),
         )
-        with atomic_folder(folder) as tmp:
+        with atomic_index_folder(folder) as tmp:
             vocab = {term: int(i) for term, i in self._vectorizer.vocabulary_.items()}
             write_json(tmp / "vocabulary.json", vocab)
             np.save(tmp / "idf.npy", self._vectorizer.idf_.astype(np.float32))

@@ -203,6 +203,12 @@ def read_label_map(value: str | None) -> dict[str, str]:
         mapping = json.loads(raw)
     except json.JSONDecodeError as err:
         raise FormatError(where, err.lineno, f"invalid JSON ({err.msg})", "a JSON object {label: description}") from err
-    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise FormatError(where, None, "not an object of strings", "a JSON object {label: description}")
+    if not isinstance(mapping, dict):
+        raise FormatError(where, None, f"not a JSON object but a {type(mapping).__name__}", "a JSON object {label: description}")
+    bad = [k for k, v in mapping.items() if not isinstance(v, str)]
+    if bad:
+        raise FormatError(
+            where, None, f"the description of {bad[0]!r} is not a string ({mapping[bad[0]]!r})",
+            "a JSON object {label: description} of strings",
+        )
     return {str(k): v for k, v in mapping.items()}

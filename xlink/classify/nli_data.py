@@ -23,9 +23,10 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlink.classify.datasets import header_delimiter, text_lines
 from xlink.errors import FormatError
@@ -209,6 +210,8 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
                     _COLUMNS,
                 )
             keys = (premise_key, hypothesis_key, label_key)
+        if strict:
+            _check_fields(path, number, row, keys)
         premise, hypothesis, raw = (row.get(k) for k in keys)
         try:
             label = normalize_label(raw)
@@ -237,8 +240,26 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
         if limit is not None and len(examples) >= limit:
             break
     if skipped:
-        logger.info("%s: skipped %s", path, dict(skipped))
+        # strict readers (evaluate-nli) say it where the user sees it: a score over fewer rows than the file has
+        (logger.warning if strict else logger.info)(
+            "%s: skipped %d rows (%s)", path, sum(skipped.values()), ", ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
     return examples
+
+
+def _check_fields(path: Path, number: int, row: Mapping[Any, object], keys: tuple[str, str, str]) -> None:
+    """Refuse a delimited row with too few or too many fields, or a JSON row without one of the keys."""
+    if None in row:  # csv.DictReader files the fields beyond the header under None
+        raise FormatError(path, number, "more fields than the header names", "one field per header column")
+    missing = [key for key in keys if key not in row or (row[key] is None and not _is_json(path))]
+    if missing:
+        raise FormatError(
+            path, number, f"no {', '.join(repr(k) for k in missing)} field (a short row?)", "one field per header column"
+        )
+
+
+def _is_json(path: Path) -> bool:
+    return path.name.lower().removesuffix(".gz").endswith((".jsonl", ".json"))
 
 
 def label_counts(examples: Iterable[NLIExample]) -> dict[str, int]:

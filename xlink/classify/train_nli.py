@@ -36,8 +36,6 @@ import logging
 import math
 import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -59,6 +57,7 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
+from xlink.files import atomic_folder
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
 from xlink.training_config import read_training_config
 
@@ -269,9 +268,7 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
     from safetensors.torch import save_file
 
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with atomic_folder(output, marker="config.json", what="a model folder") as tmp:
         state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         config = cast("PreTrainedModel", model).config
@@ -281,17 +278,6 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
         for name, obj in extra.items():
             (tmp / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
         _apply_umask(tmp)
-        old = output.with_name(output.name + ".old")
-        if output.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(output, old)
-        os.replace(tmp, output)
-        if old.exists():
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _apply_umask(directory: Path) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from xlink.cli._common import console, print_json
 from xlink.errors import XlinkError
+from xlink.files import check_replaceable_folder
 
 if TYPE_CHECKING:
     from xlink.classify.datasets import LabelledTexts
@@ -126,7 +127,10 @@ def _labels_from(labels: str | None, labels_file: Path | None) -> list[str]:
     from xlink.files import numbered_lines
 
     if labels_file is not None:
-        return [line.strip() for _, line in numbered_lines(labels_file, "one label per line") if line.strip()]
+        found = [line.strip() for _, line in numbered_lines(labels_file, "one label per line") if line.strip()]
+        if not found:
+            raise XlinkError(f"--labels-file {labels_file} holds no labels; write one label per line")
+        return found
     if labels:
         return [label.strip() for label in labels.split(",") if label.strip()]
     return []
@@ -194,6 +198,11 @@ def classify_command(
     if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
         template = cp.hypothesis_template
     _check_labels(label_list, template, mapping)
+    if len(label_list) == 1 and not multi_label:
+        _warn(
+            f"one label ({label_list[0]!r}): in single-label mode its score is a softmax over one label, always "
+            "1.0; use --multi-label for its entailment-against-contradiction probability"
+        )
     check_max_length(max_length, model)
     classifier = ZeroShotClassifier(model, hypothesis_template=template, label_descriptions=mapping, int8=int8, bf16=bf16, max_length=max_length)
     sets = None
@@ -266,6 +275,7 @@ def calibrate_command(
     )
     from xlink.classify.zeroshot import ZeroShotClassifier
 
+    check_replaceable_folder(output, marker="pruner.json", what="an xlink label pruner")
     check_conformal_options(alpha, delta, score, base)
     check_columns(text_column, label_column)
     table = read_texts(data, text_column, label_column)

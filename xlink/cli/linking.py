@@ -192,8 +192,8 @@ def link(
     corpus_format: CorpusFormat = None,
     terminology_format: TermFormat = None,
     k: Annotated[int | None, typer.Option("--k", "-k", min=1, help="Candidates per mention.")] = None,
-    no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
-    no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
+    no_abbreviations: Annotated[bool, typer.Option("--no-abbreviations", help="Do not expand abbreviations.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild the index instead of using the cache.")] = False,
     train_corpus: TrainOpt = None,
     conformal_alpha: AlphaOpt = None,
     calibration: CalibrationOpt = None,
@@ -305,8 +305,8 @@ def evaluate_linking_cmd(
     terminology_format: TermFormat = None,
     rule: RuleOpt = None,
     k: Annotated[int | None, typer.Option("--k", "-k", min=1, help="Candidates per mention.")] = None,
-    no_abbreviations: Annotated[bool, typer.Option(help="Do not expand abbreviations.")] = False,
-    no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
+    no_abbreviations: Annotated[bool, typer.Option("--no-abbreviations", help="Do not expand abbreviations.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild the index instead of using the cache.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write predictions.")] = None,
     train_corpus: TrainOpt = None,
     conformal_alpha: AlphaOpt = None,
@@ -362,7 +362,7 @@ def calibrate_linker_cmd(
     fit_fraction: Annotated[float, typer.Option(help="Share of mentions that fit the slot scorer.")] = 0.3,
     limit: Annotated[int | None, typer.Option(help="Use at most N mentions (seeded sample).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the fit/calibration split and the sample.")] = 0,
-    no_cache: Annotated[bool, typer.Option(help="Rebuild the index instead of using the cache.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild the index instead of using the cache.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Calibrate conformal candidate pruning: rerank CORPUS fully and learn which slots the reranker picks.
@@ -372,9 +372,11 @@ def calibrate_linker_cmd(
     """
     import random
 
-    from xlink.conformal.candidates import calibrate_linker
+    from xlink.conformal.candidates import META_FILE, calibrate_linker
+    from xlink.files import check_replaceable_folder
     from xlink.linker import corpus_mentions
 
+    check_replaceable_folder(output, marker=META_FILE, what="an xlink candidate calibration")
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
     linker, cfg = _linker(term, config, None, no_cache)
@@ -412,13 +414,17 @@ def index_build(
     member). The folder is written atomically, with a manifest naming the terminology and
     model fingerprints; the ``index`` setting of ``xlink_linker`` loads it.
     """
+    from xlink.candidates.index_store import MANIFEST
+    from xlink.files import check_replaceable_folder
     from xlink.linking_config import LinkingConfig, build_generator, save_generator
 
     if output.exists() and not output.is_dir():
         raise XlinkError(f"--output {output} is a file; give a folder for the index (it is written atomically)")
-    term = _load_terminology(terminology, terminology_format)
     cfg = LinkingConfig.from_disk(config) if config else LinkingConfig()
     kind = cfg.generator.get("kind", "tfidf")
+    # an ensemble's folder holds one index folder per member (member_0, ...)
+    check_replaceable_folder(output, marker="member_0" if kind == "ensemble" else MANIFEST, what="an xlink index")
+    term = _load_terminology(terminology, terminology_format)
     start = time.perf_counter()
     generator = build_generator(term, cfg.generator, use_cache=False)
     save_generator(generator, output, "xlink index build")

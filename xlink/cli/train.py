@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from xlink.cli._common import print_json
+from xlink.files import check_replaceable_folder
 
 train_app = typer.Typer(help="Train xlink's models.", no_args_is_help=True)
 
@@ -55,6 +56,7 @@ def train_nli_command(
     cfg = NLITrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
+    check_replaceable_folder(Path(cfg.output), marker="config.json", what="a model folder")
     report = train_nli(cfg)
     if json_output:
         print_json(asdict(report))
@@ -84,6 +86,7 @@ def train_biencoder_command(
     cfg = BiencoderTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
+    check_replaceable_folder(Path(cfg.output), marker="config.json", what="a model folder")
     report = train_biencoder(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})
@@ -109,12 +112,14 @@ def train_reranker_command(
     """Train a cross-encoder reranker on a corpus's training split; keep the best model on dev acc@1."""
     from dataclasses import asdict
 
+    from xlink.rerank.cross_encoder import CONFIG_FILE
     from xlink.rerank.train import RerankerTrainingConfig, train_reranker
 
     _log_progress(verbose)
     cfg = RerankerTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
+    check_replaceable_folder(Path(cfg.output), marker=CONFIG_FILE, what="an xlink reranker")
     report = train_reranker(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})

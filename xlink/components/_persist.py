@@ -61,8 +61,14 @@ def register_span_extension(attr: str) -> None:
 
 def load_source_terminology(path: str | Path, fmt: str | None = None) -> Terminology:
     """Load a terminology file named in a component config (any format xlink reads)."""
+    from xlink.errors import XlinkError
     from xlink.terminology.loaders import load_terminology
 
+    if not Path(path).exists():
+        raise XlinkError(
+            f"terminology file {path} not found; set the component's 'terminology' to a terminology file "
+            "(ctd, biosyn, obo, icd10cm, do, umls or xlink JSONL)"
+        )
     return load_terminology(path, fmt).require_nonempty(path)
 
 

@@ -40,6 +40,7 @@ from xlink.evaluation.end_to_end import (
     predicted_ids,
 )
 from xlink.evaluation.ids import normalize_concept_id
+from xlink.files import atomic_folder
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
@@ -569,9 +570,8 @@ def build_pipeline(
     for old in package_root.glob(f"{nlp.lang}_{config.name}-*"):
         if old.is_dir() and old != target:
             shutil.rmtree(old)
-    if target.exists():
-        shutil.rmtree(target)
-    nlp.to_disk(target)
+    with atomic_folder(target, marker="meta.json", what="a spaCy pipeline folder") as tmp:
+        nlp.to_disk(tmp)
     (package_root / "meta.json").write_text(json.dumps(nlp.meta, indent=2, ensure_ascii=False), encoding="utf-8")
     _check_sizes(target)
     return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)

@@ -311,10 +311,10 @@ class ConformalCandidatePruner:
         """
         from dataclasses import asdict
 
-        from xlink.candidates.index_store import atomic_folder
+        from xlink.files import atomic_folder
 
         directory = Path(directory)
-        with atomic_folder(directory) as tmp:
+        with atomic_folder(directory, marker=META_FILE, what="an xlink candidate calibration") as tmp:
             np.savez_compressed(tmp / STATE_FILE, **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
                 "format": FORMAT,

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +31,7 @@ from xlink.conformal.core import (
     label_mix_check,
     min_calibration_size,
 )
+from xlink.files import atomic_folder
 
 logger = logging.getLogger(__name__)
 
@@ -239,9 +237,7 @@ class ConformalLabelPruner:
     def save(self, directory: str | Path) -> None:
         """Write the pruner atomically (JSON + npz, no pickle)."""
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-        try:
+        with atomic_folder(directory, marker="pruner.json", what="an xlink label pruner") as tmp:
             base_meta = self.base.save(tmp)
             np.savez_compressed(tmp / "calibration.npz", **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
@@ -258,17 +254,6 @@ class ConformalLabelPruner:
                 "base": base_meta,
             }
             (tmp / "pruner.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-            old = directory.with_name(directory.name + ".old")
-            if directory.exists():
-                if old.exists():
-                    shutil.rmtree(old)
-                os.replace(directory, old)
-            os.replace(tmp, directory)
-            if old.exists():
-                shutil.rmtree(old)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
 
     @classmethod
     def load(cls, directory: str | Path) -> ConformalLabelPruner:
@@ -279,23 +264,39 @@ class ConformalLabelPruner:
         meta_path = directory / "pruner.json"
         if not meta_path.exists():
             raise FileNotFoundError(2, "No such file", str(meta_path))
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != "xlink-conformal-label-pruner":
-            raise FormatError(meta_path, None, "not an xlink label pruner", '"format": "xlink-conformal-label-pruner"')
+        expected = '"format": "xlink-conformal-label-pruner" (a folder written by xlink calibrate)'
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise FormatError(meta_path, getattr(err, "lineno", None), f"not valid JSON ({err})", expected) from None
+        if not isinstance(meta, dict) or meta.get("format") != "xlink-conformal-label-pruner":
+            raise FormatError(meta_path, None, "not an xlink label pruner", expected)
         obj = cls.__new__(cls)
-        obj.labels = list(meta["labels"])
-        obj.index = {label: i for i, label in enumerate(obj.labels)}
-        obj.descriptions = meta.get("descriptions")
-        obj.base_kind = meta["base"]["kind"]
-        obj.nli_model = meta.get("nli_model")
-        obj.hypothesis_template = meta.get("hypothesis_template")
-        obj.seed = int(meta.get("seed", 0))
+        try:
+            obj.labels = list(meta["labels"])
+            obj.index = {label: i for i, label in enumerate(obj.labels)}
+            obj.descriptions = meta.get("descriptions")
+            obj.base_kind = meta["base"]["kind"]
+            obj.nli_model = meta.get("nli_model")
+            obj.hypothesis_template = meta.get("hypothesis_template")
+            obj.seed = int(meta.get("seed", 0))
+            alpha, score = float(meta["alpha"]), meta["conformity_score"]
+        except (KeyError, TypeError, ValueError) as err:
+            raise FormatError(
+                meta_path, None, f"missing or malformed field {err}; recalibrate with 'xlink calibrate'", expected
+            ) from None
         obj.base = load_base(directory, obj.labels, meta["base"])
-        with np.load(directory / "calibration.npz", allow_pickle=False) as arrays:
-            state = {k: arrays[k] for k in arrays.files}
+        state_path = directory / "calibration.npz"
+        try:
+            with np.load(state_path, allow_pickle=False) as arrays:
+                state = {k: arrays[k] for k in arrays.files}
+        except (OSError, ValueError) as err:
+            raise FormatError(
+                state_path, None, f"cannot read the calibration arrays ({err})", "an npz file written by xlink calibrate"
+            ) from None
         delta = meta.get("delta")
         obj.conformal = SplitConformalSets.from_state(
-            state, float(meta["alpha"]), meta["conformity_score"], obj.seed, None if delta is None else float(delta)
+            state, alpha, score, obj.seed, None if delta is None else float(delta)
         )
         obj.fitted = True
         return obj

@@ -260,10 +260,10 @@ class CrossEncoderReranker:
         """
         from safetensors.torch import save_file
 
-        from xlink.candidates.index_store import atomic_folder
+        from xlink.files import atomic_folder
 
         path = Path(path)
-        with atomic_folder(path) as tmp:
+        with atomic_folder(path, marker=CONFIG_FILE, what="an xlink reranker") as tmp:
             state = {k: v.detach().to("cpu").half().contiguous() for k, v in self.model.state_dict().items()}
             save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
             self.model.config.save_pretrained(tmp)

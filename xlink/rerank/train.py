@@ -28,6 +28,7 @@ import functools
 import logging
 import math
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -182,13 +183,25 @@ class TrainingReport:
 
 
 def _refuse_split(path: str, role: str, forbidden: tuple[str, ...]) -> None:
-    name = Path(path).name.lower()
     for word in forbidden:
-        if word in name:
+        if _names_split(Path(path).name, word):
             raise TrainingConfigError(
                 f"{path}: looks like a {word} split (file name), refused as the {role} corpus; "
                 "the reranker trains on a training split and is selected on dev only"
             )
+
+
+def _names_split(file_name: str, word: str) -> bool:
+    """Whether a file name names the split ``word`` ("test.txt", "NCBItestset_corpus.txt", "dev-v2.jsonl").
+
+    Whole name parts only, so that "latest_train.txt" is not a test split and "device.txt" is not dev.
+    """
+    parts = re.split(r"[^a-z0-9]+", file_name.lower())
+    sets = (f"{word}set", "developset") if word == "dev" else (f"{word}set",)
+    return any(
+        part == word or re.fullmatch(rf"{word}\d*", part) is not None or any(s in part for s in sets)
+        for part in parts
+    )
 
 
 def _seed_everything(seed: int) -> None:
@@ -395,6 +408,8 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
     _refuse_split(cfg.train, "training", ("test", "dev"))
     if cfg.dev:
         _refuse_split(cfg.dev, "dev", ("test",))
+    if Path(cfg.train).is_dir():
+        raise TrainingConfigError(f"paths.train {cfg.train} is a folder; give the training corpus file")
     if not Path(cfg.train).is_file() and not (cfg.train_candidates and Path(cfg.train_candidates).is_file()):
         raise TrainingConfigError(f"training corpus {cfg.train} does not exist; set paths.train")
     if cfg.threads:

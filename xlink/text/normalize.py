@@ -3,7 +3,10 @@
 Names and mentions must be folded the same way, or an alias that equals a
 mention fails to match it. The fold is: Unicode NFKC, case folding, Greek
 letters spelled out, accents removed ("Ménière" → "meniere", as MeSH writes
-it), punctuation replaced by spaces, whitespace collapsed.
+it), invisible format characters deleted (a soft hyphen or zero-width joiner
+from PDF or HTML text must not split "Wil\u00adson" in two; a zero-width
+space is a word break and becomes a space), punctuation
+replaced by spaces, whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ def normalize_text(text: str) -> str:
         text = "".join(_GREEK.get(ch, ch) for ch in text)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFD", text)
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # combining marks (accents) and format characters (Cf: soft hyphen, zero-width
+        # joiners, direction marks, BOM) go; a zero-width space separates words, so it
+        # becomes a space; everything else stays for _NON_WORD
+        text = "".join(
+            " " if ch == "\u200b" else ch
+            for ch in decomposed
+            if not unicodedata.combining(ch) and (ch == "\u200b" or unicodedata.category(ch) != "Cf")
+        )
     text = _NON_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

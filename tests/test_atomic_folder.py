@@ -1,0 +1,101 @@
+"""Output folders: written atomically, and never over a file or a folder of the user's own files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import run_xlink
+from xlink.errors import XlinkError
+from xlink.files import atomic_folder, check_replaceable_folder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _write(target: Path, text: str) -> None:
+    with atomic_folder(target, marker="marker.json", what="a test folder") as tmp:
+        (tmp / "marker.json").write_text(text)
+
+
+def test_writes_and_replaces_its_own_folder(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "folder"
+    _write(target, "1")
+    _write(target, "2")
+    assert (target / "marker.json").read_text() == "2"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["folder"]  # no temporary or old folder left
+
+
+def test_replaces_an_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    _write(tmp_path / "empty", "1")
+    assert (tmp_path / "empty" / "marker.json").exists()
+
+
+def test_refuses_a_folder_of_user_files_and_deletes_nothing(tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "notes.txt").write_text("precious")
+    with pytest.raises(XlinkError, match=r"already exists and is not a test folder \(it holds no marker.json\)"):
+        _write(user, "1")
+    assert (user / "notes.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["user"]
+
+
+def test_refuses_a_file(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("keep")
+    with pytest.raises(XlinkError, match="is a file; give a folder path for a test folder"):
+        _write(tmp_path / "data.txt", "1")
+    assert (tmp_path / "data.txt").read_text() == "keep"
+
+
+def test_a_failure_inside_the_block_keeps_the_old_folder(tmp_path: Path) -> None:
+    target = tmp_path / "folder"
+    _write(target, "old")
+    with pytest.raises(RuntimeError), atomic_folder(target, marker="marker.json", what="a test folder") as tmp:
+        (tmp / "marker.json").write_text("half")
+        raise RuntimeError("crash while writing")
+    assert (target / "marker.json").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+def test_check_alone_accepts_absent_paths(tmp_path: Path) -> None:
+    check_replaceable_folder(tmp_path / "absent", marker="m", what="x")
+
+
+def test_calibrate_refuses_a_user_folder_before_any_work(tmp_path: Path) -> None:
+    user = tmp_path / "userdir"
+    user.mkdir()
+    data = user / "texts.csv"
+    data.write_text("text,label\nhello,a\nbye,b\n")
+    result = run_xlink(
+        "calibrate", "--data", str(data), "--labels", "a,b", "-o", str(user), cache=tmp_path / "cache"
+    )
+    assert result.returncode != 0
+    assert "already exists and is not an xlink label pruner" in result.stderr
+    assert data.read_text().startswith("text,label")
+    assert "Traceback" not in result.stderr
+
+
+def test_calibrate_refuses_a_file_output(tmp_path: Path) -> None:
+    data = tmp_path / "texts.csv"
+    data.write_text("text,label\nhello,a\nbye,b\n")
+    target = tmp_path / "gold.pubtator"
+    target.write_text("keep")
+    result = run_xlink("calibrate", "--data", str(data), "--labels", "a,b", "-o", str(target), cache=tmp_path / "c")
+    assert result.returncode != 0 and "is a file" in result.stderr and "Traceback" not in result.stderr
+    assert target.read_text() == "keep" and not (tmp_path / "gold.pubtator.old").exists()
+
+
+def test_index_build_refuses_a_user_folder(tmp_path: Path) -> None:
+    user = tmp_path / "userdir"
+    user.mkdir()
+    (user / "notes.txt").write_text("precious")
+    terminology = FIXTURES / "terminology" / "ctd_diseases.tsv"
+    result = run_xlink("index", "build", str(terminology), "-o", str(user), cache=tmp_path / "cache")
+    assert result.returncode != 0 and "already exists and is not an xlink index" in result.stderr
+    assert (user / "notes.txt").read_text() == "precious"
+    built = run_xlink("index", "build", str(terminology), "-o", str(tmp_path / "index"), cache=tmp_path / "cache")
+    assert built.returncode == 0, built.stderr
+    again = run_xlink("index", "build", str(terminology), "-o", str(tmp_path / "index"), cache=tmp_path / "cache")
+    assert again.returncode == 0, again.stderr  # its own index is replaced
