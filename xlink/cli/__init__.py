@@ -6,6 +6,7 @@ prints a one-line error instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -69,5 +70,10 @@ _register_pipeline()
 
 
 def main() -> None:
-    """Entry point of the ``xlink`` console script."""
+    """Entry point of the ``xlink`` console script.
+
+    Model loading's per-weight progress bars (transformers, hub) are off unless the user sets
+    ``HF_HUB_DISABLE_PROGRESS_BARS=0``: the verbs log their own progress in one line each.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     sys.exit(run_safely(app))

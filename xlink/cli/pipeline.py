@@ -1,8 +1,9 @@
-"""``xlink prepare-ner``, ``xlink build-pipeline`` and ``xlink evaluate-pipeline``.
+"""``xlink prepare-ner``, ``xlink build-vectors``, ``xlink build-pipeline`` and ``xlink evaluate-pipeline``.
 
 These verbs make and measure whole spaCy pipelines: NER training data for
-``spacy train``, the ready disease pipeline (NER → abbreviations → linker),
-and the end-to-end score of any pipeline on the raw text of a corpus.
+``spacy train``, static word vectors distilled from a sentence encoder for an
+NER to read, the ready disease pipeline (NER → abbreviations → linker), and
+the end-to-end score of any pipeline on the raw text of a corpus.
 """
 
 from __future__ import annotations
@@ -223,6 +224,61 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
         )
 
 
+# -- build-vectors ----------------------------------------------------------------
+def build_vectors_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the spaCy pipeline with vectors.")],
+    terminology: Annotated[
+        list[Path] | None,
+        typer.Option(help="Terminology whose names and synonyms join the vocabulary (repeatable; format detected)."),
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="Corpus whose texts join the vocabulary (repeatable). Never give a test split."),
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="Sentence encoder: a packaged name, local folder or hub id.")
+    ] = "xlink-biencoder-minilm",
+    dims: Annotated[int, typer.Option(min=1, help="Vector size after PCA.")] = 128,
+    max_words: Annotated[int, typer.Option(min=1, help="Keep this many most frequent words.")] = 80_000,
+    encoder_vocab: Annotated[
+        bool, typer.Option(help="Also add the encoder tokenizer's whole-word entries.")
+    ] = True,
+    case_variants: Annotated[
+        bool, typer.Option(help="Key each word also by its capitalised and upper-case forms (same row).")
+    ] = True,
+) -> None:
+    """Distil static word vectors from a sentence encoder, for an NER config's [initialize] vectors."""
+    from xlink.candidates.encoder import resolve_model
+    from xlink.components.static_vectors import (
+        distil,
+        encoder_words,
+        save_vectors_pipeline,
+        vocabulary,
+    )
+    from xlink.corpus.io import load_corpus
+    from xlink.files import check_replaceable_folder
+    from xlink.terminology import load_terminology
+
+    if not terminology and not corpus:
+        raise XlinkError("give at least one --terminology or --corpus: the vocabulary comes from their texts")
+    check_replaceable_folder(output, marker="xlink_vectors.json", what="an xlink vectors folder")
+    texts: list[str] = []
+    for path in terminology or []:
+        for concept in load_terminology(path):
+            texts.extend(concept.names)
+    for path in corpus or []:
+        texts.extend(doc.text for doc in load_corpus(path).documents)
+    model_path = resolve_model(model)
+    words = vocabulary(texts, extra_words=encoder_words(model_path) if encoder_vocab else (), max_words=max_words)
+    table = distil(words, model_path, dims=dims)
+    sources = [str(p) for p in (*(terminology or []), *(corpus or []))]
+    save_vectors_pipeline(table, output, sources=sources, case_variants=case_variants)
+    console.print(
+        f"{len(table.words)} words × {table.vectors.shape[1]} dims from {model} "
+        f"(PCA keeps {table.pca_variance_kept:.1%} of the variance) → {output}"
+    )
+
+
 # -- build-pipeline ---------------------------------------------------------------
 def build_pipeline_cmd(
     config: Annotated[
@@ -252,5 +308,6 @@ def build_pipeline_cmd(
 def register(app: typer.Typer) -> None:
     """Add the pipeline verbs to the root app."""
     app.command("prepare-ner")(prepare_ner)
+    app.command("build-vectors")(build_vectors_cmd)
     app.command("evaluate-pipeline")(evaluate_pipeline_cmd)
     app.command("build-pipeline")(build_pipeline_cmd)
