@@ -43,6 +43,18 @@ class DirectoryGivenError(XlinkError, IsADirectoryError):
         self.errno = errno.EISDIR
 
 
+class MissingFileError(XlinkError, FileNotFoundError):
+    """A file named in a config or option does not exist.
+
+    An :class:`XlinkError` (one line in the CLI, with what to set) and a
+    :class:`FileNotFoundError`, so callers that caught the plain OS error still catch it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno.ENOENT
+
+
 class IndexMismatchError(XlinkError):
     """An index was built for another terminology, model or configuration."""
 

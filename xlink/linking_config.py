@@ -143,6 +143,7 @@ class LinkingConfig:
 
 def _reranker_section(path: Path, section: dict[str, Any]) -> dict[str, Any]:
     """The ``[reranker]`` section, its ``model`` resolved against the config's folder when it is a path."""
+    check_reranker_keys(section)
     model = section.get("model")
     if not model:
         return {}
@@ -315,6 +316,18 @@ def build_linker(
     return linker
 
 
+def check_reranker_keys(options: dict[str, Any]) -> None:
+    """Refuse reranker settings without a ``model`` key: a misspelt key must not silently mean "no reranker".
+
+    An empty ``model`` (or no settings at all) is the way to say "no reranker".
+    """
+    if options and "model" not in options:
+        raise XlinkError(
+            f"reranker settings {sorted(options)} have no 'model'; set model to 'xlink-reranker-minilm', a folder "
+            "written by 'xlink train reranker' or a hub id (an empty model, or no settings, links without a reranker)"
+        )
+
+
 def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
     """The cross-encoder a ``[reranker]`` section names, or None when it names none.
 
@@ -323,6 +336,7 @@ def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
     that cannot be loaded into a warning and no reranker.
     """
     options = dict(options or {})
+    check_reranker_keys(options)
     optional = bool(options.pop("optional", False))
     alpha = options.pop("conformal_alpha", None)
     calibration = options.pop("calibration", None)

@@ -174,6 +174,31 @@ def test_to_disk_and_load_restores_without_sources_or_rebuild(
     assert doc.ents[2]._.xlink_candidates == expected.ents[2]._.xlink_candidates
 
 
+def test_a_linker_re_added_to_a_loaded_pipeline_reads_its_sources_at_add_pipe(
+    terminology_path: Path, tmp_path: Path
+) -> None:
+    _nlp(terminology_path, tmp_path / "cache").to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model", exclude=["xlink_linker"])
+    with pytest.raises(FileNotFoundError, match="missing.jsonl not found"):
+        loaded.add_pipe("xlink_linker", config={"terminology": str(tmp_path / "missing.jsonl")})
+    component = loaded.add_pipe(
+        "xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path / "cache")}
+    )
+    assert component.terminology is not None  # read now, not at the first Doc
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease"]))
+    assert doc.ents[0].kb_id_ == "D014883"
+
+
+def test_misspelt_reranker_settings_and_set_size_extension(terminology_path: Path, tmp_path: Path) -> None:
+    from spacy.tokens import Span
+
+    with pytest.raises(XlinkError, match=r"reranker settings \['modle'\] have no 'model'"):
+        _nlp(terminology_path, tmp_path / "cache", reranker={"modle": "xlink-reranker-minilm"})
+    _nlp(terminology_path, tmp_path / "cache", reranker={"model": ""}, candidates_attr="other_candidates")
+    # declared at construction, so worker processes and DocBin readers know it too
+    assert Span.has_extension("other_candidates_set_size")
+
+
 def test_decision_settings_changed_at_run_time_survive_to_disk(terminology_path: Path, tmp_path: Path) -> None:
     import json
 

@@ -96,5 +96,5 @@ def test_to_disk_and_load_without_the_source(terminology_path: Path, tmp_path: P
 
 def test_missing_terminology_fails_at_add_pipe(tmp_path: Path) -> None:
     nlp = spacy.blank("en")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="none.obo not found; set the component's 'terminology'"):
         nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(tmp_path / "none.obo")})

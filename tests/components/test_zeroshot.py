@@ -11,6 +11,7 @@ import spacy
 from xlink.classify.tiny import make_tiny_nli_model
 from xlink.classify.zeroshot import ZeroShotError
 from xlink.conformal import ConformalLabelPruner
+from xlink.errors import XlinkError
 
 LABELS = ["sports", "politics", "weather", "music"]
 WORDS = {
@@ -124,3 +125,12 @@ def test_n_process_2_after_the_parent_ran_the_model(tiny_model: Path) -> None:
     assert [set(d.cats) for d in docs] == [set(LABELS)] * len(texts)
     for doc, cats in zip(docs, expected, strict=True):
         assert doc.cats == pytest.approx(cats, abs=1e-5)
+
+
+def test_a_mistyped_local_model_path_fails_at_add_pipe(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    with pytest.raises(XlinkError, match="model folder /nonexistent/nli-model not found"):
+        nlp.add_pipe("xlink_zeroshot", config={"labels": ["a", "b"], "model": "/nonexistent/nli-model"})
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(XlinkError, match="holds no config.json"):
+        nlp.add_pipe("xlink_zeroshot", config={"labels": ["a", "b"], "model": str(tmp_path / "empty")})

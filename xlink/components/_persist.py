@@ -13,9 +13,12 @@ read again, and might not exist, on the next. Each component therefore notes
 its name in ``nlp.meta["xlink"]["serialized"]``; ``meta.json`` carries the note
 into the saved pipeline, and a component built while that pipeline loads
 finds its name there and waits for ``from_disk`` instead of reading sources.
-A component re-added under the same name to a loaded pipeline also finds
-its name there; it keeps its sources and reads them at its first Doc, since
-no ``from_disk`` follows.
+"While that pipeline loads" means: inside ``Language.from_config``, which
+``spacy.load`` runs before ``from_disk``. A component added later under the
+same name (``spacy.load(..., exclude=["xlink_linker"])`` then ``add_pipe``)
+also finds its name in the meta, but is outside ``from_config``: it reads its
+sources at once, so that a wrong path or a stale calibration fails at
+``add_pipe`` as it does on a blank pipeline.
 """
 
 from __future__ import annotations
@@ -40,7 +43,26 @@ SETTINGS_FILE = "cfg.json"
 def loading_from_disk(nlp: Language, name: str) -> bool:
     """True while ``spacy.load`` builds a pipeline that holds this component's saved data."""
     meta = nlp.meta.get(META_KEY)
-    return isinstance(meta, dict) and name in (meta.get("serialized") or [])
+    return isinstance(meta, dict) and name in (meta.get("serialized") or []) and inside_from_config()
+
+
+def inside_from_config(max_depth: int = 60) -> bool:
+    """Whether ``Language.from_config`` is on the call stack (spaCy builds a pipeline from its config).
+
+    spaCy offers no flag for "being loaded", and a factory cannot tell ``spacy.load`` from a
+    user's ``add_pipe`` otherwise: both see the loaded pipeline's meta.
+    """
+    import sys
+
+    target = Language.from_config.__func__.__code__  # type: ignore[attr-defined]
+    frame = sys._getframe(1)
+    for _ in range(max_depth):
+        if frame is None:
+            return False
+        if frame.f_code is target:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 def mark_serialized(nlp: Language, name: str) -> None:
@@ -61,11 +83,11 @@ def register_span_extension(attr: str) -> None:
 
 def load_source_terminology(path: str | Path, fmt: str | None = None) -> Terminology:
     """Load a terminology file named in a component config (any format xlink reads)."""
-    from xlink.errors import XlinkError
+    from xlink.errors import MissingFileError
     from xlink.terminology.loaders import load_terminology
 
     if not Path(path).exists():
-        raise XlinkError(
+        raise MissingFileError(
             f"terminology file {path} not found; set the component's 'terminology' to a terminology file "
             "(ctd, biosyn, obo, icd10cm, do, umls or xlink JSONL)"
         )

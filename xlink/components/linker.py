@@ -11,8 +11,10 @@ writes the result back:
   candidate or the best score is below ``threshold``; a composite mention
   ("breast and ovarian cancer") gets its concept ids joined by ``|``;
 - ``span._.xlink_candidates`` (name configurable): the top ``n_candidates``
-  as ``(concept_id, name, score)`` tuples, best first (lists after a
-  ``DocBin`` round trip);
+  as ``(concept_id, name, score)`` items, best first: a list of tuples as
+  set here; a ``DocBin`` round trip or an ``nlp.pipe(n_process=N)`` worker
+  hands back the same values as tuples or lists (msgpack), so compare them
+  with ``[tuple(c) for c in ...]``;
 - ``span._.xlink_candidates_set_size``: with conformal candidate pruning
   (``reranker.conformal_alpha``), how many candidates the reranker scored.
 
@@ -252,7 +254,10 @@ class EntityLinkerComponent:
                 f"n_candidates not negative (got k={k}, batch_size={batch_size}, "
                 f"max_mention_chars={max_mention_chars}, n_candidates={n_candidates})"
             )
+        # both extensions exist from construction on, in this process and in every process that
+        # loads the pipeline (nlp.pipe workers, a DocBin read elsewhere), set or not
         register_span_extension(candidates_attr)
+        register_span_extension(candidates_attr + SET_SIZE_SUFFIX)
         self.name = name
         self.generator_options = dict(generator or {"kind": "tfidf"})
         self.k = k
@@ -471,13 +476,13 @@ class EntityLinkerComponent:
         else:
             group = doc.spans[self.spans_key]
             doc.spans[self.spans_key] = type(group)(doc, name=group.name, attrs=group.attrs, spans=new_spans)
-        # Extension values are keyed by the span's offsets, label and kb_id, so
-        # they are set on the final spans.
+        # Extension values live in doc.user_data, keyed by the span's character offsets (spaCy
+        # 3.8), so they are set on the final spans; two linkers writing the same attribute on
+        # the same offsets overwrite each other: give each its own candidates_attr.
         for span, value in zip(new_spans, values, strict=True):
             setattr(span._, self.candidates_attr, value)
         if any(item.set_size is not None for item in linked):
             size_attr = self.candidates_attr + SET_SIZE_SUFFIX
-            register_span_extension(size_attr)
             for span, item in zip(new_spans, linked, strict=True):
                 setattr(span._, size_attr, item.set_size)
 

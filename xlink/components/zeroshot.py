@@ -33,6 +33,7 @@ from xlink.classify.zeroshot import (
     validate_labels,
     validate_template,
 )
+from xlink.components._persist import inside_from_config
 from xlink.conformal.pruner import ConformalLabelPruner
 from xlink.errors import XlinkError
 
@@ -90,6 +91,25 @@ def make_zeroshot(
     )
 
 
+def check_local_model(name: str, model: str) -> None:
+    """Refuse, at ``add_pipe``, a ``model`` that reads as a local path but names no model folder.
+
+    The model itself loads at the first Doc; without this, a mistyped path fails only there,
+    with the hub's "Repo id must be in the form ..." message. Hub ids ("org/name") and packaged
+    names are left to the loader.
+    """
+    path = Path(model).expanduser()
+    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
+    elif looks_like_path:
+        raise XlinkError(
+            f"{name}: model folder {model} not found; give a folder written by 'xlink train nli', a hub id, "
+            "or leave 'model' unset for the shipped xlink-nli-minilm"
+        )
+
+
 def register_extensions() -> None:
     """Declare ``doc._.xlink_label_set`` and ``doc._.xlink_nli_scores`` once (default None)."""
     if not Doc.has_extension("xlink_label_set"):
@@ -119,6 +139,8 @@ class ZeroShotComponent:
     ) -> None:
         register_extensions()
         self.name = name
+        if model and not inside_from_config():  # spacy.load: the saved settings decide (from_disk)
+            check_local_model(name, model)
         self.model = model
         self.hypothesis_template = validate_template(hypothesis_template)
         self.label_descriptions = dict(label_descriptions or {})

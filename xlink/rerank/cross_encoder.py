@@ -467,7 +467,10 @@ def load_reranker(options: dict[str, Any], terminology: Terminology | None = Non
     allowed = {"k", "batch_size", "skip_margin", "exact_match_guard"}
     unknown = set(options) - allowed
     if unknown:
-        raise XlinkError(f"unknown [reranker] options {sorted(unknown)}; allowed: model, device, {sorted(allowed)}")
+        raise XlinkError(
+            f"unknown [reranker] options {sorted(unknown)}; allowed: model, device, {sorted(allowed)} "
+            "(and, in a linking config, conformal_alpha, calibration, optional)"
+        )
     reranker = CrossEncoderReranker.load(model, terminology=terminology, device=device)
     for key, value in options.items():
         if value is not None or key == "skip_margin":
