@@ -305,3 +305,12 @@ def test_one_label_in_single_label_mode_warns(tiny_nli: Path, caplog: pytest.Log
     with caplog.at_level("WARNING"):
         ok("classify", "a text", "-l", "sports", "--multi-label", "--model", str(tiny_nli))
     assert not any("one label" in r.getMessage() for r in caplog.records)
+
+
+def test_calibration_file_without_the_text_column_names_both_files(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("text,label\nhello,a\nbye,b\n", encoding="utf-8")
+    calibration = tmp_path / "cal.csv"
+    calibration.write_text("sentence\nhello there\n", encoding="utf-8")
+    message = error(*zs(data, "--calibration", str(calibration)))
+    assert "the --calibration file is read with the same --text-column as --data" in message

@@ -55,3 +55,15 @@ def test_errors_name_the_file_the_line_and_the_fix(tmp_path: Path) -> None:
         read_texts(short, "text", "label")
     with pytest.raises(FormatError, match="unknown file type"):
         read_texts(_write(tmp_path, "d.xlsx", b"x"), "text", "label")
+
+
+def test_tsv_texts_that_start_with_a_quote_keep_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "data.tsv"
+    path.write_text(
+        'text\tlabel\nhello there\ta\n"quoted start of a text\tb\nnormal\ta\n"wrapped, with ""inner"" quotes"\tb\n',
+        encoding="utf-8",
+    )
+    table = read_texts(path, "text", "label")
+    assert table.texts == ["hello there", '"quoted start of a text', "normal", 'wrapped, with "inner" quotes']
+    assert table.labels == ["a", "b", "a", "b"]
+    assert table.lines == [2, 3, 4, 5]

@@ -41,9 +41,11 @@ def test_jsonl_gz_snli_style(tmp_path: Path) -> None:
 
 def test_tsv_with_numeric_labels_and_bare_quotes(tmp_path: Path) -> None:
     path = tmp_path / "xnli_test_en.tsv"
-    path.write_text('id\tpremise\thypothesis\tlabel\n0\tHe said "hi\tHe spoke.\t0\n1\tA\tB\t1\n', encoding="utf-8")
+    path.write_text(
+        'id\tpremise\thypothesis\tlabel\n0\tHe said "hi\tHe spoke.\t0\n1\tA\tB\t1\n2\tC\tD\t2\n', encoding="utf-8"
+    )
     examples = read_nli(path)
-    assert [e.label for e in examples] == ["entailment", "neutral"]
+    assert [e.label for e in examples] == ["entailment", "neutral", "contradiction"]
     assert examples[0].premise == 'He said "hi'
 
 
@@ -146,3 +148,15 @@ def test_strict_refuses_short_and_long_rows_and_reports_skipped(tmp_path: Path, 
     with caplog.at_level("WARNING"):
         assert len(read_nli(unlabelled, strict=True)) == 1
     assert "skipped 1 rows (no gold label: 1)" in caplog.text
+
+
+def test_binary_numeric_ids_follow_the_glue_convention(tmp_path: Path) -> None:
+    rte = tmp_path / "rte.jsonl"
+    rows = [{"sentence1": "A", "sentence2": "B", "label": i} for i in (0, 1, 1, 0)]
+    rte.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [e.label for e in read_nli(rte, strict=True)] == ["entailment", "not_entailment", "not_entailment", "entailment"]
+    three = tmp_path / "mnli.jsonl"
+    rows = [{"premise": "A", "hypothesis": "B", "label": i} for i in (0, 1, 1, 0, 2)]
+    three.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    # a sample of the first rows holds only 0 and 1, but the file numbers contradiction 2
+    assert [e.label for e in read_nli(three, limit=3)] == ["entailment", "neutral", "neutral"]

@@ -94,6 +94,17 @@ def test_evaluate_pipeline_with_two_processes_and_output(
     assert "D001943" in out.read_text(encoding="utf-8")
 
 
+def test_bigbio_output_fills_normalized(corpus_path: Path, pipeline_path: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "predicted.jsonl"
+    _evaluate(str(corpus_path), "--pipeline", str(pipeline_path), "-o", str(out))
+    entities = [e for line in out.read_text(encoding="utf-8").splitlines() for e in json.loads(line)["entities"]]
+    linked = [e for e in entities if e["normalized"]]
+    assert linked and all(n["db_id"] for e in linked for n in e["normalized"])
+    assert any(n["db_id"].endswith("D001943") for e in linked for n in e["normalized"])
+
+
 def test_unknown_pipeline_is_a_clear_error(corpus_path: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["evaluate-pipeline", str(corpus_path), "--pipeline", "no_such_pipeline_xyz"])
     assert isinstance(result.exception, XlinkError)

@@ -100,3 +100,13 @@ def test_malformed_lines_name_file_and_line(tmp_path: Path, line: str, fragment:
         read_bigbio_jsonl(path)
     assert "bad.jsonl:4:" in str(caught.value)
     assert fragment in str(caught.value)
+
+
+def test_an_id_that_carries_its_prefix_is_not_prefixed_twice() -> None:
+    from xlink.corpus.model import DbRef
+
+    assert DbRef("MESH", "D003920").curie == "MESH:D003920"
+    assert DbRef("MESH", "MESH:D003920").curie == "MESH:D003920"
+    assert DbRef("mesh", "MESH:D003920").curie == "MESH:D003920"
+    assert DbRef("", "MESH:D003920").curie == "MESH:D003920"
+    assert DbRef("OMIM", "OMIMX1").curie == "OMIM:OMIMX1"

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError
 from xlink.files import numbered_lines, require_file
@@ -104,6 +105,29 @@ def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
     return header_delimiter(first, default, lambda names: all(column in names for column in wanted))
 
 
+class _LineCounter:
+    """Rows of a QUOTE_NONE reader with ``line_num`` as :class:`csv.reader` has it (one row per line)."""
+
+    def __init__(self, rows: Iterator[list[str]]) -> None:
+        self.rows = rows
+        self.line_num = 0
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> list[str]:
+        row = next(self.rows)
+        self.line_num += 1
+        return row
+
+
+def _unquote(cell: str) -> str:
+    """``"a ""b"" c"`` → ``a "b" c``; anything not wrapped in quotes stays as it is."""
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        return cell[1:-1].replace('""', '"')
+    return cell
+
+
 def _read_delimited(path: Path, text_column: str, label_column: str | None, delimiter: str) -> LabelledTexts:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     texts: list[str] = []
@@ -112,7 +136,17 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
     indexed = _is_index(text_column) and (label_column is None or _is_index(label_column))
     if not indexed:
         delimiter = _header_delimiter(path, [c for c in (text_column, label_column) if c is not None], delimiter)
-    reader = csv.reader(text_lines(path), delimiter=delimiter)
+    if delimiter == "\t":
+        # Tab-separated files seldom quote, but their texts often start with a bare quote; read as
+        # quoting, such a quote swallows the following lines into one text without a word. So tabs
+        # are read verbatim, and a field wrapped in quotes ("...", pandas-style) is unwrapped.
+        rows = (
+            [_unquote(cell) for cell in row]
+            for row in csv.reader(text_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE)
+        )
+        reader: Any = _LineCounter(rows)
+    else:
+        reader = csv.reader(text_lines(path), delimiter=delimiter)
     if indexed:
         t_idx, l_idx = int(text_column), int(label_column) if label_column is not None else None
     else:

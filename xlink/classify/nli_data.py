@@ -199,6 +199,12 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
     examples: list[NLIExample] = []
     skipped: Counter[str] = Counter()
     keys: tuple[str, str, str] | None = None
+    binary = _binary_ids(path)
+    if binary:
+        (logger.warning if strict else logger.info)(
+            "%s: numeric labels are 0 and 1 only, read as 2-way (0 = entailment, 1 = not_entailment, the GLUE "
+            "RTE/QNLI convention); 3-way files number contradiction 2", path,
+        )
     for number, row in _rows(path):
         if keys is None:
             premise_key = _pick(row, _PREMISE_KEYS)
@@ -214,7 +220,7 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
             _check_fields(path, number, row, keys)
         premise, hypothesis, raw = (row.get(k) for k in keys)
         try:
-            label = normalize_label(raw)
+            label = NOT_ENTAILMENT if binary and str(raw).strip() == "1" else normalize_label(raw)
             label_set = row.get("label-set")
             if isinstance(label_set, list) and str(raw) not in {str(v) for v in label_set}:
                 raise KeyError(str(raw))
@@ -245,6 +251,33 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
             "%s: skipped %d rows (%s)", path, sum(skipped.values()), ", ".join(f"{k}: {v}" for k, v in skipped.items())
         )
     return examples
+
+
+def _binary_ids(path: Path) -> bool:
+    """Whether the file's gold labels are numeric ids, all 0 or 1, with at least one 1.
+
+    GLUE's RTE, QNLI and WNLI (and their Hugging Face copies) number ``not_entailment`` 1; the
+    3-way sets number ``neutral`` 1 and ``contradiction`` 2. A whole 3-way file without a single
+    2 does not occur in practice, so the whole file is read once to tell them apart (a
+    ``--limit`` sample of a 3-way file may well hold only 0s and 1s).
+    """
+    seen: set[str] = set()
+    label_key: str | None = None
+    for _, row in _rows(path):
+        if label_key is None:
+            label_key = _pick(row, _LABEL_KEYS)
+            if label_key is None:
+                return False
+        raw = row.get(label_key)
+        if isinstance(raw, bool) or raw is None or isinstance(row.get("label-set"), list):
+            return False
+        text = str(raw).strip().lower()
+        if text in _NO_GOLD:
+            continue
+        if text not in {"0", "1"}:
+            return False
+        seen.add(text)
+    return "1" in seen
 
 
 def _check_fields(path: Path, number: int, row: Mapping[Any, object], keys: tuple[str, str, str]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from xlink.cli._common import console, print_json
-from xlink.errors import XlinkError
+from xlink.errors import FormatError, XlinkError
 from xlink.files import check_replaceable_folder
 
 if TYPE_CHECKING:
@@ -414,7 +414,15 @@ def evaluate_zeroshot_command(
     _warn(duplicates_warning(data, table.texts))
     n_skipped_calibration = 0
     if calibration is not None:
-        cal_table = read_texts(calibration, text_column)
+        try:
+            cal_table = read_texts(calibration, text_column)
+        except FormatError as err:
+            if f"no column {text_column!r}" not in str(err):
+                raise
+            raise XlinkError(
+                f"{calibration}: no column {text_column!r}; the --calibration file is read with the same "
+                f"--text-column as --data, so give it a {text_column!r} column ({err})"
+            ) from None
         n_skipped_calibration = _without_empty(cal_table, calibration, "empty calibration texts")
         cal_texts = cal_table.texts
         eval_idx = list(range(len(table.texts)))

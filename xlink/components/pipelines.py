@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from xlink.components.chunking import pipe_texts
+from xlink.corpus._common import normalized_from_groups
 from xlink.corpus.model import Corpus, Document, Entity, parse_id_groups
 from xlink.errors import XlinkError
 from xlink.evaluation.end_to_end import (
@@ -95,13 +96,15 @@ def predicted_corpus(docs: list[Doc], gold: Corpus, spans_key: str | None = None
     for doc, reference in zip(docs, gold.documents, strict=True):
         entities = []
         for number, span in enumerate(doc_spans(doc, spans_key), start=1):
+            groups = parse_id_groups(span.kb_id_)
             entities.append(
                 Entity(
                     id=f"{reference.id}_P{number}",
                     type=span.label_,
                     text=[span.text],
                     offsets=[(span.start_char, span.end_char)],
-                    id_groups=parse_id_groups(span.kb_id_),
+                    normalized=normalized_from_groups(groups),  # BigBIO's own field, for other tools
+                    id_groups=groups,
                 )
             )
         documents.append(

@@ -28,7 +28,11 @@ class DbRef:
 
     @property
     def curie(self) -> str:
-        return f"{self.db_name}:{self.db_id}" if self.db_name else self.db_id
+        """``db_name:db_id``; an id that already carries its prefix (``MESH`` + ``MESH:D003920``,
+        as some BigBIO loaders write it) is not prefixed twice."""
+        if not self.db_name or self.db_id.lower().startswith(self.db_name.lower() + ":"):
+            return self.db_id
+        return f"{self.db_name}:{self.db_id}"
 
 
 @dataclass
