@@ -455,7 +455,7 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
     """Write fp16 safetensors, config, tokenizer and sentence-transformers files, atomically."""
     from safetensors.torch import save_file
 
-    with atomic_folder(output, marker="config.json", what="a model folder") as tmp:
+    with atomic_folder(output, marker="xlink_training.json", what="an xlink bi-encoder folder") as tmp:
         state = {k: v.detach().to("cpu").half().contiguous() for k, v in encoder.model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         encoder.model.config.save_pretrained(tmp)

@@ -260,6 +260,10 @@ def _epoch_batches(
         yield from length_sorted_batches(lengths, batch_size, rng)
 
 
+#: The training report every NLI model folder written by xlink holds (and the marker of such a folder).
+NLI_REPORT_FILE = "training_report.json"
+
+
 def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Path, extra: dict[str, object]) -> None:
     """Write fp16 safetensors, config (with ``id2label``) and tokenizer, then swap directories.
 
@@ -268,7 +272,7 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
     from safetensors.torch import save_file
 
     output = Path(output)
-    with atomic_folder(output, marker="config.json", what="a model folder") as tmp:
+    with atomic_folder(output, marker=NLI_REPORT_FILE, what="an xlink NLI model folder") as tmp:
         state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         config = cast("PreTrainedModel", model).config
@@ -410,6 +414,6 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
         config=asdict(config),
         losses=losses,
     )
-    save_model_atomically(model, tokenizer, Path(config.output), {"training_report.json": asdict(report)})
+    save_model_atomically(model, tokenizer, Path(config.output), {NLI_REPORT_FILE: asdict(report)})
     logger.info("saved model to %s after %d steps, %.1f min", config.output, step, seconds / 60)
     return report

@@ -247,7 +247,7 @@ def build_vectors_cmd(
         bool, typer.Option(help="Key each word also by its capitalised and upper-case forms (same row).")
     ] = True,
 ) -> None:
-    """Distil static word vectors from a sentence encoder, for an NER config's [initialize] vectors."""
+    """Distil static word vectors from a sentence encoder, for an NER config's \\[initialize] vectors."""
     from xlink.candidates.encoder import resolve_model
     from xlink.components.static_vectors import (
         distil,
@@ -289,10 +289,10 @@ def build_pipeline_cmd(
         typer.Option(help="Benchmark data folder for ${paths.data} (default: $XLINK_DATA or ../shared/data)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Package folder (default: [package] output).")
+        Path | None, typer.Option("--output", "-o", help="Package folder (default: \\[package] output).")
     ] = None,
     ner_model: Annotated[
-        Path | None, typer.Option(help="Trained NER pipeline folder (default: [ner] model).")
+        Path | None, typer.Option(help="Trained NER pipeline folder (default: \\[ner] model).")
     ] = None,
 ) -> None:
     """Assemble a pipeline (NER → abbreviations → linker) and write it as a pip-installable package."""

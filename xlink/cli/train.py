@@ -50,13 +50,13 @@ def train_nli_command(
     """Fine-tune a 3-way NLI cross-encoder on the configured NLI pool."""
     from dataclasses import asdict
 
-    from xlink.classify.train_nli import NLITrainingConfig, train_nli
+    from xlink.classify.train_nli import NLI_REPORT_FILE, NLITrainingConfig, train_nli
 
     _log_progress(verbose)
     cfg = NLITrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
-    check_replaceable_folder(Path(cfg.output), marker="config.json", what="a model folder")
+    check_replaceable_folder(Path(cfg.output), marker=NLI_REPORT_FILE, what="an xlink NLI model folder")
     report = train_nli(cfg)
     if json_output:
         print_json(asdict(report))
@@ -86,7 +86,7 @@ def train_biencoder_command(
     cfg = BiencoderTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
-    check_replaceable_folder(Path(cfg.output), marker="config.json", what="a model folder")
+    check_replaceable_folder(Path(cfg.output), marker="xlink_training.json", what="an xlink bi-encoder folder")
     report = train_biencoder(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})
