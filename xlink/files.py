@@ -128,7 +128,8 @@ def atomic_folder(target: str | Path, *, marker: str, what: str) -> Iterator[Pat
     path can only replace what xlink wrote there before. ``marker`` is the file every folder of
     this kind holds (``manifest.json`` for an index); an existing ``target`` is replaced only when
     it is an empty folder or holds ``marker``. A file, or a folder of the user's own files, is
-    refused before any work is done: xlink never deletes what it did not write. ``what`` names
+    refused before anything is written (the command verbs check even before their work, with
+    :func:`check_replaceable_folder`): xlink never deletes what it did not write. ``what`` names
     the kind of folder in the message ("an xlink index").
     """
     target = Path(target)
