@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,7 +104,11 @@ def _fit_lr(features: np.ndarray, targets: np.ndarray, c: float, seed: int) -> t
     if len(classes) == 1:
         return np.zeros((1, features.shape[1])), np.zeros(1), classes
     lr = LogisticRegression(C=c, max_iter=2000, random_state=seed)
-    lr.fit(features, targets)
+    with warnings.catch_warnings():
+        # sklearn guesses "regression?" when classes exceed half the samples (77 intents over a
+        # small fit part); the targets are class indices, and too few texts are reported elsewhere
+        warnings.filterwarnings("ignore", message=".*number of unique classes is greater than 50%.*")
+        lr.fit(features, targets)
     coef, intercept = lr.coef_, lr.intercept_
     if len(classes) == 2:  # sklearn keeps one row for binary problems
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
