@@ -185,3 +185,12 @@ def test_gold_types_the_pipeline_does_not_predict_are_left_out(
     assert ncbi["gold_types_scored"] == ["SpecificDisease"] and ncbi["gold_types_left_out"] == []
     bad = CliRunner().invoke(app, ["evaluate-pipeline", str(mixed), "--pipeline", str(pipeline_path), "--gold-types", "Gene"])
     assert isinstance(bad.exception, XlinkError) and "not in the corpus: ['Gene']" in str(bad.exception)
+
+
+def test_report_names_the_gold_types_it_scores(corpus_path: Path, pipeline_path: Path, tmp_path: Path) -> None:
+    two_types = tmp_path / "two_types.pubtator"
+    text = corpus_path.read_text(encoding="utf-8").replace("\tSpecificDisease\tD001943", "\tDiseaseClass\tD001943")
+    two_types.write_text(text, encoding="utf-8")
+    table = CliRunner().invoke(app, ["evaluate-pipeline", str(two_types), "--pipeline", str(pipeline_path)])
+    assert table.exit_code == 0
+    assert "scored every gold type ['DiseaseClass', 'SpecificDisease']" in " ".join(table.output.split())

@@ -222,6 +222,11 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
             f"scored gold types {record['gold_types_scored']}; left out {left_out}, which the pipeline "
             "does not predict (--gold-types all scores every mention)"
         )
+    elif len(record.get("gold_types_scored") or []) > 1:
+        console.print(
+            f"scored every gold type {record['gold_types_scored']} against the pipeline's spans "
+            "(--gold-types T1,T2 scores only those)"
+        )
 
 
 # -- build-vectors ----------------------------------------------------------------
