@@ -217,14 +217,15 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
     if record.get("equivalent_ids"):
         console.print("a predicted id also counts through its concept's other ids in the linker's terminology (e.g. CTD's AltDiseaseIDs)")
     left_out = record.get("gold_types_left_out") or []
+    scored = record.get("gold_types_scored")
     if left_out:
         console.print(
             f"scored gold types {record['gold_types_scored']}; left out {left_out}, which the pipeline "
             "does not predict (--gold-types all scores every mention)"
         )
-    elif len(record.get("gold_types_scored") or []) > 1:
+    elif isinstance(scored, list) and len(scored) > 1:
         console.print(
-            f"scored every gold type {record['gold_types_scored']} against the pipeline's spans "
+            f"scored every gold type {scored} against the pipeline's spans "
             "(--gold-types T1,T2 scores only those)"
         )
 
