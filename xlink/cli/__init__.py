@@ -63,10 +63,17 @@ def _register_pipeline() -> None:
     pipeline.register(app)
 
 
+def _register_info() -> None:
+    from xlink.cli import info
+
+    info.register(app)
+
+
 _register_linking()
 _register_classify()
 _register_demo()
 _register_pipeline()
+_register_info()
 
 
 def main() -> None:
