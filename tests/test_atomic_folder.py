@@ -8,13 +8,16 @@ import pytest
 
 from tests.helpers.cli import run_xlink
 from xlink.errors import XlinkError
-from xlink.files import atomic_folder, check_replaceable_folder
+from xlink.files import FolderKind, atomic_folder, check_replaceable_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+TEST_FOLDER = FolderKind("marker.json", "a test folder")
+
+
 def _write(target: Path, text: str) -> None:
-    with atomic_folder(target, marker="marker.json", what="a test folder") as tmp:
+    with atomic_folder(target, TEST_FOLDER) as tmp:
         (tmp / "marker.json").write_text(text)
 
 
@@ -52,7 +55,7 @@ def test_refuses_a_file(tmp_path: Path) -> None:
 def test_a_failure_inside_the_block_keeps_the_old_folder(tmp_path: Path) -> None:
     target = tmp_path / "folder"
     _write(target, "old")
-    with pytest.raises(RuntimeError), atomic_folder(target, marker="marker.json", what="a test folder") as tmp:
+    with pytest.raises(RuntimeError), atomic_folder(target, TEST_FOLDER) as tmp:
         (tmp / "marker.json").write_text("half")
         raise RuntimeError("crash while writing")
     assert (target / "marker.json").read_text() == "old"
@@ -60,7 +63,7 @@ def test_a_failure_inside_the_block_keeps_the_old_folder(tmp_path: Path) -> None
 
 
 def test_check_alone_accepts_absent_paths(tmp_path: Path) -> None:
-    check_replaceable_folder(tmp_path / "absent", marker="m", what="x")
+    check_replaceable_folder(tmp_path / "absent", FolderKind("m", "x"))
 
 
 def test_calibrate_refuses_a_user_folder_before_any_work(tmp_path: Path) -> None:

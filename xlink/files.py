@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -119,21 +120,30 @@ def _decode(path: Path, lineno: int, offset: int, raw: bytes) -> str:
         ) from None
 
 
+@dataclass(frozen=True)
+class FolderKind:
+    """A kind of folder xlink writes: the ``marker`` file every such folder holds, and ``what``
+    messages call it ("an xlink index"). Each writer defines its kind once, beside its files, and
+    both its save and its command's early check use it."""
+
+    marker: str
+    what: str
+
+
 @contextlib.contextmanager
-def atomic_folder(target: str | Path, *, marker: str, what: str) -> Iterator[Path]:
+def atomic_folder(target: str | Path, kind: FolderKind) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``target`` only if the block succeeds.
 
     Every folder xlink writes (indexes, models, calibrations) goes through here, so that a crash
     never leaves a half-written folder where a complete one is expected, and so that an output
-    path can only replace what xlink wrote there before. ``marker`` is the file every folder of
-    this kind holds (``manifest.json`` for an index); an existing ``target`` is replaced only when
-    it is an empty folder or holds ``marker``. A file, or a folder of the user's own files, is
-    refused before anything is written (the command verbs check even before their work, with
-    :func:`check_replaceable_folder`): xlink never deletes what it did not write. ``what`` names
-    the kind of folder in the message ("an xlink index").
+    path can only replace what xlink wrote there before: an existing ``target`` is replaced only
+    when it is an empty folder or holds ``kind.marker`` (``manifest.json`` for an index). A file,
+    or a folder of the user's own files, is refused before anything is written (the command verbs
+    check even before their work, with :func:`check_replaceable_folder`): xlink never deletes what
+    it did not write.
     """
     target = Path(target)
-    check_replaceable_folder(target, marker=marker, what=what)
+    check_replaceable_folder(target, kind)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
@@ -150,15 +160,15 @@ def atomic_folder(target: str | Path, *, marker: str, what: str) -> Iterator[Pat
         raise
 
 
-def check_replaceable_folder(target: Path, *, marker: str, what: str) -> None:
-    """Raise :class:`XlinkError` unless ``target`` is absent, an empty folder, or a folder holding ``marker``."""
+def check_replaceable_folder(target: Path, kind: FolderKind) -> None:
+    """Raise :class:`XlinkError` unless ``target`` is absent, an empty folder, or a folder holding ``kind.marker``."""
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():
-        raise XlinkError(f"{target} is a file; give a folder path for {what} (xlink writes a folder there)")
-    if (target / marker).exists() or not any(target.iterdir()):
+        raise XlinkError(f"{target} is a file; give a folder path for {kind.what} (xlink writes a folder there)")
+    if (target / kind.marker).exists() or not any(target.iterdir()):
         return
     raise XlinkError(
-        f"{target} already exists and is not {what} (it holds no {marker}); xlink only replaces a folder it "
+        f"{target} already exists and is not {kind.what} (it holds no {kind.marker}); xlink only replaces a folder it "
         "wrote itself and never deletes other files: give a new folder path, or empty this one"
     )

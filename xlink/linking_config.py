@@ -20,6 +20,7 @@ from xlink.candidates.base import CandidateGenerator
 from xlink.candidates.index_store import config_fingerprint, default_cache_dir
 from xlink.candidates.tfidf import TfidfConfig, TfidfGenerator
 from xlink.errors import IndexMismatchError, XlinkError
+from xlink.files import FolderKind
 from xlink.linker import Linker
 from xlink.terminology.model import Terminology
 
@@ -376,6 +377,10 @@ def check_calibration(linker: Linker, where: str = "") -> None:
     if isinstance(linker.reranker, ConformalReranker):
         pruner = linker.reranker.pruner
         pruner.fingerprints.check(linker_fingerprints(linker), where or "candidate calibration")
+
+
+#: an ensemble's index folder: one index folder per member, member_0, member_1, ...
+ENSEMBLE_INDEX_FOLDER = FolderKind("member_0", "an xlink index")
 
 
 def save_generator(generator: CandidateGenerator, folder: Path, owner: str) -> None:

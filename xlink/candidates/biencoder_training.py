@@ -34,11 +34,14 @@ from typing import Any
 from xlink.candidates.encoder import TextEncoder
 from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
-from xlink.files import atomic_folder
+from xlink.files import FolderKind, atomic_folder
 from xlink.text.normalize import normalize_text
 from xlink.training_config import read_training_config
 
 logger = logging.getLogger(__name__)
+
+#: a bi-encoder folder written by xlink holds its training report, xlink_training.json
+BIENCODER_FOLDER = FolderKind("xlink_training.json", "an xlink bi-encoder folder")
 
 #: Training sources whose file names look like an evaluation split are refused.
 _HELD_OUT = re.compile(r"test|dev|valid", re.IGNORECASE)
@@ -455,7 +458,7 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
     """Write fp16 safetensors, config, tokenizer and sentence-transformers files, atomically."""
     from safetensors.torch import save_file
 
-    with atomic_folder(output, marker="xlink_training.json", what="an xlink bi-encoder folder") as tmp:
+    with atomic_folder(output, BIENCODER_FOLDER) as tmp:
         state = {k: v.detach().to("cpu").half().contiguous() for k, v in encoder.model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         encoder.model.config.save_pretrained(tmp)
@@ -467,7 +470,7 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
                 shutil.copy2(source / name, tmp / name)
         if not (tmp / "modules.json").exists():
             _write_st_files(tmp, encoder)
-        (tmp / "xlink_training.json").write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
+        (tmp / BIENCODER_FOLDER.marker).write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
         _apply_umask(tmp)
     logger.info("saved %s (%.1f MB)", output, (output / "model.safetensors").stat().st_size / 1e6)
 

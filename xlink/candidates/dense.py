@@ -28,13 +28,14 @@ import numpy as np
 from xlink.candidates.base import Candidate
 from xlink.candidates.encoder import TextEncoder, model_fingerprint, resolve_model
 from xlink.candidates.index_store import (
+    INDEX_FOLDER,
     IndexManifest,
-    atomic_index_folder,
     check_manifest,
     write_json,
 )
 from xlink.candidates.names import collect_names
 from xlink.errors import XlinkError
+from xlink.files import atomic_folder
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
 
@@ -291,7 +292,7 @@ class DenseGenerator:
         if self._index is None:
             raise RuntimeError("build() the generator before saving it")
         manifest = self._manifest()
-        with atomic_index_folder(folder) as tmp:
+        with atomic_folder(folder, INDEX_FOLDER) as tmp:
             faiss.write_index(self._index, str(tmp / "names.faiss"))
             np.save(tmp / "name_concept.npy", self._name_concept)
             write_json(

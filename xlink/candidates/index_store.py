@@ -9,7 +9,6 @@ crash never leaves a half-written index where a complete one is expected.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -20,11 +19,13 @@ from typing import Any
 
 from xlink import __version__
 from xlink.errors import IndexMismatchError, XlinkError
-from xlink.files import atomic_folder
+from xlink.files import FolderKind
 
 #: Bumped whenever the layout of an index folder changes.
 INDEX_FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+#: an index folder, as xlink.files.atomic_folder writes and checks it
+INDEX_FOLDER = FolderKind(MANIFEST, "an xlink index")
 
 
 def config_fingerprint(config: dict[str, Any]) -> str:
@@ -97,11 +98,6 @@ def check_manifest(
         raise IndexMismatchError(
             f"{folder}: refusing to load the index: " + "; ".join(problems) + ". Rebuild it for this terminology."
         )
-
-
-def atomic_index_folder(target: str | Path) -> contextlib.AbstractContextManager[Path]:
-    """:func:`xlink.files.atomic_folder` for an index folder (marker: its manifest)."""
-    return atomic_folder(target, marker=MANIFEST, what="an xlink index")
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -27,12 +27,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from xlink.candidates.base import Candidate
 from xlink.candidates.index_store import (
+    INDEX_FOLDER,
     IndexManifest,
-    atomic_index_folder,
     check_manifest,
     write_json,
 )
 from xlink.candidates.names import collect_names
+from xlink.files import atomic_folder
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
 
@@ -192,7 +193,7 @@ class TfidfGenerator:
             n_concepts=len(self._concept_ids),
             n_names=len(self._name_texts),
         )
-        with atomic_index_folder(folder) as tmp:
+        with atomic_folder(folder, INDEX_FOLDER) as tmp:
             vocab = {term: int(i) for term, i in self._vectorizer.vocabulary_.items()}
             write_json(tmp / "vocabulary.json", vocab)
             np.save(tmp / "idf.npy", self._vectorizer.idf_.astype(np.float32))

@@ -57,7 +57,7 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
-from xlink.files import atomic_folder
+from xlink.files import FolderKind, atomic_folder
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
 from xlink.training_config import read_training_config
 
@@ -262,6 +262,7 @@ def _epoch_batches(
 
 #: The training report every NLI model folder written by xlink holds (and the marker of such a folder).
 NLI_REPORT_FILE = "training_report.json"
+NLI_MODEL_FOLDER = FolderKind(NLI_REPORT_FILE, "an xlink NLI model folder")
 
 
 def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Path, extra: dict[str, object]) -> None:
@@ -272,7 +273,7 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
     from safetensors.torch import save_file
 
     output = Path(output)
-    with atomic_folder(output, marker=NLI_REPORT_FILE, what="an xlink NLI model folder") as tmp:
+    with atomic_folder(output, NLI_MODEL_FOLDER) as tmp:
         state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         config = cast("PreTrainedModel", model).config

@@ -274,8 +274,9 @@ def calibrate_command(
         duplicates_warning,
     )
     from xlink.classify.zeroshot import ZeroShotClassifier
+    from xlink.conformal.pruner import PRUNER_FOLDER
 
-    check_replaceable_folder(output, marker="pruner.json", what="an xlink label pruner")
+    check_replaceable_folder(output, PRUNER_FOLDER)
     check_conformal_options(alpha, delta, score, base)
     check_columns(text_column, label_column)
     table = read_texts(data, text_column, label_column)

@@ -372,11 +372,11 @@ def calibrate_linker_cmd(
     """
     import random
 
-    from xlink.conformal.candidates import META_FILE, calibrate_linker
+    from xlink.conformal.candidates import CALIBRATION_FOLDER, calibrate_linker
     from xlink.files import check_replaceable_folder
     from xlink.linker import corpus_mentions
 
-    check_replaceable_folder(output, marker=META_FILE, what="an xlink candidate calibration")
+    check_replaceable_folder(output, CALIBRATION_FOLDER)
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
     linker, cfg = _linker(term, config, None, no_cache)
@@ -414,16 +414,18 @@ def index_build(
     member). The folder is written atomically, with a manifest naming the terminology and
     model fingerprints; the ``index`` setting of ``xlink_linker`` loads it.
     """
-    from xlink.candidates.index_store import MANIFEST
+    from xlink.candidates.index_store import INDEX_FOLDER
     from xlink.files import check_replaceable_folder
-    from xlink.linking_config import LinkingConfig, build_generator, save_generator
+    from xlink.linking_config import (
+        ENSEMBLE_INDEX_FOLDER,
+        LinkingConfig,
+        build_generator,
+        save_generator,
+    )
 
-    if output.exists() and not output.is_dir():
-        raise XlinkError(f"--output {output} is a file; give a folder for the index (it is written atomically)")
     cfg = LinkingConfig.from_disk(config) if config else LinkingConfig()
     kind = cfg.generator.get("kind", "tfidf")
-    # an ensemble's folder holds one index folder per member (member_0, ...)
-    check_replaceable_folder(output, marker="member_0" if kind == "ensemble" else MANIFEST, what="an xlink index")
+    check_replaceable_folder(output, ENSEMBLE_INDEX_FOLDER if kind == "ensemble" else INDEX_FOLDER)
     term = _load_terminology(terminology, terminology_format)
     start = time.perf_counter()
     generator = build_generator(term, cfg.generator, use_cache=False)

@@ -256,6 +256,7 @@ def build_vectors_cmd(
     """Distil static word vectors from a sentence encoder, for an NER config's \\[initialize] vectors."""
     from xlink.candidates.encoder import resolve_model
     from xlink.components.static_vectors import (
+        VECTORS_FOLDER,
         distil,
         encoder_words,
         save_vectors_pipeline,
@@ -267,7 +268,7 @@ def build_vectors_cmd(
 
     if not terminology and not corpus:
         raise XlinkError("give at least one --terminology or --corpus: the vocabulary comes from their texts")
-    check_replaceable_folder(output, marker="xlink_vectors.json", what="an xlink vectors folder")
+    check_replaceable_folder(output, VECTORS_FOLDER)
     texts: list[str] = []
     for path in terminology or []:
         for concept in load_terminology(path):

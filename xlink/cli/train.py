@@ -50,13 +50,13 @@ def train_nli_command(
     """Fine-tune a 3-way NLI cross-encoder on the configured NLI pool."""
     from dataclasses import asdict
 
-    from xlink.classify.train_nli import NLI_REPORT_FILE, NLITrainingConfig, train_nli
+    from xlink.classify.train_nli import NLI_MODEL_FOLDER, NLITrainingConfig, train_nli
 
     _log_progress(verbose)
     cfg = NLITrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
-    check_replaceable_folder(Path(cfg.output), marker=NLI_REPORT_FILE, what="an xlink NLI model folder")
+    check_replaceable_folder(Path(cfg.output), NLI_MODEL_FOLDER)
     report = train_nli(cfg)
     if json_output:
         print_json(asdict(report))
@@ -80,13 +80,17 @@ def train_biencoder_command(
     """Fine-tune a bi-encoder on terminology synonym groups (and training-split mentions)."""
     from dataclasses import asdict
 
-    from xlink.candidates.biencoder_training import BiencoderTrainingConfig, train_biencoder
+    from xlink.candidates.biencoder_training import (
+        BIENCODER_FOLDER,
+        BiencoderTrainingConfig,
+        train_biencoder,
+    )
 
     _log_progress(verbose)
     cfg = BiencoderTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
-    check_replaceable_folder(Path(cfg.output), marker="xlink_training.json", what="an xlink bi-encoder folder")
+    check_replaceable_folder(Path(cfg.output), BIENCODER_FOLDER)
     report = train_biencoder(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})
@@ -112,14 +116,14 @@ def train_reranker_command(
     """Train a cross-encoder reranker on a corpus's training split; keep the best model on dev acc@1."""
     from dataclasses import asdict
 
-    from xlink.rerank.cross_encoder import CONFIG_FILE
+    from xlink.rerank.cross_encoder import RERANKER_FOLDER
     from xlink.rerank.train import RerankerTrainingConfig, train_reranker
 
     _log_progress(verbose)
     cfg = RerankerTrainingConfig.from_file(config, _parse_overrides(set_ or []))
     if output is not None:
         cfg.output = str(output)
-    check_replaceable_folder(Path(cfg.output), marker=CONFIG_FILE, what="an xlink reranker")
+    check_replaceable_folder(Path(cfg.output), RERANKER_FOLDER)
     report = train_reranker(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})

@@ -41,12 +41,15 @@ from xlink.evaluation.end_to_end import (
     predicted_ids,
 )
 from xlink.evaluation.ids import normalize_concept_id
-from xlink.files import atomic_folder
+from xlink.files import FolderKind, atomic_folder
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
 
 logger = logging.getLogger(__name__)
+
+#: the model folder of a built pipeline package (spaCy writes meta.json into every pipeline folder)
+PIPELINE_FOLDER = FolderKind("meta.json", "a spaCy pipeline folder")
 
 
 # -- evaluation -----------------------------------------------------------------
@@ -573,7 +576,7 @@ def build_pipeline(
     for old in package_root.glob(f"{nlp.lang}_{config.name}-*"):
         if old.is_dir() and old != target:
             shutil.rmtree(old)
-    with atomic_folder(target, marker="meta.json", what="a spaCy pipeline folder") as tmp:
+    with atomic_folder(target, PIPELINE_FOLDER) as tmp:
         nlp.to_disk(tmp)
     (package_root / "meta.json").write_text(json.dumps(nlp.meta, indent=2, ensure_ascii=False), encoding="utf-8")
     _check_sizes(target)

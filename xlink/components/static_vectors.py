@@ -29,11 +29,15 @@ from typing import Any
 import numpy as np
 
 from xlink.errors import XlinkError
+from xlink.files import FolderKind, atomic_folder
 
 #: A vocabulary word has at least one letter; numbers and punctuation get no vector.
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 #: Longer "words" are chemical names and URLs, rare enough not to be worth a row.
 MAX_WORD_CHARS = 40
+VECTORS_INFO = "xlink_vectors.json"
+#: a vectors folder, as xlink.files.atomic_folder writes and checks it
+VECTORS_FOLDER = FolderKind(VECTORS_INFO, "an xlink vectors folder")
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,6 @@ def save_vectors_pipeline(
     import spacy
     from spacy.vectors import Vectors
 
-    from xlink.files import atomic_folder
 
     nlp = spacy.blank("en")
     vectors = Vectors(strings=nlp.vocab.strings, data=table.vectors, keys=list(table.words))
@@ -139,7 +142,7 @@ def save_vectors_pipeline(
                 vectors.add(variant, row=row)
     nlp.vocab.vectors = vectors
     output = Path(output)
-    with atomic_folder(output, marker="xlink_vectors.json", what="an xlink vectors folder") as tmp:
+    with atomic_folder(output, VECTORS_FOLDER) as tmp:
         nlp.to_disk(tmp)
         info: dict[str, Any] = {
             "model": table.model,
@@ -150,7 +153,7 @@ def save_vectors_pipeline(
             "pca_variance_kept": round(table.pca_variance_kept, 4),
             "sources": list(sources),
         }
-        (tmp / "xlink_vectors.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        (tmp / VECTORS_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return output
 
 

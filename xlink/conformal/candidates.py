@@ -49,6 +49,7 @@ from xlink.conformal.core import (
     min_calibration_size,
 )
 from xlink.errors import XlinkError
+from xlink.files import FolderKind, atomic_folder
 
 if TYPE_CHECKING:
     from xlink.corpus.model import Mention
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 FORMAT = "xlink-conformal-candidate-pruner"
 FORMAT_VERSION = 1
 META_FILE = "candidate_pruner.json"
+#: a candidate calibration folder, as xlink.files.atomic_folder writes and checks it
+CALIBRATION_FOLDER = FolderKind(META_FILE, "an xlink candidate calibration")
 STATE_FILE = "calibration.npz"
 
 #: Generator-only features of candidate slot ``j`` (before the source indicators).
@@ -311,10 +314,9 @@ class ConformalCandidatePruner:
         """
         from dataclasses import asdict
 
-        from xlink.files import atomic_folder
 
         directory = Path(directory)
-        with atomic_folder(directory, marker=META_FILE, what="an xlink candidate calibration") as tmp:
+        with atomic_folder(directory, CALIBRATION_FOLDER) as tmp:
             np.savez_compressed(tmp / STATE_FILE, **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
                 "format": FORMAT,

@@ -31,9 +31,13 @@ from xlink.conformal.core import (
     label_mix_check,
     min_calibration_size,
 )
-from xlink.files import atomic_folder
+from xlink.files import FolderKind, atomic_folder
 
 logger = logging.getLogger(__name__)
+
+PRUNER_FILE = "pruner.json"
+#: a label pruner folder, as xlink.files.atomic_folder writes and checks it
+PRUNER_FOLDER = FolderKind(PRUNER_FILE, "an xlink label pruner")
 
 FORMAT_VERSION = 1
 
@@ -237,7 +241,7 @@ class ConformalLabelPruner:
     def save(self, directory: str | Path) -> None:
         """Write the pruner atomically (JSON + npz, no pickle)."""
         directory = Path(directory)
-        with atomic_folder(directory, marker="pruner.json", what="an xlink label pruner") as tmp:
+        with atomic_folder(directory, PRUNER_FOLDER) as tmp:
             base_meta = self.base.save(tmp)
             np.savez_compressed(tmp / "calibration.npz", **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle
             meta = {
@@ -253,7 +257,7 @@ class ConformalLabelPruner:
                 "hypothesis_template": self.hypothesis_template,
                 "base": base_meta,
             }
-            (tmp / "pruner.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            (tmp / PRUNER_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | Path) -> ConformalLabelPruner:
@@ -261,7 +265,7 @@ class ConformalLabelPruner:
         from xlink.errors import FormatError
 
         directory = Path(directory)
-        meta_path = directory / "pruner.json"
+        meta_path = directory / PRUNER_FILE
         if not meta_path.exists():
             raise FileNotFoundError(2, "No such file", str(meta_path))
         expected = '"format": "xlink-conformal-label-pruner" (a folder written by xlink calibrate)'

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlink.errors import XlinkError
+from xlink.files import FolderKind, atomic_folder
 from xlink.linker import LinkedMention, PredictedConcept
 from xlink.pairs import EncodedPairs, collate, encode_pairs, length_batches, pad_id
 from xlink.rerank.inputs import InputFormat
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CONFIG_FILE = "xlink_reranker.json"
+#: a reranker folder, as xlink.files.atomic_folder writes and checks it
+RERANKER_FOLDER = FolderKind(CONFIG_FILE, "an xlink reranker")
 FORMAT_VERSION = 1
 #: Packaged rerankers: name → (module with get_model_path(), install hint).
 PACKAGED_RERANKERS: dict[str, tuple[str, str]] = {
@@ -260,10 +263,9 @@ class CrossEncoderReranker:
         """
         from safetensors.torch import save_file
 
-        from xlink.files import atomic_folder
 
         path = Path(path)
-        with atomic_folder(path, marker=CONFIG_FILE, what="an xlink reranker") as tmp:
+        with atomic_folder(path, RERANKER_FOLDER) as tmp:
             state = {k: v.detach().to("cpu").half().contiguous() for k, v in self.model.state_dict().items()}
             save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
             self.model.config.save_pretrained(tmp)
