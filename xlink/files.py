@@ -28,6 +28,12 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TO_UTF8 = "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
 
 
+def looks_like_local_path(name: str) -> bool:
+    """Whether a model name is written as a local path ("./m", "/x/m", "~/m", "a/b/c", "C:\\m"),
+    not as a hub id ("org/name"): a missing folder named so is a typo, not something to download."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
 def require_file(path: Path, what: str) -> None:
     """Raise :class:`DirectoryGivenError` when ``path`` is a directory.
 

@@ -314,3 +314,7 @@ def test_calibration_file_without_the_text_column_names_both_files(tmp_path: Pat
     calibration.write_text("sentence\nhello there\n", encoding="utf-8")
     message = error(*zs(data, "--calibration", str(calibration)))
     assert "the --calibration file is read with the same --text-column as --data" in message
+    jsonl = tmp_path / "cal.jsonl"
+    jsonl.write_text('{"sentence": "hello there"}\n', encoding="utf-8")
+    message = error(*zs(data, "--calibration", str(jsonl)))
+    assert "the --calibration file is read with the same --text-column as --data" in message

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from xlink.errors import XlinkError
+from xlink.files import looks_like_local_path
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,7 @@ def resolve_model(model: str | Path | None) -> str:
         if not (path / "config.json").exists():
             raise XlinkError(f"model path {path} holds no config.json, so it is not a model folder; {_INSTALL_HINT}")
         return str(path.resolve())
-    looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
-    if looks_like_path or "/" not in name:
+    if looks_like_local_path(name) or "/" not in name:
         raise XlinkError(f"model path {name!r} does not exist; {_INSTALL_HINT}")
     return name  # a hub id: transformers downloads it or reads the HF cache
 

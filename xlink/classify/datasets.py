@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError
 from xlink.files import numbered_lines, require_file
@@ -66,10 +65,19 @@ def text_lines(path: Path) -> Iterator[str]:
         yield line + "\n"
 
 
-def _missing_column(path: Path, column: str, option: str, names: list[str]) -> FormatError:
+class MissingColumnError(FormatError):
+    """A text or label column (a JSON field) that the file lacks; ``column`` names it."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str, expected: str, column: str) -> None:
+        super().__init__(path, line, message, expected)
+        self.column = column
+
+
+def _missing_column(path: Path, column: str, option: str, names: list[str]) -> MissingColumnError:
     """The error for a column the header lacks, with the option that fixes it."""
-    return FormatError(
-        path, 1, f"no column {column!r} in header {names}; use {option} with one of {names}", f"a column named {column!r}"
+    return MissingColumnError(
+        path, 1, f"no column {column!r} in header {names}; use {option} with one of {names}",
+        f"a column named {column!r}", column,
     )
 
 
@@ -105,22 +113,6 @@ def _header_delimiter(path: Path, wanted: list[str], default: str) -> str:
     return header_delimiter(first, default, lambda names: all(column in names for column in wanted))
 
 
-class _LineCounter:
-    """Rows of a QUOTE_NONE reader with ``line_num`` as :class:`csv.reader` has it (one row per line)."""
-
-    def __init__(self, rows: Iterator[list[str]]) -> None:
-        self.rows = rows
-        self.line_num = 0
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> list[str]:
-        row = next(self.rows)
-        self.line_num += 1
-        return row
-
-
 def _unquote(cell: str) -> str:
     """``"a ""b"" c"`` → ``a "b" c``; anything not wrapped in quotes stays as it is."""
     if len(cell) >= 2 and cell[0] == cell[-1] == '"':
@@ -136,24 +128,19 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
     indexed = _is_index(text_column) and (label_column is None or _is_index(label_column))
     if not indexed:
         delimiter = _header_delimiter(path, [c for c in (text_column, label_column) if c is not None], delimiter)
-    if delimiter == "\t":
-        # Tab-separated files seldom quote, but their texts often start with a bare quote; read as
-        # quoting, such a quote swallows the following lines into one text without a word. So tabs
-        # are read verbatim, and a field wrapped in quotes ("...", pandas-style) is unwrapped.
-        rows = (
-            [_unquote(cell) for cell in row]
-            for row in csv.reader(text_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE)
-        )
-        reader: Any = _LineCounter(rows)
-    else:
-        reader = csv.reader(text_lines(path), delimiter=delimiter)
+    # Tab-separated files seldom quote, but their texts often start with a bare quote; read as
+    # quoting, such a quote swallows the following lines into one text without a word. So tabs
+    # are read verbatim, and a field wrapped in quotes ("...", pandas-style) is unwrapped.
+    tabs = delimiter == "\t"
+    reader = csv.reader(text_lines(path), delimiter=delimiter, quoting=csv.QUOTE_NONE if tabs else csv.QUOTE_MINIMAL)
+    cell = _unquote if tabs else str
     if indexed:
         t_idx, l_idx = int(text_column), int(label_column) if label_column is not None else None
     else:
         header = next(reader, None)
         if header is None:
             raise FormatError(path, 1, "empty file", "a header row naming the columns")
-        names = [h.strip() for h in header]
+        names = [cell(h).strip() for h in header]
         for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
             if column is not None and column not in names:
                 raise _missing_column(path, column, option, names)
@@ -166,10 +153,10 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
         width = max(t_idx, l_idx or 0) + 1
         if len(row) < width:
             raise FormatError(path, number, f"{len(row)} fields", f"at least {width} fields")
-        texts.append(row[t_idx])
+        texts.append(cell(row[t_idx]))
         lines.append(number)
         if l_idx is not None:
-            label = row[l_idx].strip()
+            label = cell(row[l_idx]).strip()
             if not label:
                 raise FormatError(path, number, "empty label", "a non-empty label")
             labels.append(label)
@@ -203,7 +190,9 @@ def _read_json(path: Path, text_column: str, label_column: str | None) -> Labell
         if not isinstance(row, dict) or text_column not in row:
             names = sorted(row) if isinstance(row, dict) else []
             fix = f"; use --text-column with one of {names}" if names else ""
-            raise FormatError(path, number, f"no field {text_column!r}{fix}", f"an object with {text_column!r}")
+            raise MissingColumnError(
+                path, number, f"no field {text_column!r}{fix}", f"an object with {text_column!r}", text_column
+            )
         value = row[text_column]
         if not isinstance(value, str):  # null, a number or a list would be classified as its Python spelling
             raise FormatError(path, number, f"field {text_column!r} is {json.dumps(value)[:40]}, not a string", "a text string")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from xlink.cli._common import console, print_json
-from xlink.errors import FormatError, XlinkError
+from xlink.errors import XlinkError
 from xlink.files import check_replaceable_folder
 
 if TYPE_CHECKING:
@@ -385,7 +385,7 @@ def evaluate_zeroshot_command(
     """
     import numpy as np
 
-    from xlink.classify.datasets import read_label_map, read_texts
+    from xlink.classify.datasets import MissingColumnError, read_label_map, read_texts
     from xlink.classify.evaluate_zeroshot import evaluate_zeroshot
     from xlink.classify.input_checks import (
         check_batch_size,
@@ -417,8 +417,8 @@ def evaluate_zeroshot_command(
     if calibration is not None:
         try:
             cal_table = read_texts(calibration, text_column)
-        except FormatError as err:
-            if f"no column {text_column!r}" not in str(err):
+        except MissingColumnError as err:
+            if err.column != text_column:
                 raise
             raise XlinkError(
                 f"{calibration}: no column {text_column!r}; the --calibration file is read with the same "

@@ -36,6 +36,7 @@ from xlink.classify.zeroshot import (
 from xlink.components._persist import inside_from_config
 from xlink.conformal.pruner import ConformalLabelPruner
 from xlink.errors import XlinkError
+from xlink.files import looks_like_local_path
 
 
 @Language.factory(
@@ -99,11 +100,10 @@ def check_local_model(name: str, model: str) -> None:
     names are left to the loader.
     """
     path = Path(model).expanduser()
-    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
     if path.exists():
         if not (path / "config.json").exists():
             raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
-    elif looks_like_path:
+    elif looks_like_local_path(model):
         raise XlinkError(
             f"{name}: model folder {model} not found; give a folder written by 'xlink train nli', a hub id, "
             "or leave 'model' unset for the shipped xlink-nli-minilm"
