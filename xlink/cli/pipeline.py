@@ -1,9 +1,10 @@
-"""``xlink prepare-ner``, ``xlink build-vectors``, ``xlink build-pipeline`` and ``xlink evaluate-pipeline``.
+"""``xlink prepare-ner``, ``build-vectors``, ``build-pipeline``, ``evaluate-pipeline`` and ``annotate``.
 
-These verbs make and measure whole spaCy pipelines: NER training data for
+These verbs make, measure and run whole spaCy pipelines: NER training data for
 ``spacy train``, static word vectors distilled from a sentence encoder for an
-NER to read, the ready disease pipeline (NER → abbreviations → linker), and
-the end-to-end score of any pipeline on the raw text of a corpus.
+NER to read, the ready disease pipeline (NER → abbreviations → linker), the
+end-to-end score of any pipeline on the raw text of a corpus, and the
+pipeline's mentions and concept ids for any texts.
 """
 
 from __future__ import annotations
@@ -182,6 +183,103 @@ def evaluate_pipeline_cmd(
     _print_pipeline_report(record, f"{pipeline or DEFAULT_PIPELINE} on {corpus.name}")
 
 
+def annotate_cmd(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to annotate (or use --input / --file).")] = None,
+    input_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", "-i", help="A PubTator or BigBIO corpus (its text; gold ignored), or a CSV/TSV/JSONL/JSON table."
+        ),
+    ] = None,
+    text_files: Annotated[
+        list[Path] | None, typer.Option("--file", "-f", help="A plain UTF-8 text file, one document (repeatable).")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of a table given with --input.")] = "text",
+    id_column: Annotated[
+        str | None, typer.Option(help="Id column of a table given with --input (default: the row number).")
+    ] = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
+    ] = None,
+    spans_key: Annotated[
+        str | None, typer.Option(help="Read mentions from doc.spans[KEY] instead of doc.ents.")
+    ] = None,
+    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")] = 32,
+    max_chars: Annotated[
+        int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")
+    ] = 100_000,
+    candidates: Annotated[
+        int, typer.Option(min=0, help="Also give each mention's best N candidates (--json only).")
+    ] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the annotated corpus: .jsonl (BigBIO) or .txt / .pubtator (PubTator)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per text (JSON lines).")] = False,
+) -> None:
+    """Find and link the mentions of raw texts with a pipeline; print them, or write a corpus.
+
+    Without --json, prints one tab-separated line per mention: doc_id, start, end, text, label,
+    concept_id (empty: left unlinked), name, score.
+    """
+    import json
+
+    from xlink.components.annotation import (
+        annotate_corpus,
+        read_input,
+        read_text_files,
+        text_document,
+        tsv_lines,
+    )
+    from xlink.corpus.model import Corpus
+
+    if output is not None:
+        check_output(output, input_file, *(text_files or []))
+        if output.suffix.lower() not in _OUTPUT_SUFFIXES:
+            raise XlinkError(
+                f"--output {output}: the extension picks the format; use .jsonl (BigBIO) or .txt / .pubtator (PubTator)"
+            )
+    if candidates and not as_json:
+        raise XlinkError("--candidates lists candidates in the JSON output only; add --json")
+    documents = [text_document(str(i), text) for i, text in enumerate(texts or [], start=1)]
+    if input_file is not None:
+        documents.extend(read_input(input_file, text_column, id_column).documents)
+    if text_files:
+        documents.extend(read_text_files(text_files).documents)
+    if not documents:
+        raise XlinkError("no texts: give TEXT arguments, --input FILE or --file FILE")
+    ids = [d.id for d in documents]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        raise XlinkError(
+            f"document ids {repeated} are used twice across the inputs; annotate the inputs one at a time"
+        )
+    corpus = Corpus(documents=documents, name="input")
+    nlp = load_pipeline(pipeline)
+    annotated, docs = annotate_corpus(
+        nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
+    )
+    if output is not None:
+        from xlink.components.pipelines import predicted_corpus
+        from xlink.corpus.io import save_corpus
+
+        save_corpus(predicted_corpus(docs, corpus, spans_key), output, _OUTPUT_SUFFIXES[output.suffix.lower()])
+        n_mentions = sum(len(a.mentions) for a in annotated)
+        console.print(f"{len(annotated)} texts, {n_mentions} mentions → {output}")
+        if not as_json:
+            return
+    if as_json:
+        for item in annotated:
+            print(json.dumps(item.to_json(candidates), ensure_ascii=False))
+        return
+    for line in tsv_lines(annotated):
+        print(line)
+
+
 def _print_pipeline_report(record: dict[str, object], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -318,3 +416,4 @@ def register(app: typer.Typer) -> None:
     app.command("build-vectors")(build_vectors_cmd)
     app.command("evaluate-pipeline")(evaluate_pipeline_cmd)
     app.command("build-pipeline")(build_pipeline_cmd)
+    app.command("annotate")(annotate_cmd)

@@ -1,0 +1,246 @@
+"""Annotate raw texts with a linking pipeline: mentions, concept ids, names, scores.
+
+This is what ``xlink annotate`` runs. A user with notes, abstracts or a table of texts gets each
+predicted mention with its offsets, the concept it was linked to (empty when it was left unlinked,
+NIL), the concept's name and score, and optionally the other candidates, without writing Python.
+
+Inputs are read into one list of :class:`~xlink.corpus.model.Document` so that every input kind
+(texts given directly, a table with a text column, a PubTator or BigBIO corpus, whole text files)
+is run and written the same way. Outputs are JSON lines (:meth:`AnnotatedText.to_json`), a tab-
+separated listing, or a corpus file (BigBIO or PubTator) that other tools and
+``xlink evaluate`` read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from xlink.corpus.model import Corpus, Document, Passage
+from xlink.errors import FormatError, XlinkError
+from xlink.files import require_file
+
+#: The columns of :func:`tsv_lines`, in order.
+TSV_COLUMNS = ("doc_id", "start", "end", "text", "label", "concept_id", "name", "score")
+
+
+@dataclass
+class AnnotatedMention:
+    """One predicted span. ``concept_id`` is ``""`` when the linker left it unlinked (NIL)."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    concept_id: str
+    name: str = ""
+    score: float | None = None
+    #: (concept id, name, score) of the linker's candidates, best first
+    candidates: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def to_json(self, n_candidates: int = 0) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "concept_id": self.concept_id,
+            "name": self.name,
+            "score": self.score,
+        }
+        if n_candidates > 0:
+            record["candidates"] = [
+                {"concept_id": cid, "name": name, "score": score}
+                for cid, name, score in self.candidates[:n_candidates]
+            ]
+        return record
+
+
+@dataclass
+class AnnotatedText:
+    """One input document with the mentions the pipeline found in it, in text order."""
+
+    id: str
+    text: str
+    mentions: list[AnnotatedMention]
+
+    def to_json(self, n_candidates: int = 0, with_text: bool = True) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self.id}
+        if with_text:
+            record["text"] = self.text
+        record["mentions"] = [m.to_json(n_candidates) for m in self.mentions]
+        return record
+
+
+def text_document(doc_id: str, text: str) -> Document:
+    """A :class:`Document` with ``text`` as its one passage (for texts that are not a corpus)."""
+    return Document(
+        id=doc_id,
+        document_id=doc_id,
+        passages=[Passage(id=f"{doc_id}_text", type="text", text=[text], offsets=[(0, len(text))])],
+    )
+
+
+def read_input(path: Path, text_column: str = "text", id_column: str | None = None) -> Corpus:
+    """Read the documents to annotate from ``path``; gold annotations in it are ignored.
+
+    * a PubTator corpus (``.txt`` / ``.pubtator`` with ``PMID|t|`` lines) or a BigBIO KB file
+      (``.jsonl`` whose rows have ``passages``): its documents, with their ids and passages;
+    * a CSV, TSV, JSONL or JSON table: one document per row, the text in ``text_column``, the id
+      in ``id_column`` (default: the row number, from 1).
+    """
+    from xlink.corpus.io import detect_corpus_format, load_corpus
+
+    require_file(path, "a corpus (PubTator, BigBIO) or a CSV/TSV/JSONL/JSON table of texts")
+    suffix = path.suffix.lower()
+    if suffix in (".pubtator", ".txt") and _detected(path, detect_corpus_format) == "pubtator":
+        return _without_gold(load_corpus(path, "pubtator"))
+    if suffix == ".jsonl" and _first_json_row_has(path, "passages"):
+        return _without_gold(load_corpus(path, "bigbio"))
+    if suffix in (".txt", ".pubtator"):
+        raise XlinkError(
+            f"{path}: not a PubTator corpus (no 'PMID|t|' line at the start); give a plain text file with "
+            "--file (one document per file), or a table as .csv/.tsv/.jsonl with --text-column"
+        )
+    from xlink.classify.datasets import read_texts
+
+    table = read_texts(path, text_column, id_column)
+    ids = table.labels if table.labels is not None else [str(i) for i in range(1, len(table.texts) + 1)]
+    seen: dict[str, int] = {}
+    for index, doc_id in enumerate(ids):
+        if doc_id in seen:
+            line = table.lines[index] if table.lines else index + 1
+            raise XlinkError(
+                f"{path}:{line}: id {doc_id!r} in column {id_column!r} is used again (first in row "
+                f"{seen[doc_id] + 1}); give a column with unique ids, or leave out --id-column"
+            )
+        seen[doc_id] = index
+    documents = [text_document(doc_id, text) for doc_id, text in zip(ids, table.texts, strict=True)]
+    return Corpus(documents=documents, name=path.stem)
+
+
+def read_text_files(paths: Sequence[Path]) -> Corpus:
+    """One document per plain UTF-8 text file, its id the file name without its extension."""
+    documents = []
+    names: dict[str, Path] = {}
+    for path in paths:
+        require_file(path, "a UTF-8 text file")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise XlinkError(
+                f"{path}: byte {err.start} is not UTF-8; convert the file, e.g. iconv -f latin1 -t utf-8"
+            ) from None
+        doc_id = path.stem
+        if doc_id in names:
+            doc_id = str(path)
+        names[doc_id] = path
+        documents.append(text_document(doc_id, text))
+    return Corpus(documents=documents, name="files")
+
+
+def _detected(path: Path, detect: Any) -> str | None:
+    """The corpus format ``detect`` finds for ``path``, or None where it finds none."""
+    try:
+        return str(detect(path))
+    except FormatError:  # not UTF-8, UTF-16, lone CRs: the reader's own message is the useful one
+        raise
+    except XlinkError:
+        return None
+
+
+def _without_gold(corpus: Corpus) -> Corpus:
+    documents = [
+        Document(id=d.id, document_id=d.document_id, passages=d.passages) for d in corpus.documents
+    ]
+    return Corpus(documents=documents, name=corpus.name)
+
+
+def _first_json_row_has(path: Path, key: str) -> bool:
+    with path.open(encoding="utf-8-sig") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(row, dict) and key in row
+    return False
+
+
+def candidates_attribute(nlp: Language) -> str | None:
+    """The span extension where the pipeline's ``xlink_linker`` keeps its candidates, if any."""
+    for _, pipe in nlp.pipeline:
+        attr = getattr(pipe, "candidates_attr", None)
+        if isinstance(attr, str):
+            return attr
+    return None
+
+
+def annotate_corpus(
+    nlp: Language,
+    corpus: Corpus,
+    spans_key: str | None = None,
+    n_process: int = 1,
+    batch_size: int = 32,
+    max_chars: int = 100_000,
+) -> tuple[list[AnnotatedText], list[Doc]]:
+    """Run ``nlp`` on each document's text; the annotations and the Docs, in input order.
+
+    Texts longer than ``max_chars`` are processed in chunks and joined back
+    (:func:`xlink.components.chunking.pipe_texts`), so offsets are those of the input text.
+    """
+    from xlink.components.chunking import pipe_texts
+    from xlink.components.pipelines import doc_spans
+
+    if not nlp.pipe_names:
+        raise XlinkError(
+            "the pipeline has no components, so it finds no mentions; give a pipeline with an NER "
+            "(or xlink_terminology_matcher) and xlink_linker, e.g. the shipped xlink_disease_medic"
+        )
+    texts = [document.text for document in corpus.documents]
+    docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
+    attr = candidates_attribute(nlp)
+    annotated = []
+    for document, doc in zip(corpus.documents, docs, strict=True):
+        mentions = []
+        for span in doc_spans(doc, spans_key):
+            candidates = _candidates(span, attr)
+            best = next((c for c in candidates if c[0] == span.kb_id_), None) if span.kb_id_ else None
+            mentions.append(
+                AnnotatedMention(
+                    start=span.start_char,
+                    end=span.end_char,
+                    text=span.text,
+                    label=span.label_,
+                    concept_id=span.kb_id_,
+                    name=best[1] if best else "",
+                    score=best[2] if best else None,
+                    candidates=candidates,
+                )
+            )
+        annotated.append(AnnotatedText(id=document.id, text=doc.text, mentions=mentions))
+    return annotated, docs
+
+
+def _candidates(span: Any, attr: str | None) -> list[tuple[str, str, float]]:
+    if attr is None or not span.has_extension(attr):
+        return []
+    found = getattr(span._, attr) or []
+    return [(str(c[0]), str(c[1]), float(c[2])) for c in found]
+
+
+def tsv_lines(annotated: Sequence[AnnotatedText]) -> Iterator[str]:
+    """A header and one tab-separated line per mention (tabs and line breaks in texts become spaces)."""
+    yield "\t".join(TSV_COLUMNS)
+    for item in annotated:
+        for m in item.mentions:
+            score = "" if m.score is None else f"{m.score:.4f}"
+            cells = [item.id, str(m.start), str(m.end), m.text, m.label, m.concept_id, m.name, score]
+            yield "\t".join(" ".join(cell.split()) if cell else "" for cell in cells)
