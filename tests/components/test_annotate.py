@@ -83,11 +83,12 @@ def test_annotate_table_with_ids_and_pubtator_output(pipeline_path: Path, tmp_pa
 def test_annotate_corpus_ignores_gold_and_keeps_offsets(pipeline_path: Path, tmp_path: Path) -> None:
     title, abstract = "Wilson disease in a family.", "Breast carcinoma was seen."
     gold = tmp_path / "gold.txt"
-    gold.write_text(f"7|t|{title}\n7|a|{abstract}\n7\t0\t6\tWilson\tDisease\tD999999\n\n", encoding="utf-8")
-    corpus = read_input(gold)
-    assert corpus.documents[0].entities == []  # gold annotations are not carried into the output
+    # the mention line is broken (its text is not the text at 0-6): only the text is read, so no error
+    gold.write_text(f"7|t|{title}\n7|a|{abstract}\n7\t0\t6\tWilsun\tDisease\tD999999\n\n", encoding="utf-8")
+    inputs = read_input(gold)
+    assert inputs.documents[0].entities == []  # gold annotations are not carried into the output
     nlp = spacy.load(pipeline_path)
-    annotated, _ = annotate_corpus(nlp, corpus)
+    annotated, _ = annotate_corpus(nlp, Corpus(inputs.documents))
     text = f"{title} {abstract}"
     assert [(m.text, text[m.start : m.end]) for m in annotated[0].mentions] == [
         ("Wilson disease", "Wilson disease"),
@@ -122,8 +123,8 @@ def test_annotate_bad_input(pipeline_path: Path, tmp_path: Path) -> None:
         read_input(plain)
     table = tmp_path / "dup.csv"
     table.write_text("id,text\na,x\na,y\n", encoding="utf-8")
-    with pytest.raises(XlinkError, match=r"dup.csv:\d+: id 'a'.*used again"):
-        read_input(table, id_column="id")
+    with pytest.raises(XlinkError, match=r"id 'a' of .*dup.csv:3 is also the id of .*dup.csv:2"):
+        read_input(table, id_column="id").check()
     with pytest.raises(XlinkError, match="--json"):
         runner.invoke(app, ["annotate", TEXT, "-p", str(pipeline_path), "--candidates", "3"], catch_exceptions=False)
     with pytest.raises(XlinkError, match="extension"):
@@ -133,7 +134,54 @@ def test_annotate_bad_input(pipeline_path: Path, tmp_path: Path) -> None:
     with pytest.raises(XlinkError, match="UTF-8"):  # a non-UTF-8 corpus is named as such
         (tmp_path / "latin_corpus.txt").write_bytes("1|t|Sjögren\n".encode("latin-1"))
         read_input(tmp_path / "latin_corpus.txt")
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("Sjögren".encode("latin-1"))
-    with pytest.raises(XlinkError, match="not UTF-8.*iconv"):
-        runner.invoke(app, ["annotate", "--file", str(latin), "-p", str(pipeline_path)], catch_exceptions=False)
+
+
+def test_annotate_offsets_index_the_file_with_crlf(pipeline_path: Path, tmp_path: Path) -> None:
+    note = tmp_path / "crlf.txt"
+    note.write_bytes(b"Seen today.\r\nWilson disease and breast carcinoma.\r\n")
+    out = _run("--file", str(note), "-p", str(pipeline_path), "--json")
+    text = note.read_bytes().decode("utf-8")
+    mentions = json.loads(out)["mentions"]
+    assert [text[m["start"] : m["end"]] for m in mentions] == ["Wilson disease", "breast carcinoma"]
+
+
+def test_annotate_max_chars_above_spacy_limit(pipeline_path: Path) -> None:
+    nlp = spacy.load(pipeline_path)
+    nlp.max_length = 300  # spaCy refuses longer texts; chunks must stay under it whatever --max-chars says
+    text = ("Nothing here at all. " * 40) + TEXT
+    annotated, _ = annotate_corpus(nlp, Corpus([text_document("t", text)]), max_chars=10_000)
+    assert [m.text for m in annotated[0].mentions] == ["Wilson disease", "breast carcinoma"]
+
+
+def test_annotate_input_errors_name_source_and_fix(pipeline_path: Path, tmp_path: Path) -> None:
+    from xlink.components.annotation import from_texts, read_text_files
+
+    table = tmp_path / "t.csv"
+    table.write_text("id,text\n1,Wilson disease\n", encoding="utf-8")
+    with pytest.raises(XlinkError, match=r"id '1' of .*t.csv:2 is also the id of TEXT argument 1.*--id-column"):
+        (from_texts(["x"]) + read_input(table)).check()
+    with pytest.raises(XlinkError, match=r"no column 'nope'.*--id-column"):
+        read_input(table, id_column="nope")
+    empty_id = tmp_path / "e.csv"
+    empty_id.write_text("id,text\n,Wilson disease\n", encoding="utf-8")
+    with pytest.raises(XlinkError, match=r"e.csv:2: empty id"):
+        read_input(empty_id, id_column="id")
+    spaced = tmp_path / "s.tsv"
+    spaced.write_text("id\ttext\nA 1\tWilson disease\n", encoding="utf-8")
+    with pytest.raises(XlinkError, match=r"s.tsv:2: id 'A 1' cannot be written as PubTator.*jsonl"):
+        read_input(spaced, id_column="id").check(pubtator_ids=True)
+    read_input(spaced, id_column="id").check()  # fine for BigBIO output
+    with pytest.raises(XlinkError, match=r"TEXT argument 1: the text is not valid Unicode"):
+        from_texts(["Wilson \ud800 disease"]).check()
+    utf16 = tmp_path / "u.txt"
+    utf16.write_text("Wilson disease", encoding="utf-16")
+    with pytest.raises(XlinkError, match="UTF-16.*iconv -f utf-16"):
+        read_text_files([utf16])
+    latin = tmp_path / "l.txt"
+    latin.write_bytes("line one\nSj\u00f6gren".encode("latin-1"))
+    with pytest.raises(XlinkError, match=r"l.txt:2: byte 0xf6 .*not UTF-8"):
+        read_text_files([latin])
+    with pytest.raises(XlinkError, match="extension"):
+        CliRunner().invoke(
+            app, ["annotate", TEXT, "-p", str(pipeline_path), "-o", str(tmp_path / "x.json")], catch_exceptions=False
+        )

@@ -40,17 +40,29 @@ def _is_index(column: str) -> bool:
     return column.isdigit()
 
 
-def read_texts(path: str | Path, text_column: str, label_column: str | None = None) -> LabelledTexts:
-    """Read one text (and label) per row; rows with an empty label are an error."""
+def read_texts(
+    path: str | Path,
+    text_column: str,
+    label_column: str | None = None,
+    *,
+    label_option: str = "--label-column",
+    label_name: str = "label",
+) -> LabelledTexts:
+    """Read one text (and label) per row; rows with an empty label are an error.
+
+    ``label_option`` and ``label_name`` are how error messages speak of the label column, for
+    callers that read another column there (``xlink annotate`` reads document ids).
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
     require_file(path, "a CSV, TSV, JSONL or JSON file")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
-        return _read_json(path, text_column, label_column)
+        return _read_json(path, text_column, label_column, label_name)
     if suffix in (".csv", ".tsv", ".txt"):
-        return _read_delimited(path, text_column, label_column, "\t" if suffix in (".tsv", ".txt") else ",")
+        delimiter = "\t" if suffix in (".tsv", ".txt") else ","
+        return _read_delimited(path, text_column, label_column, delimiter, label_option, label_name)
     raise FormatError(path, None, "unknown file type", ".csv, .tsv, .jsonl or .json")
 
 
@@ -120,7 +132,14 @@ def _unquote(cell: str) -> str:
     return cell
 
 
-def _read_delimited(path: Path, text_column: str, label_column: str | None, delimiter: str) -> LabelledTexts:
+def _read_delimited(
+    path: Path,
+    text_column: str,
+    label_column: str | None,
+    delimiter: str,
+    label_option: str = "--label-column",
+    label_name: str = "label",
+) -> LabelledTexts:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     texts: list[str] = []
     labels: list[str] = []
@@ -141,7 +160,7 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
         if header is None:
             raise FormatError(path, 1, "empty file", "a header row naming the columns")
         names = [cell(h).strip() for h in header]
-        for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
+        for column, option in ((text_column, "--text-column"), (label_column, label_option)):
             if column is not None and column not in names:
                 raise _missing_column(path, column, option, names)
         t_idx = names.index(text_column)
@@ -158,7 +177,7 @@ def _read_delimited(path: Path, text_column: str, label_column: str | None, deli
         if l_idx is not None:
             label = cell(row[l_idx]).strip()
             if not label:
-                raise FormatError(path, number, "empty label", "a non-empty label")
+                raise FormatError(path, number, f"empty {label_name}", f"a non-empty {label_name}")
             labels.append(label)
     if not texts and not indexed:
         raise _no_rows(path)
@@ -182,7 +201,7 @@ def _json_rows(path: Path) -> list[tuple[int, object]]:
     return rows
 
 
-def _read_json(path: Path, text_column: str, label_column: str | None) -> LabelledTexts:
+def _read_json(path: Path, text_column: str, label_column: str | None, label_name: str = "label") -> LabelledTexts:
     texts: list[str] = []
     labels: list[str] = []
     lines: list[int] = []
@@ -201,7 +220,7 @@ def _read_json(path: Path, text_column: str, label_column: str | None) -> Labell
         if label_column is not None:
             label = row.get(label_column)
             if label is None or not str(label).strip():
-                raise FormatError(path, number, f"no or empty field {label_column!r}", "a non-empty label")
+                raise FormatError(path, number, f"no or empty field {label_column!r}", f"a non-empty {label_name}")
             labels.append(str(label).strip())
     return LabelledTexts(texts, labels if label_column is not None else None, lines)
 

@@ -38,6 +38,9 @@ def shared_data_dir() -> Path:
 
 #: ``evaluate-pipeline --output``: the file extension picks the format of the predicted corpus.
 _OUTPUT_SUFFIXES = {".jsonl": "bigbio", ".json": "bigbio", ".txt": "pubtator", ".pubtator": "pubtator"}
+#: ``annotate --output``: as above, without ``.json`` (the BigBIO writer writes JSON lines, which a
+#: ``.json`` reader would take for one broken document, and ``annotate -i`` for a table).
+_ANNOTATE_SUFFIXES = {k: v for k, v in _OUTPUT_SUFFIXES.items() if k != ".json"}
 
 CorpusFormat = Annotated[
     str | None,
@@ -230,44 +233,53 @@ def annotate_cmd(
 
     from xlink.components.annotation import (
         annotate_corpus,
+        candidates_attribute,
+        from_texts,
         read_input,
         read_text_files,
-        text_document,
         tsv_lines,
     )
     from xlink.corpus.model import Corpus
 
+    out_format = None
     if output is not None:
         check_output(output, input_file, *(text_files or []))
-        if output.suffix.lower() not in _OUTPUT_SUFFIXES:
+        out_format = _ANNOTATE_SUFFIXES.get(output.suffix.lower())
+        if out_format is None:
             raise XlinkError(
                 f"--output {output}: the extension picks the format; use .jsonl (BigBIO) or .txt / .pubtator (PubTator)"
             )
     if candidates and not as_json:
         raise XlinkError("--candidates lists candidates in the JSON output only; add --json")
-    documents = [text_document(str(i), text) for i, text in enumerate(texts or [], start=1)]
+    inputs = from_texts(texts or [])
     if input_file is not None:
-        documents.extend(read_input(input_file, text_column, id_column).documents)
+        inputs = inputs + read_input(input_file, text_column, id_column)
     if text_files:
-        documents.extend(read_text_files(text_files).documents)
-    if not documents:
+        inputs = inputs + read_text_files(text_files)
+    if not inputs.documents:
         raise XlinkError("no texts: give TEXT arguments, --input FILE or --file FILE")
-    ids = [d.id for d in documents]
-    if len(set(ids)) != len(ids):
-        repeated = sorted({i for i in ids if ids.count(i) > 1})[:5]
-        raise XlinkError(
-            f"document ids {repeated} are used twice across the inputs; annotate the inputs one at a time"
-        )
-    corpus = Corpus(documents=documents, name="input")
+    if not inputs.from_table and (id_column is not None or text_column != "text"):
+        logger.warning("--text-column and --id-column apply to a table given with --input; ignored here")
+    inputs.check(pubtator_ids=out_format == "pubtator")
+    corpus = Corpus(documents=inputs.documents, name="input")
     nlp = load_pipeline(pipeline)
-    annotated, docs = annotate_corpus(
-        nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
-    )
+    if candidates and candidates_attribute(nlp) is None:
+        logger.warning("pipeline %s has no xlink_linker, so there are no candidates to list", pipeline or DEFAULT_PIPELINE)
+    try:
+        annotated, docs = annotate_corpus(
+            nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
+        )
+    except XlinkError as err:
+        raise XlinkError(f"pipeline {pipeline or DEFAULT_PIPELINE}: {err}") from None
+    if spans_key is not None and not any(spans_key in doc.spans for doc in docs):
+        keys = sorted({key for doc in docs for key in doc.spans})
+        logger.warning("no text has doc.spans[%r]; the pipeline's span keys here: %s", spans_key, keys or "none")
     if output is not None:
         from xlink.components.pipelines import predicted_corpus
         from xlink.corpus.io import save_corpus
 
-        save_corpus(predicted_corpus(docs, corpus, spans_key), output, _OUTPUT_SUFFIXES[output.suffix.lower()])
+        assert out_format is not None
+        save_corpus(predicted_corpus(docs, corpus, spans_key), output, out_format)
         n_mentions = sum(len(a.mentions) for a in annotated)
         console.print(f"{len(annotated)} texts, {n_mentions} mentions → {output}")
         if not as_json:

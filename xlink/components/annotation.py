@@ -78,6 +78,53 @@ class AnnotatedText:
         return record
 
 
+@dataclass
+class AnnotationInput:
+    """Documents to annotate, with where each came from (for error messages)."""
+
+    documents: list[Document]
+    #: per document: "TEXT argument 2", "notes.csv:14", "corpus.txt, document 123", "note.txt"
+    sources: list[str]
+    #: whether a --text-column / --id-column could apply (a table was read)
+    from_table: bool = False
+
+    def __add__(self, other: AnnotationInput) -> AnnotationInput:
+        return AnnotationInput(
+            self.documents + other.documents, self.sources + other.sources, self.from_table or other.from_table
+        )
+
+    def check(self, pubtator_ids: bool = False) -> None:
+        """Refuse repeated ids, texts that are not valid Unicode and, for PubTator output, bad ids."""
+        first: dict[str, int] = {}
+        for index, (document, source) in enumerate(zip(self.documents, self.sources, strict=True)):
+            if document.id in first:
+                raise XlinkError(
+                    f"document id {document.id!r} of {source} is also the id of {self.sources[first[document.id]]}; "
+                    "give the table an --id-column with other ids, or annotate the inputs one at a time"
+                )
+            first[document.id] = index
+            try:
+                document.text.encode("utf-8")
+            except UnicodeEncodeError as err:
+                raise XlinkError(
+                    f"{source}: the text is not valid Unicode at character {err.start} "
+                    f"({err.object[err.start:err.end]!r}, e.g. a lone surrogate from a broken \\u escape); "
+                    "fix or remove that character"
+                ) from None
+            if pubtator_ids and (not document.id or any(c in document.id for c in "|\t\n\r ")):
+                raise XlinkError(
+                    f"{source}: id {document.id!r} cannot be written as PubTator (it must be non-empty, with no "
+                    "'|', tab, space or line break); write BigBIO JSONL (-o FILE.jsonl) or choose other ids "
+                    "(--id-column, or rename the file)"
+                )
+
+
+def from_texts(texts: Sequence[str]) -> AnnotationInput:
+    """TEXT arguments: ids 1, 2, ..."""
+    documents = [text_document(str(i), text) for i, text in enumerate(texts, start=1)]
+    return AnnotationInput(documents, [f"TEXT argument {i}" for i in range(1, len(texts) + 1)])
+
+
 def text_document(doc_id: str, text: str) -> Document:
     """A :class:`Document` with ``text`` as its one passage (for texts that are not a corpus)."""
     return Document(
@@ -87,8 +134,8 @@ def text_document(doc_id: str, text: str) -> Document:
     )
 
 
-def read_input(path: Path, text_column: str = "text", id_column: str | None = None) -> Corpus:
-    """Read the documents to annotate from ``path``; gold annotations in it are ignored.
+def read_input(path: Path, text_column: str = "text", id_column: str | None = None) -> AnnotationInput:
+    """Read the documents to annotate from ``path``; gold annotations in it are not read.
 
     * a PubTator corpus (``.txt`` / ``.pubtator`` with ``PMID|t|`` lines) or a BigBIO KB file
       (``.jsonl`` whose rows have ``passages``): its documents, with their ids and passages;
@@ -96,13 +143,18 @@ def read_input(path: Path, text_column: str = "text", id_column: str | None = No
       in ``id_column`` (default: the row number, from 1).
     """
     from xlink.corpus.io import detect_corpus_format, load_corpus
+    from xlink.corpus.pubtator import read_pubtator
 
     require_file(path, "a corpus (PubTator, BigBIO) or a CSV/TSV/JSONL/JSON table of texts")
     suffix = path.suffix.lower()
+    corpus = None
     if suffix in (".pubtator", ".txt") and _detected(path, detect_corpus_format) == "pubtator":
-        return _without_gold(load_corpus(path, "pubtator"))
-    if suffix == ".jsonl" and _first_json_row_has(path, "passages"):
-        return _without_gold(load_corpus(path, "bigbio"))
+        corpus = read_pubtator(path, text_only=True)
+    elif suffix == ".jsonl" and _first_json_row_has(path, "passages"):
+        corpus = load_corpus(path, "bigbio")
+    if corpus is not None:
+        documents = [Document(id=d.id, document_id=d.document_id, passages=d.passages) for d in corpus.documents]
+        return AnnotationInput(documents, [f"{path}, document {d.id}" for d in documents])
     if suffix in (".txt", ".pubtator"):
         raise XlinkError(
             f"{path}: not a PubTator corpus (no 'PMID|t|' line at the start); give a plain text file with "
@@ -110,39 +162,43 @@ def read_input(path: Path, text_column: str = "text", id_column: str | None = No
         )
     from xlink.classify.datasets import read_texts
 
-    table = read_texts(path, text_column, id_column)
+    table = read_texts(path, text_column, id_column, label_option="--id-column", label_name="id")
     ids = table.labels if table.labels is not None else [str(i) for i in range(1, len(table.texts) + 1)]
-    seen: dict[str, int] = {}
-    for index, doc_id in enumerate(ids):
-        if doc_id in seen:
-            line = table.lines[index] if table.lines else index + 1
-            raise XlinkError(
-                f"{path}:{line}: id {doc_id!r} in column {id_column!r} is used again (first in row "
-                f"{seen[doc_id] + 1}); give a column with unique ids, or leave out --id-column"
-            )
-        seen[doc_id] = index
+    lines = table.lines or list(range(1, len(table.texts) + 1))
     documents = [text_document(doc_id, text) for doc_id, text in zip(ids, table.texts, strict=True)]
-    return Corpus(documents=documents, name=path.stem)
+    return AnnotationInput(documents, [f"{path}:{line}" for line in lines], from_table=True)
 
 
-def read_text_files(paths: Sequence[Path]) -> Corpus:
-    """One document per plain UTF-8 text file, its id the file name without its extension."""
+def read_text_files(paths: Sequence[Path]) -> AnnotationInput:
+    """One document per plain UTF-8 text file, its id the file name without its extension.
+
+    The text is the file's own, line ends included (``\\r\\n`` stays), so that offsets index
+    the file; only a UTF-8 byte order mark is dropped.
+    """
     documents = []
-    names: dict[str, Path] = {}
+    sources = []
+    names: set[str] = set()
     for path in paths:
         require_file(path, "a UTF-8 text file")
+        raw = path.read_bytes()
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise FormatError(
+                path, None, "UTF-16 text (it starts with a UTF-16 byte order mark); convert it to UTF-8, "
+                "e.g. iconv -f utf-16 -t utf-8 FILE > FILE.utf8"
+            )
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            raise XlinkError(
-                f"{path}: byte {err.start} is not UTF-8; convert the file, e.g. iconv -f latin1 -t utf-8"
+            line = raw.count(b"\n", 0, err.start) + 1
+            raise FormatError(
+                path, line, f"byte 0x{raw[err.start]:02x} at offset {err.start} is not UTF-8",
+                "UTF-8 text; convert the file, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8",
             ) from None
-        doc_id = path.stem
-        if doc_id in names:
-            doc_id = str(path)
-        names[doc_id] = path
+        doc_id = path.stem if path.stem not in names else str(path)
+        names.add(doc_id)
         documents.append(text_document(doc_id, text))
-    return Corpus(documents=documents, name="files")
+        sources.append(str(path))
+    return AnnotationInput(documents, sources)
 
 
 def _detected(path: Path, detect: Any) -> str | None:
@@ -153,13 +209,6 @@ def _detected(path: Path, detect: Any) -> str | None:
         raise
     except XlinkError:
         return None
-
-
-def _without_gold(corpus: Corpus) -> Corpus:
-    documents = [
-        Document(id=d.id, document_id=d.document_id, passages=d.passages) for d in corpus.documents
-    ]
-    return Corpus(documents=documents, name=corpus.name)
 
 
 def _first_json_row_has(path: Path, key: str) -> bool:

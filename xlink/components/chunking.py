@@ -64,6 +64,8 @@ def pipe_texts(
     for name, value in (("max_chars", max_chars), ("batch_size", batch_size), ("n_process", n_process)):
         if value < 1:
             raise XlinkError(f"{name} must be at least 1, not {value}")
+    # spaCy refuses a text over nlp.max_length, so no chunk may be longer.
+    max_chars = min(max_chars, nlp.max_length)
     texts = list(texts)
     pieces: list[str] = []
     owners: list[int] = []

@@ -88,6 +88,7 @@ def read_pubtator(
     *,
     drop_duplicate_documents: bool = False,
     stats: PubTatorStats | None = None,
+    text_only: bool = False,
 ) -> Corpus:
     """Read a PubTator file into a :class:`Corpus`.
 
@@ -98,7 +99,9 @@ def read_pubtator(
     ``document_id`` stays the PMID. ``drop_duplicate_documents`` leaves it out.
 
     Pass ``stats`` to learn how many relation lines, part-text fields and
-    duplicates were met; they are also logged.
+    duplicates were met; they are also logged. ``text_only`` skips mention and
+    relation lines unread, for callers that need only the text (``xlink
+    annotate``): a broken annotation line then cannot stop them.
 
     Raises:
         FormatError: a line that is malformed, a mention of another PMID, a
@@ -110,7 +113,7 @@ def read_pubtator(
     # Lines end at "\n" (or "\r\n") only: a U+2028 or U+0085 inside an abstract is
     # text, and a UTF-8 byte order mark is not part of the first PMID.
     lines = (line for _, line in numbered_lines(path, _EXPECTED_LINE))
-    documents = list(_parse(lines, path, stats, drop_duplicate_documents))
+    documents = list(_parse(lines, path, stats, drop_duplicate_documents, text_only))
     logger.info(
         "Read %d documents and %d mentions from %s (%d relation lines kept as relations, "
         "%d part-text fields ignored, %d mention texts trimmed, %d duplicate passage lines, "
@@ -129,7 +132,7 @@ def read_pubtator(
 
 
 def _parse(
-    lines: Iterable[str], path: Path, stats: PubTatorStats, drop_duplicates: bool
+    lines: Iterable[str], path: Path, stats: PubTatorStats, drop_duplicates: bool, text_only: bool = False
 ) -> Iterator[Document]:
     """The documents of a PubTator file, checked line by line."""
     seen: dict[str, int] = {}
@@ -202,6 +205,8 @@ def _parse(
                 pending.title = text
             else:
                 pending.abstract = text
+            continue
+        if text_only:
             continue
 
         fields = line.split("\t")
