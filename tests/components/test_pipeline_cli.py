@@ -154,6 +154,16 @@ def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_pa
     doc = nlp("Breast carcinoma and Wilson disease.")
     assert [e.kb_id_ for e in doc.ents] == ["D001943", "D014883"]
     assert nlp.meta["name"] == "xlink_tiny"
+    # a new output folder gets the files that make it pip-installable, and its load() works
+    import importlib.util
+
+    pyproject = (tmp_path / "package" / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'name = "xlink_tiny"' in pyproject and 'version = "0.0.1"' in pyproject
+    spec = importlib.util.spec_from_file_location("xlink_tiny", tmp_path / "package" / "xlink_tiny" / "__init__.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.load().pipe_names == nlp.pipe_names
 
 
 def test_displacy_html_links_ids(pipeline_path: Path) -> None:

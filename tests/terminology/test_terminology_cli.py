@@ -156,3 +156,12 @@ def test_stats_table(xlink: Runner, term_fixtures: Path) -> None:
     assert result.code == 0, result.err
     assert "n_concepts" in result.out
     assert "n_merged_duplicates" in result.out
+
+
+def test_build_refuses_to_write_over_its_input(xlink: Runner, term_fixtures: Path, tmp_path: Path) -> None:
+    source = tmp_path / "ctd.tsv"
+    source.write_bytes((term_fixtures / "ctd_diseases.tsv").read_bytes())
+    before = source.read_bytes()
+    result = xlink("terminology", "build", source, "-o", source)
+    assert result.code == 2 and "also an input" in result.err
+    assert source.read_bytes() == before

@@ -81,7 +81,10 @@ def _pipeline_demo(console: Console, corpus) -> None:
         for ent in doc.ents:
             candidates = getattr(ent._, "xlink_candidates", None) or []
             best = candidates[0] if candidates else None
-            table.add_row(ent.text, ent.kb_id_ or "NIL", best[1] if best else "", f"{best[2]:.3f}" if best else "")
+            if ent.kb_id_ or best is None:
+                table.add_row(ent.text, ent.kb_id_ or "NIL", best[1] if best else "", f"{best[2]:.3f}" if best else "")
+            else:  # left unlinked: its best candidate scored under the linker's threshold
+                table.add_row(ent.text, "NIL", f"[dim](best: {best[1]})[/dim]", f"[dim]{best[2]:.3f}[/dim]")
     console.print(table)
     out = Path("demo_output") / "disease_pipeline.html"
     out.parent.mkdir(parents=True, exist_ok=True)

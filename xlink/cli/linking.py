@@ -367,7 +367,7 @@ def calibrate_linker_cmd(
 ) -> None:
     """Calibrate conformal candidate pruning: rerank CORPUS fully and learn which slots the reranker picks.
 
-    The saved folder is what --calibration (and [reranker] calibration) takes; with
+    The saved folder is what --calibration (and \\[reranker] calibration) takes; with
     --conformal-alpha the reranker then scores only each mention's conformal set.
     """
     import random

@@ -179,6 +179,7 @@ def evaluate_pipeline_cmd(
         "corpus_format": fmt,
         "gold_types_scored": types.scored,
         "gold_types_left_out": types.left_out,
+        "gold_types_requested": gold_types,
     }
     if as_json:
         print_json(record)
@@ -328,7 +329,12 @@ def _print_pipeline_report(record: dict[str, object], title: str) -> None:
         console.print("a predicted id also counts through its concept's other ids in the linker's terminology (e.g. CTD's AltDiseaseIDs)")
     left_out = record.get("gold_types_left_out") or []
     scored = record.get("gold_types_scored")
-    if left_out:
+    if left_out and record.get("gold_types_requested", "auto") != "auto":
+        console.print(
+            f"scored gold types {record['gold_types_scored']}; left out {left_out}, which --gold-types "
+            "does not name (--gold-types all scores every mention)"
+        )
+    elif left_out:
         console.print(
             f"scored gold types {record['gold_types_scored']}; left out {left_out}, which the pipeline "
             "does not predict (--gold-types all scores every mention)"

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xlink.cli._common import print_json
+from xlink.cli._common import check_output, print_json
 from xlink.errors import XlinkError
 from xlink.terminology.loaders import FORMATS, detect_format, load_terminology
 from xlink.terminology.model import Terminology
@@ -100,6 +100,7 @@ def build(
 ) -> None:
     """Read a terminology in any supported format and write it as xlink JSONL."""
     started = time.perf_counter()
+    check_output(output, input, mrsty)
     fmt = _resolve_format(input, format)
     options = _options_for(
         fmt,

@@ -579,8 +579,58 @@ def build_pipeline(
     with atomic_folder(target, PIPELINE_FOLDER) as tmp:
         nlp.to_disk(tmp)
     (package_root / "meta.json").write_text(json.dumps(nlp.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_package_files(config)
     _check_sizes(target)
     return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)
+
+
+_PYPROJECT = """[build-system]
+requires = ["setuptools>=77", "wheel"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{name}"
+version = "{version}"
+description = {description}
+requires-python = ">=3.10"
+dependencies = ["spacy>=3.8,<3.9", "xlink>=0.1"]
+
+[tool.setuptools]
+packages = ["{name}"]
+include-package-data = false
+
+[tool.setuptools.package-data]
+{name} = ["meta.json", "*/*", "*/*/*", "*/*/*/*"]
+"""
+
+_INIT = '''"""The ``{name}`` spaCy pipeline, written by ``xlink build-pipeline``; ``spacy.load("{name}")`` calls load()."""
+
+from typing import Any
+
+from spacy.language import Language
+from spacy.util import load_model_from_init_py
+
+
+def load(**overrides: Any) -> Language:
+    return load_model_from_init_py(__file__, **overrides)
+'''
+
+
+def _write_package_files(config: PipelineBuildConfig) -> None:
+    """Make the package folder pip-installable where it is not yet (a new ``--output`` folder).
+
+    The repository's own package folders keep their hand-written ``pyproject.toml``,
+    ``__init__.py`` and README; only missing files are written.
+    """
+    root = config.package_dir
+    if not (root / "pyproject.toml").exists():
+        description = json.dumps(str(config.meta.get("description", f"spaCy pipeline {config.name}")))
+        (root / "pyproject.toml").write_text(
+            _PYPROJECT.format(name=config.name, version=config.version, description=description), encoding="utf-8"
+        )
+    init = root / config.name / "__init__.py"
+    if not init.exists():
+        init.write_text(_INIT.format(name=config.name), encoding="utf-8")
 
 
 def _check_sizes(folder: Path, limit_mb: float = 60.0) -> None:
