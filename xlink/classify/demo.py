@@ -5,7 +5,9 @@ itself), then classifies a few sample texts and shows the label set kept for eac
 top label. The texts were written for xlink; they are not taken from any data set.
 ``alpha`` is 0.1 here because conformal calibration needs at least ``ceil(1/alpha)``
 calibration texts and the demo must stay fast; real use calibrates on hundreds of texts at
-``alpha = 0.01``.
+``alpha = 0.01``. The base is the nearest-neighbour one (``knn``, sentence embeddings): fitted
+on 20 texts it keeps 1–3 of the 10 labels for the samples, where the TF-IDF base kept 6–8
+(``xlink evaluate-zeroshot`` and ``xlink calibrate`` choose the base by measured cost instead).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class DemoRow:
     score: float
 
 
-def run_demo(model: str | None = None, alpha: float = 0.1, base: str = "tfidf", say: Callable[[str], None] | None = None) -> list[DemoRow]:
+def run_demo(model: str | None = None, alpha: float = 0.1, base: str = "knn", say: Callable[[str], None] | None = None) -> list[DemoRow]:
     """Calibrate on the bundled texts and classify the samples with pruned label sets."""
     from xlink.classify.evaluate_zeroshot import top_labels
     from xlink.classify.zeroshot import ZeroShotClassifier
