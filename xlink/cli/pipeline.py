@@ -46,6 +46,14 @@ CorpusFormat = Annotated[
     str | None,
     typer.Option("--corpus-format", help="pubtator or bigbio (detected when omitted)."),
 ]
+PipelineOpt = Annotated[
+    str | None,
+    typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
+]
+SpansKeyOpt = Annotated[str | None, typer.Option(help="Read the spans from doc.spans[KEY] instead of doc.ents.")]
+NProcessOpt = Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")]
+BatchSizeOpt = Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")]
+MaxCharsOpt = Annotated[int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")]
 
 
 def prepare_ner(
@@ -114,19 +122,12 @@ def load_pipeline(name_or_path: str | None = None):
 
 def evaluate_pipeline_cmd(
     corpus: Annotated[Path, typer.Argument(help="PubTator or BigBIO JSONL corpus with gold mentions and ids.")],
-    pipeline: Annotated[
-        str | None,
-        typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
-    ] = None,
+    pipeline: PipelineOpt = None,
     corpus_format: CorpusFormat = None,
-    spans_key: Annotated[
-        str | None, typer.Option(help="Read predictions from doc.spans[KEY] instead of doc.ents.")
-    ] = None,
-    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
-    batch_size: Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")] = 32,
-    max_chars: Annotated[
-        int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")
-    ] = 100_000,
+    spans_key: SpansKeyOpt = None,
+    n_process: NProcessOpt = 1,
+    batch_size: BatchSizeOpt = 32,
+    max_chars: MaxCharsOpt = 100_000,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Also write the predicted corpus (format from the extension)."),
@@ -202,18 +203,11 @@ def annotate_cmd(
     id_column: Annotated[
         str | None, typer.Option(help="Id column of a table given with --input (default: the row number).")
     ] = None,
-    pipeline: Annotated[
-        str | None,
-        typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
-    ] = None,
-    spans_key: Annotated[
-        str | None, typer.Option(help="Read mentions from doc.spans[KEY] instead of doc.ents.")
-    ] = None,
-    n_process: Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")] = 1,
-    batch_size: Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")] = 32,
-    max_chars: Annotated[
-        int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")
-    ] = 100_000,
+    pipeline: PipelineOpt = None,
+    spans_key: SpansKeyOpt = None,
+    n_process: NProcessOpt = 1,
+    batch_size: BatchSizeOpt = 32,
+    max_chars: MaxCharsOpt = 100_000,
     candidates: Annotated[
         int, typer.Option(min=0, help="Also give each mention's best N candidates (--json only).")
     ] = 0,
@@ -234,12 +228,12 @@ def annotate_cmd(
 
     from xlink.components.annotation import (
         annotate_corpus,
-        candidates_attribute,
         from_texts,
         read_input,
         read_text_files,
         tsv_lines,
     )
+    from xlink.components.pipelines import candidates_attribute
     from xlink.corpus.model import Corpus
 
     out_format = None

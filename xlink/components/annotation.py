@@ -223,15 +223,6 @@ def _first_json_row_has(path: Path, key: str) -> bool:
     return False
 
 
-def candidates_attribute(nlp: Language) -> str | None:
-    """The span extension where the pipeline's ``xlink_linker`` keeps its candidates, if any."""
-    for _, pipe in nlp.pipeline:
-        attr = getattr(pipe, "candidates_attr", None)
-        if isinstance(attr, str):
-            return attr
-    return None
-
-
 def annotate_corpus(
     nlp: Language,
     corpus: Corpus,
@@ -246,13 +237,9 @@ def annotate_corpus(
     (:func:`xlink.components.chunking.pipe_texts`), so offsets are those of the input text.
     """
     from xlink.components.chunking import pipe_texts
-    from xlink.components.pipelines import doc_spans
+    from xlink.components.pipelines import candidates_attribute, doc_spans, require_components
 
-    if not nlp.pipe_names:
-        raise XlinkError(
-            "the pipeline has no components, so it finds no mentions; give a pipeline with an NER "
-            "(or xlink_terminology_matcher) and xlink_linker, e.g. the shipped xlink_disease_medic"
-        )
+    require_components(nlp)
     texts = [document.text for document in corpus.documents]
     docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
     attr = candidates_attribute(nlp)

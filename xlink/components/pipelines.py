@@ -318,6 +318,24 @@ def equivalent_ids_of(nlp: Language) -> Callable[[str], tuple[str, ...]] | None:
     return lookup
 
 
+def require_components(nlp: Language) -> None:
+    """Refuse a pipeline without components: it would find no mention, and score or annotate nothing."""
+    if not nlp.pipe_names:
+        raise XlinkError(
+            "the pipeline has no components, so it finds no mentions; give a pipeline with an NER "
+            "(or xlink_terminology_matcher) and xlink_linker, e.g. the shipped xlink_disease_medic"
+        )
+
+
+def candidates_attribute(nlp: Language) -> str | None:
+    """The span extension where the pipeline's ``xlink_linker`` keeps its candidates, if any."""
+    for _, pipe in nlp.pipeline:
+        attr = getattr(pipe, "candidates_attr", None)
+        if isinstance(attr, str):
+            return attr
+    return None
+
+
 def evaluate_pipeline(
     nlp: Language,
     gold: Corpus,
@@ -336,11 +354,7 @@ def evaluate_pipeline(
     """
     if not gold.documents:
         raise XlinkError(f"{gold.name}: no documents to evaluate on; check the file and its format")
-    if not nlp.pipe_names:
-        raise XlinkError(
-            "the pipeline has no components, so it predicts no entities; give a pipeline with an NER "
-            "(or a matcher) and xlink_linker, e.g. the shipped xlink_disease_medic"
-        )
+    require_components(nlp)
     check_unique_documents(gold.documents, gold.name)
     _warn_gold_without_ids(gold)
     texts = [document.text for document in gold.documents]
@@ -350,9 +364,7 @@ def evaluate_pipeline(
     predicted = predicted_corpus(docs, gold, spans_key)
     _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
     equivalents = equivalent_ids_of(nlp)
-    candidates_attr = next(
-        (a for _, pipe in nlp.pipeline if isinstance(a := getattr(pipe, "candidates_attr", None), str)), None
-    )
+    candidates_attr = candidates_attribute(nlp)
     return PipelineEvaluation(
         report=evaluate_end_to_end(predicted.documents, gold.documents, equivalents),
         ner_loose=ner_overlap(predicted, gold),
