@@ -67,3 +67,21 @@ def test_tsv_texts_that_start_with_a_quote_keep_every_row(tmp_path: Path) -> Non
     assert table.texts == ["hello there", '"quoted start of a text', "normal", 'wrapped, with "inner" quotes']
     assert table.labels == ["a", "b", "a", "b"]
     assert table.lines == [2, 3, 4, 5]
+
+
+def test_json_array_errors_name_the_line_where_the_row_starts(tmp_path: Path) -> None:
+    spread = tmp_path / "spread.json"
+    spread.write_text('\n[\n  {"text": "a"},\n\n  {"text": null}\n]\n', encoding="utf-8")
+    with pytest.raises(FormatError, match=r"spread.json:5: field 'text' is null"):
+        read_texts(spread, "text")
+    one_line = tmp_path / "one.json"
+    one_line.write_text('[{"text": "a"}, {"text": 3}]', encoding="utf-8")
+    with pytest.raises(FormatError, match=r"one.json:1: field 'text' is 3"):
+        read_texts(one_line, "text")
+    ok = tmp_path / "ok.json"
+    ok.write_text('[\n{"text": "a", "label": "x"},\n{"text": "b", "label": "y"}\n]', encoding="utf-8")
+    table = read_texts(ok, "text", "label")
+    assert table.texts == ["a", "b"] and table.labels == ["x", "y"] and table.lines == [2, 3]
+    not_array = tmp_path / "obj.json"
+    not_array.write_text('{"text": "a"}', encoding="utf-8")
+    assert read_texts(not_array, "text").texts == ["a"]  # one object: read as a one-line JSONL file

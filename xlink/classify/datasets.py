@@ -185,19 +185,37 @@ def _read_delimited(
 
 
 def _json_rows(path: Path) -> list[tuple[int, object]]:
-    """``(line, value)`` per row of a JSON array or a JSONL file (array rows count from 1)."""
-    numbered = [(number, line) for number, line in numbered_lines(path, _EXPECTED) if line.strip()]
+    """``(line, value)`` per row of a JSON array or a JSONL file; an array row's line is where it starts."""
+    every = list(numbered_lines(path, _EXPECTED))
+    numbered = [(number, line) for number, line in every if line.strip()]
     if numbered and numbered[0][1].lstrip().startswith("["):
-        try:
-            return list(enumerate(json.loads("\n".join(line for _, line in numbered)), start=1))
-        except json.JSONDecodeError as err:
-            raise FormatError(path, err.lineno, f"invalid JSON ({err.msg})", "a JSON array of objects") from err
+        return _json_array_rows(path, "\n".join(line for _, line in every))
     rows: list[tuple[int, object]] = []
     for number, line in numbered:
         try:
             rows.append((number, json.loads(line)))
         except json.JSONDecodeError as err:
             raise FormatError(path, number, f"invalid JSON ({err.msg})", "one JSON object per line") from err
+    return rows
+
+
+def _json_array_rows(path: Path, text: str) -> list[tuple[int, object]]:
+    """The elements of the JSON array ``text``, each with the file line where it starts."""
+    decoder = json.JSONDecoder()
+    rows: list[tuple[int, object]] = []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FormatError(path, err.lineno, f"invalid JSON ({err.msg})", "a JSON array of objects") from err
+    if not isinstance(value, list):
+        raise FormatError(path, 1, "not a JSON array", "a JSON array of objects, or one JSON object per line")
+    position = text.index("[") + 1
+    for _ in value:  # walk the elements again to learn where each starts
+        while text[position] in " \t\r\n,":
+            position += 1
+        element, end = decoder.raw_decode(text, position)
+        rows.append((text.count("\n", 0, position) + 1, element))
+        position = end
     return rows
 
 
