@@ -106,7 +106,12 @@ def main() -> None:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     prepared = folder / "model.prep.onnx"  # shape inference and graph optimization, as ORT advises before quantizing
-    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    here = Path.cwd()
+    os.chdir(folder)  # quant_pre_process leaves temporary files in the working folder
+    try:
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    finally:
+        os.chdir(here)
     static = folder / "model.static.onnx"
     quantize_static(str(prepared), str(static), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8, op_types_to_quantize=["MatMul"],
