@@ -135,3 +135,13 @@ def test_demo_runs_offline(cache: Path) -> None:
     run = xlink("demo", "--skip-classification", cache=cache)
     assert run.returncode == 0, run.stderr
     assert "D006527" in run.stdout  # WD → Wilson disease → Hepatolenticular Degeneration
+
+
+def test_demo_outside_a_checkout_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An installed wheel has no terminologies/ folder: the demo says so instead of a bare missing file."""
+    import xlink.cli.demo as demo
+    from xlink.errors import XlinkError
+
+    monkeypatch.setattr(demo, "DEFAULT_TERMINOLOGY", tmp_path / "terminologies" / "medic_demo" / "medic_demo.jsonl")
+    with pytest.raises(XlinkError, match="source repository.*--terminology"):
+        demo.demo(terminology=None, sample=None, skip_classification=True)

@@ -35,6 +35,14 @@ def demo(
 
     console = Console(width=max(Console().width, 132))
     term_path = terminology or DEFAULT_TERMINOLOGY
+    if terminology is None and not term_path.exists():
+        from xlink.errors import XlinkError
+
+        raise XlinkError(
+            f"{term_path}: the demo's MEDIC excerpt ships with the xlink source repository "
+            "(terminologies/medic_demo/), not with an installed wheel; run the demo from a checkout "
+            "(make demo), or give a terminology with --terminology FILE"
+        )
     term = load_terminology(term_path).require_nonempty(term_path)
     corpus = load_corpus(sample or SAMPLE, "pubtator")
     linker = build_linker(term, use_cache=False)
