@@ -130,6 +130,17 @@ def test_augment_with_training_mentions(term: Terminology) -> None:
     assert augmented.fingerprint != term.fingerprint
 
 
+def test_augment_warns_when_no_training_id_is_in_the_terminology(
+    term: Terminology, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A training corpus labelled with another terminology's ids (MeSH mentions for HPO) adds nothing: say so."""
+    foreign = [Mention("d", str(i), f"m{i}", gold=(("HP:0001250",),)) for i in range(3)]
+    with caplog.at_level("WARNING", logger="xlink.terminology.augment"):
+        augmented = augment_with_mentions(term, foreign)
+    assert augmented.fingerprint == augment_with_mentions(term, []).fingerprint
+    assert any("none of the 3 training mentions" in r.getMessage() for r in caplog.records)
+
+
 def test_nil_and_set_size_survive_the_predictions_round_trip(tmp_path: Path) -> None:
     from xlink.linker import PredictedConcept
 

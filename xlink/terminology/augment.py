@@ -42,7 +42,14 @@ def augment_with_mentions(terminology: Terminology, mentions: Iterable[Mention])
             continue
         extra.setdefault(target, {})[mention.text] = None
         used += 1
-    if skipped:
+    if skipped and not used:
+        logger.warning(
+            "augment: none of the %d training mentions has a gold id in terminology %r, so none became an "
+            "alias; is the training corpus labelled with this terminology's ids? (leave it out if not)",
+            skipped,
+            terminology.name,
+        )
+    elif skipped:
         logger.info("augment: %d mentions have gold ids outside the terminology", skipped)
     concepts: list[Concept] = []
     for concept in terminology:
