@@ -185,3 +185,17 @@ def test_annotate_input_errors_name_source_and_fix(pipeline_path: Path, tmp_path
         CliRunner().invoke(
             app, ["annotate", TEXT, "-p", str(pipeline_path), "-o", str(tmp_path / "x.json")], catch_exceptions=False
         )
+
+
+def test_iter_annotations_streams_what_annotate_corpus_returns(pipeline_path: Path) -> None:
+    from xlink.components.annotation import iter_annotations
+
+    nlp = spacy.load(pipeline_path)
+    corpus = Corpus([text_document("a", TEXT), text_document("b", ""), text_document("c", "breast cancer")])
+    stream = iter_annotations(nlp, corpus)
+    first = next(stream)  # one at a time: nothing waits for the whole input
+    assert first.text.id == "a" and [m.concept_id for m in first.text.mentions] == ["D014883", "D001943"]
+    assert [e.id_groups for e in first.predicted.entities] == [[["D014883"]], [["D001943"]]]
+    rest = list(stream)
+    listed, _ = annotate_corpus(nlp, corpus)
+    assert [a.text for a in [first, *rest]] == listed

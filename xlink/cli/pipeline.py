@@ -227,8 +227,9 @@ def annotate_cmd(
     import json
 
     from xlink.components.annotation import (
-        annotate_corpus,
+        TSV_COLUMNS,
         from_texts,
+        iter_annotations,
         read_input,
         read_text_files,
         tsv_lines,
@@ -260,31 +261,37 @@ def annotate_cmd(
     nlp = load_pipeline(pipeline)
     if candidates and candidates_attribute(nlp) is None:
         logger.warning("pipeline %s has no xlink_linker, so there are no candidates to list", pipeline or DEFAULT_PIPELINE)
+    predicted = []
+    keys_seen: set[str] = set()
+    n_texts = n_mentions = 0
+    if not as_json and output is None:
+        print("\t".join(TSV_COLUMNS))
     try:
-        annotated, docs = annotate_corpus(
+        for annotation in iter_annotations(
             nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
-        )
+        ):
+            n_texts += 1
+            n_mentions += len(annotation.text.mentions)
+            keys_seen.update(annotation.span_keys)
+            if output is not None:
+                predicted.append(annotation.predicted)
+            if as_json:
+                print(json.dumps(annotation.text.to_json(candidates), ensure_ascii=False))
+            elif output is None:
+                for line in tsv_lines([annotation.text], header=False):
+                    print(line)
     except XlinkError as err:
         raise XlinkError(f"pipeline {pipeline or DEFAULT_PIPELINE}: {err}") from None
-    if spans_key is not None and not any(spans_key in doc.spans for doc in docs):
-        keys = sorted({key for doc in docs for key in doc.spans})
-        logger.warning("no text has doc.spans[%r]; the pipeline's span keys here: %s", spans_key, keys or "none")
+    if spans_key is not None and spans_key not in keys_seen:
+        logger.warning(
+            "no text has doc.spans[%r]; the pipeline's span keys here: %s", spans_key, sorted(keys_seen) or "none"
+        )
     if output is not None:
-        from xlink.components.pipelines import predicted_corpus
         from xlink.corpus.io import save_corpus
 
         assert out_format is not None
-        save_corpus(predicted_corpus(docs, corpus, spans_key), output, out_format)
-        n_mentions = sum(len(a.mentions) for a in annotated)
-        console.print(f"{len(annotated)} texts, {n_mentions} mentions → {output}")
-        if not as_json:
-            return
-    if as_json:
-        for item in annotated:
-            print(json.dumps(item.to_json(candidates), ensure_ascii=False))
-        return
-    for line in tsv_lines(annotated):
-        print(line)
+        save_corpus(Corpus(documents=predicted, name="annotated"), output, out_format)
+        console.print(f"{n_texts} texts, {n_mentions} mentions → {output}")
 
 
 def _print_pipeline_report(record: dict[str, object], title: str) -> None:

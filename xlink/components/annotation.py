@@ -14,7 +14,7 @@ separated listing, or a corpus file (BigBIO or PubTator) that other tools and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,6 +223,37 @@ def _first_json_row_has(path: Path, key: str) -> bool:
     return False
 
 
+@dataclass
+class Annotation:
+    """What :func:`iter_annotations` yields per input document."""
+
+    #: mentions with ids, names, scores and candidates
+    text: AnnotatedText
+    #: the same mentions as a corpus document (for PubTator / BigBIO output)
+    predicted: Document
+    #: the ``doc.spans`` keys the pipeline set on this text
+    span_keys: tuple[str, ...]
+
+
+def iter_annotations(
+    nlp: Language,
+    corpus: Corpus,
+    spans_key: str | None = None,
+    n_process: int = 1,
+    batch_size: int = 32,
+    max_chars: int = 100_000,
+) -> Iterator[Annotation]:
+    """Run ``nlp`` on each document's text and yield its annotation, in input order, as it comes.
+
+    Nothing keeps the spaCy Docs, so memory stays flat however many texts there are (the
+    :class:`Annotation` records are small). Texts longer than ``max_chars`` are processed in
+    chunks and joined back (:func:`xlink.components.chunking.pipe_texts`), so offsets are those
+    of the input text.
+    """
+    for annotation, _ in _annotate(nlp, corpus, spans_key, n_process, batch_size, max_chars):
+        yield annotation
+
+
 def annotate_corpus(
     nlp: Language,
     corpus: Corpus,
@@ -231,19 +262,29 @@ def annotate_corpus(
     batch_size: int = 32,
     max_chars: int = 100_000,
 ) -> tuple[list[AnnotatedText], list[Doc]]:
-    """Run ``nlp`` on each document's text; the annotations and the Docs, in input order.
+    """The annotations and the processed Docs, in input order (for small inputs; see :func:`iter_annotations`)."""
+    annotated, docs = [], []
+    for annotation, doc in _annotate(nlp, corpus, spans_key, n_process, batch_size, max_chars):
+        annotated.append(annotation.text)
+        docs.append(doc)
+    return annotated, docs
 
-    Texts longer than ``max_chars`` are processed in chunks and joined back
-    (:func:`xlink.components.chunking.pipe_texts`), so offsets are those of the input text.
-    """
+
+def _annotate(
+    nlp: Language, corpus: Corpus, spans_key: str | None, n_process: int, batch_size: int, max_chars: int
+) -> Iterator[tuple[Annotation, Doc]]:
     from xlink.components.chunking import pipe_texts
-    from xlink.components.pipelines import candidates_attribute, doc_spans, require_components
+    from xlink.components.pipelines import (
+        candidates_attribute,
+        doc_spans,
+        predicted_corpus,
+        require_components,
+    )
 
     require_components(nlp)
-    texts = [document.text for document in corpus.documents]
-    docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
     attr = candidates_attribute(nlp)
-    annotated = []
+    texts = (document.text for document in corpus.documents)
+    docs = pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process)
     for document, doc in zip(corpus.documents, docs, strict=True):
         mentions = []
         for span in doc_spans(doc, spans_key):
@@ -261,8 +302,9 @@ def annotate_corpus(
                     candidates=candidates,
                 )
             )
-        annotated.append(AnnotatedText(id=document.id, text=doc.text, mentions=mentions))
-    return annotated, docs
+        predicted = predicted_corpus([doc], Corpus([document]), spans_key).documents[0]
+        text = AnnotatedText(id=document.id, text=doc.text, mentions=mentions)
+        yield Annotation(text, predicted, tuple(doc.spans)), doc
 
 
 def _candidates(span: Any, attr: str | None) -> list[tuple[str, str, float]]:
@@ -272,9 +314,10 @@ def _candidates(span: Any, attr: str | None) -> list[tuple[str, str, float]]:
     return [(str(c[0]), str(c[1]), float(c[2])) for c in found]
 
 
-def tsv_lines(annotated: Sequence[AnnotatedText]) -> Iterator[str]:
+def tsv_lines(annotated: Iterable[AnnotatedText], header: bool = True) -> Iterator[str]:
     """A header and one tab-separated line per mention (tabs and line breaks in texts become spaces)."""
-    yield "\t".join(TSV_COLUMNS)
+    if header:
+        yield "\t".join(TSV_COLUMNS)
     for item in annotated:
         for m in item.mentions:
             score = "" if m.score is None else f"{m.score:.4f}"
