@@ -85,6 +85,36 @@ def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
         raise FormatError(path, lineno + 1, f"broken gzip data ({err})", expected) from None
 
 
+def read_text(path: Path, expected: str) -> str:
+    """The whole file as UTF-8 text, line ends kept as written (``\\r\\n`` stays), a byte order mark dropped.
+
+    For readers whose offsets must index the file itself. A UTF-16 file or bytes that are not
+    UTF-8 become the same :class:`FormatError` as in :func:`numbered_lines`, naming the line.
+    """
+    require_file(path, expected)
+    raw = path.read_bytes()
+    _refuse_utf16(path, raw)
+    try:
+        return raw.decode("utf-8").removeprefix(_UTF8_BOM)
+    except UnicodeDecodeError as err:
+        start = raw.rfind(b"\n", 0, err.start) + 1
+        end = raw.find(b"\n", err.start)
+        _decode(path, raw.count(b"\n", 0, err.start) + 1, start, raw[start : None if end < 0 else end])
+        raise  # _decode raised already; this only satisfies the type checker
+
+
+def apply_umask(folder: Path) -> None:
+    """Give ``folder`` and everything in it the modes the user's umask asks for.
+
+    Temporary folders (``mkdtemp``) are created 0700; a saved model should be readable as a
+    plain ``mkdir`` and ``open`` would have made it.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def _refuse_cr_line_ends(path: Path, first_line: bytes) -> None:
     """Raise a :class:`FormatError` when lines end in a lone ``\\r`` (classic Mac OS), read as one line."""
     if not first_line.endswith(b"\n") and b"\r" in first_line.rstrip(b"\r"):

@@ -234,7 +234,7 @@ def annotate_cmd(
         read_text_files,
         tsv_lines,
     )
-    from xlink.components.pipelines import candidates_attribute
+    from xlink.components.pipelines import candidates_attribute, predicted_corpus
     from xlink.corpus.model import Corpus
 
     out_format = None
@@ -266,15 +266,16 @@ def annotate_cmd(
     n_texts = n_mentions = 0
     if not as_json and output is None:
         print("\t".join(TSV_COLUMNS))
+    annotations = iter_annotations(
+        nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
+    )
     try:
-        for annotation in iter_annotations(
-            nlp, corpus, spans_key=spans_key, n_process=n_process, batch_size=batch_size, max_chars=max_chars
-        ):
+        for document, annotation in zip(corpus.documents, annotations, strict=True):
             n_texts += 1
             n_mentions += len(annotation.text.mentions)
-            keys_seen.update(annotation.span_keys)
+            keys_seen.update(annotation.doc.spans)
             if output is not None:
-                predicted.append(annotation.predicted)
+                predicted.extend(predicted_corpus([annotation.doc], Corpus([document]), spans_key).documents)
             if as_json:
                 print(json.dumps(annotation.text.to_json(candidates), ensure_ascii=False))
             elif output is None:

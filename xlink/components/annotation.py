@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 
 from xlink.corpus.model import Corpus, Document, Passage
 from xlink.errors import FormatError, XlinkError
-from xlink.files import require_file
+from xlink.files import read_text, require_file
 
 #: The columns of :func:`tsv_lines`, in order.
 TSV_COLUMNS = ("doc_id", "start", "end", "text", "label", "concept_id", "name", "score")
@@ -142,13 +142,13 @@ def read_input(path: Path, text_column: str = "text", id_column: str | None = No
     * a CSV, TSV, JSONL or JSON table: one document per row, the text in ``text_column``, the id
       in ``id_column`` (default: the row number, from 1).
     """
-    from xlink.corpus.io import detect_corpus_format, load_corpus
+    from xlink.corpus.io import load_corpus
     from xlink.corpus.pubtator import read_pubtator
 
     require_file(path, "a corpus (PubTator, BigBIO) or a CSV/TSV/JSONL/JSON table of texts")
     suffix = path.suffix.lower()
     corpus = None
-    if suffix in (".pubtator", ".txt") and _detected(path, detect_corpus_format) == "pubtator":
+    if suffix in (".pubtator", ".txt") and _detected(path) == "pubtator":
         corpus = read_pubtator(path, text_only=True)
     elif suffix == ".jsonl" and _first_json_row_has(path, "passages"):
         corpus = load_corpus(path, "bigbio")
@@ -179,21 +179,7 @@ def read_text_files(paths: Sequence[Path]) -> AnnotationInput:
     sources = []
     names: set[str] = set()
     for path in paths:
-        require_file(path, "a UTF-8 text file")
-        raw = path.read_bytes()
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise FormatError(
-                path, None, "UTF-16 text (it starts with a UTF-16 byte order mark); convert it to UTF-8, "
-                "e.g. iconv -f utf-16 -t utf-8 FILE > FILE.utf8"
-            )
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            line = raw.count(b"\n", 0, err.start) + 1
-            raise FormatError(
-                path, line, f"byte 0x{raw[err.start]:02x} at offset {err.start} is not UTF-8",
-                "UTF-8 text; convert the file, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8",
-            ) from None
+        text = read_text(path, "a UTF-8 text file")
         doc_id = path.stem if path.stem not in names else str(path)
         names.add(doc_id)
         documents.append(text_document(doc_id, text))
@@ -201,10 +187,12 @@ def read_text_files(paths: Sequence[Path]) -> AnnotationInput:
     return AnnotationInput(documents, sources)
 
 
-def _detected(path: Path, detect: Any) -> str | None:
-    """The corpus format ``detect`` finds for ``path``, or None where it finds none."""
+def _detected(path: Path) -> str | None:
+    """The corpus format of ``path``, or None where it is not one of the corpus formats."""
+    from xlink.corpus.io import detect_corpus_format
+
     try:
-        return str(detect(path))
+        return detect_corpus_format(path)
     except FormatError:  # not UTF-8, UTF-16, lone CRs: the reader's own message is the useful one
         raise
     except XlinkError:
@@ -229,10 +217,8 @@ class Annotation:
 
     #: mentions with ids, names, scores and candidates
     text: AnnotatedText
-    #: the same mentions as a corpus document (for PubTator / BigBIO output)
-    predicted: Document
-    #: the ``doc.spans`` keys the pipeline set on this text
-    span_keys: tuple[str, ...]
+    #: the processed Doc (let it go to keep memory flat on large inputs)
+    doc: Doc
 
 
 def iter_annotations(
@@ -245,41 +231,12 @@ def iter_annotations(
 ) -> Iterator[Annotation]:
     """Run ``nlp`` on each document's text and yield its annotation, in input order, as it comes.
 
-    Nothing keeps the spaCy Docs, so memory stays flat however many texts there are (the
-    :class:`Annotation` records are small). Texts longer than ``max_chars`` are processed in
-    chunks and joined back (:func:`xlink.components.chunking.pipe_texts`), so offsets are those
-    of the input text.
+    Nothing here keeps the Docs, so a caller that drops each one keeps memory flat however many
+    texts there are. Texts longer than ``max_chars`` are processed in chunks and joined back
+    (:func:`xlink.components.chunking.pipe_texts`), so offsets are those of the input text.
     """
-    for annotation, _ in _annotate(nlp, corpus, spans_key, n_process, batch_size, max_chars):
-        yield annotation
-
-
-def annotate_corpus(
-    nlp: Language,
-    corpus: Corpus,
-    spans_key: str | None = None,
-    n_process: int = 1,
-    batch_size: int = 32,
-    max_chars: int = 100_000,
-) -> tuple[list[AnnotatedText], list[Doc]]:
-    """The annotations and the processed Docs, in input order (for small inputs; see :func:`iter_annotations`)."""
-    annotated, docs = [], []
-    for annotation, doc in _annotate(nlp, corpus, spans_key, n_process, batch_size, max_chars):
-        annotated.append(annotation.text)
-        docs.append(doc)
-    return annotated, docs
-
-
-def _annotate(
-    nlp: Language, corpus: Corpus, spans_key: str | None, n_process: int, batch_size: int, max_chars: int
-) -> Iterator[tuple[Annotation, Doc]]:
     from xlink.components.chunking import pipe_texts
-    from xlink.components.pipelines import (
-        candidates_attribute,
-        doc_spans,
-        predicted_corpus,
-        require_components,
-    )
+    from xlink.components.pipelines import candidates_attribute, doc_spans, require_components
 
     require_components(nlp)
     attr = candidates_attribute(nlp)
@@ -302,9 +259,20 @@ def _annotate(
                     candidates=candidates,
                 )
             )
-        predicted = predicted_corpus([doc], Corpus([document]), spans_key).documents[0]
-        text = AnnotatedText(id=document.id, text=doc.text, mentions=mentions)
-        yield Annotation(text, predicted, tuple(doc.spans)), doc
+        yield Annotation(AnnotatedText(id=document.id, text=doc.text, mentions=mentions), doc)
+
+
+def annotate_corpus(
+    nlp: Language,
+    corpus: Corpus,
+    spans_key: str | None = None,
+    n_process: int = 1,
+    batch_size: int = 32,
+    max_chars: int = 100_000,
+) -> tuple[list[AnnotatedText], list[Doc]]:
+    """The annotations and the processed Docs, in input order (for small inputs; see :func:`iter_annotations`)."""
+    annotations = list(iter_annotations(nlp, corpus, spans_key, n_process, batch_size, max_chars))
+    return [a.text for a in annotations], [a.doc for a in annotations]
 
 
 def _candidates(span: Any, attr: str | None) -> list[tuple[str, str, float]]:

@@ -17,14 +17,12 @@ Use it in a training config (registered through the ``spacy_augmenters`` entry p
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from xlink.errors import XlinkError
-
-_HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+from xlink.text.normalize import has_letter
 
 
 def replacement_names(names: Sequence[str], *, max_words: int = 6) -> list[str]:
@@ -36,7 +34,7 @@ def replacement_names(names: Sequence[str], *, max_words: int = 6) -> list[str]:
         if 3 <= len(name.strip())
         and not any(c in name for c in ",;[]()")
         and len(name.split()) <= max_words
-        and _HAS_LETTER.search(name)
+        and has_letter(name)
     }
     return sorted(kept)
 

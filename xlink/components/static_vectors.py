@@ -19,7 +19,6 @@ loads with ``spacy.load`` without importing xlink first.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,9 +29,8 @@ import numpy as np
 
 from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder
+from xlink.text.normalize import has_letter
 
-#: A vocabulary word has at least one letter; numbers and punctuation get no vector.
-_HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 #: Longer "words" are chemical names and URLs, rare enough not to be worth a row.
 MAX_WORD_CHARS = 40
 VECTORS_INFO = "xlink_vectors.json"
@@ -73,7 +71,7 @@ def vocabulary(texts: Iterable[str], *, extra_words: Iterable[str] = (), max_wor
 def _keep(word: str) -> bool:
     return (
         1 < len(word) <= MAX_WORD_CHARS
-        and _HAS_LETTER.search(word) is not None
+        and has_letter(word)  # numbers and punctuation get no vector
         and not any(c.isspace() for c in word)
     )
 
@@ -132,7 +130,6 @@ def save_vectors_pipeline(
     """
     import spacy
     from spacy.vectors import Vectors
-
 
     nlp = spacy.blank("en")
     vectors = Vectors(strings=nlp.vocab.strings, data=table.vectors, keys=list(table.words))

@@ -314,7 +314,6 @@ class ConformalCandidatePruner:
         """
         from dataclasses import asdict
 
-
         directory = Path(directory)
         with atomic_folder(directory, CALIBRATION_FOLDER) as tmp:
             np.savez_compressed(tmp / STATE_FILE, **self.conformal.state())  # type: ignore[arg-type]  # numpy stubs match **arrays to allow_pickle

@@ -263,7 +263,6 @@ class CrossEncoderReranker:
         """
         from safetensors.torch import save_file
 
-
         path = Path(path)
         with atomic_folder(path, RERANKER_FOLDER) as tmp:
             state = {k: v.detach().to("cpu").half().contiguous() for k, v in self.model.state_dict().items()}

@@ -26,6 +26,7 @@ _GREEK = {
 # Anything that is neither a letter nor a digit becomes a space.
 _NON_WORD = re.compile(r"[^\w]+|_+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 def normalize_text(text: str) -> str:
@@ -49,3 +50,8 @@ def normalize_text(text: str) -> str:
         )
     text = _NON_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def has_letter(text: str) -> bool:
+    """Whether ``text`` holds a letter of any script (not only digits, punctuation or spaces)."""
+    return _LETTER.search(text) is not None
