@@ -177,6 +177,10 @@ def test_annotate_input_errors_name_source_and_fix(pipeline_path: Path, tmp_path
     utf16.write_text("Wilson disease", encoding="utf-16")
     with pytest.raises(XlinkError, match="UTF-16.*iconv -f utf-16"):
         read_text_files([utf16])
+    latin_table = tmp_path / "l.jsonl"
+    latin_table.write_bytes('{"text": "Sj\u00f6gren"}\n'.encode("latin-1"))
+    with pytest.raises(XlinkError, match=r"l.jsonl:1: not UTF-8 text: byte 0xf6"):
+        read_input(latin_table)
     latin = tmp_path / "l.txt"
     latin.write_bytes("line one\nSj\u00f6gren".encode("latin-1"))
     with pytest.raises(XlinkError, match=r"l.txt:2: not UTF-8 text: byte 0xf6"):

@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 
 from xlink.corpus.model import Corpus, Document, Passage
 from xlink.errors import FormatError, XlinkError
-from xlink.files import read_text, require_file
+from xlink.files import numbered_lines, read_text, require_file
 
 #: The columns of :func:`tsv_lines`, in order.
 TSV_COLUMNS = ("doc_id", "start", "end", "text", "label", "concept_id", "name", "score")
@@ -200,14 +200,14 @@ def _detected(path: Path) -> str | None:
 
 
 def _first_json_row_has(path: Path, key: str) -> bool:
-    with path.open(encoding="utf-8-sig") as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    return False
-                return isinstance(row, dict) and key in row
+    """Whether the first JSON row of ``path`` is an object with ``key`` (a file that is not UTF-8 is refused)."""
+    for _, line in numbered_lines(path, "JSON lines"):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(row, dict) and key in row
     return False
 
 
