@@ -1,14 +1,23 @@
-"""Output folders: written atomically, and never over a file or a folder of the user's own files."""
+"""Output folders and files: written atomically, with the umask's modes, and never over a file or a folder of the user's own files."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import run_xlink
 from xlink.errors import XlinkError
-from xlink.files import FolderKind, atomic_folder, check_replaceable_folder
+from xlink.files import (
+    FolderKind,
+    atomic_file,
+    atomic_folder,
+    atomic_write_lines,
+    atomic_write_text,
+    check_replaceable_folder,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -102,3 +111,54 @@ def test_index_build_refuses_a_user_folder(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     again = run_xlink("index", "build", str(terminology), "-o", str(tmp_path / "index"), cache=tmp_path / "cache")
     assert again.returncode == 0, again.stderr  # its own index is replaced
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_written_folder_gets_the_umask_modes_not_mkdtemps_0700(tmp_path: Path) -> None:
+    """Indexes in a shared cache and built pipelines are read by other users too."""
+    old = os.umask(0o022)
+    try:
+        _write(tmp_path / "folder", "1")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "folder") == 0o755
+    assert _mode(tmp_path / "folder" / "marker.json") == 0o644
+
+
+def test_atomic_write_text_and_lines_replace_whole_files_with_umask_modes(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "out.txt"
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(target, "a\nb\n")
+        assert target.read_text(encoding="utf-8") == "a\nb\n"
+        assert _mode(target) == 0o640
+        assert atomic_write_lines(target, (s for s in ["x", "y", "z"])) == 3
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b"x\ny\nz\n"  # "\n" line ends on every platform
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]
+
+
+def test_a_failing_generator_leaves_the_old_file_whole_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "complete\n")
+
+    def lines() -> Iterator[str]:
+        yield "half"
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        atomic_write_lines(target, lines())
+    assert target.read_text(encoding="utf-8") == "complete\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_file_writes_bytes_and_refuses_other_modes(tmp_path: Path) -> None:
+    with atomic_file(tmp_path / "b.bin", "wb") as handle:
+        handle.write(b"\x00\x01")
+    assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+    with pytest.raises(ValueError, match="mode"), atomic_file(tmp_path / "c.txt", "a"):
+        pass

@@ -14,10 +14,10 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError
 
@@ -103,14 +103,70 @@ def read_text(path: Path, expected: str) -> str:
         raise  # _decode raised already; this only satisfies the type checker
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Yield a handle on a temporary sibling of ``target`` that replaces it only if the block succeeds.
+
+    Every single file xlink writes (corpora, predictions, terminologies, package metadata)
+    goes through here, so that a crash or an error never leaves a half-written file where a
+    complete one is expected. ``mode`` is ``"w"`` (UTF-8 text, ``\n`` line ends) or ``"wb"``.
+    The file gets the permissions a plain ``open`` would give (``mkstemp`` makes it 0600).
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        handle: IO[Any]
+        if mode == "w":
+            handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        else:
+            handle = os.fdopen(fd, "wb")
+        with handle:
+            yield handle
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(target: str | Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(target) as handle:
+        handle.write(text)
+
+
+def atomic_write_lines(target: str | Path, lines: Iterable[str]) -> int:
+    """Write ``lines``, each ended by ``\n``, to ``target`` atomically; return how many were written.
+
+    ``lines`` may be a generator: a later run never reads a shorter file because an earlier
+    one stopped half-way.
+    """
+    count = 0
+    with atomic_file(target) as handle:
+        for line in lines:
+            handle.write(line)
+            handle.write("\n")
+            count += 1
+    return count
+
+
 def apply_umask(folder: Path) -> None:
     """Give ``folder`` and everything in it the modes the user's umask asks for.
 
     Temporary folders (``mkdtemp``) are created 0700; a saved model should be readable as a
     plain ``mkdir`` and ``open`` would have made it.
     """
-    umask = os.umask(0)
-    os.umask(umask)
+    umask = _umask()
     for path in [folder, *folder.rglob("*")]:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
@@ -176,7 +232,8 @@ def atomic_folder(target: str | Path, kind: FolderKind) -> Iterator[Path]:
     when it is an empty folder or holds ``kind.marker`` (``manifest.json`` for an index). A file,
     or a folder of the user's own files, is refused before anything is written (the command verbs
     check even before their work, with :func:`check_replaceable_folder`): xlink never deletes what
-    it did not write.
+    it did not write. The finished folder gets the modes the user's umask asks for, as a plain
+    ``mkdir`` would give it.
     """
     target = Path(target)
     check_replaceable_folder(target, kind)
@@ -184,6 +241,7 @@ def atomic_folder(target: str | Path, kind: FolderKind) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
         yield tmp
+        apply_umask(tmp)  # mkdtemp makes the folder 0700; a saved index or model is read by others too
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.{os.getpid()}.old")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any, Protocol
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
 from xlink.errors import FormatError
+from xlink.files import atomic_write_lines
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
@@ -139,20 +138,7 @@ class LinkedMention:
 
 def write_predictions(predictions: Iterable[LinkedMention], path: str | Path) -> int:
     """Write predictions as JSONL, atomically; return how many were written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in predictions:
-                out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+    return atomic_write_lines(path, (json.dumps(record.to_json(), ensure_ascii=False) for record in predictions))
 
 
 def read_predictions(path: str | Path) -> list[LinkedMention]:

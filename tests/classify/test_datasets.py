@@ -85,3 +85,16 @@ def test_json_array_errors_name_the_line_where_the_row_starts(tmp_path: Path) ->
     not_array = tmp_path / "obj.json"
     not_array.write_text('{"text": "a"}', encoding="utf-8")
     assert read_texts(not_array, "text").texts == ["a"]  # one object: read as a one-line JSONL file
+
+
+def test_json_numbers_and_booleans_keep_their_json_spelling_and_lists_are_refused(tmp_path: Path) -> None:
+    """An id or label 7, 2.5 or true reads as "7", "2.5", "true" (as written), never Python's "True"."""
+    rows = b'{"t": "a", "y": 7}\n{"t": "b", "y": 2.5}\n{"t": "c", "y": true}\n{"t": "d", "y": " x "}\n'
+    assert read_texts(_write(tmp_path, "d.jsonl", rows), "t", "y").labels == ["7", "2.5", "true", "x"]
+    bad = _write(tmp_path, "b.jsonl", b'{"t": "a", "y": "ok"}\n{"t": "b", "y": ["p", "q"]}\n')
+    with pytest.raises(FormatError, match=r'b\.jsonl:2: field \'y\' is \["p", "q"\].*a label that is a string or a number'):
+        read_texts(bad, "t", "y")
+    with pytest.raises(FormatError, match=r"n\.jsonl:1: no or empty field 'y'"):
+        read_texts(_write(tmp_path, "n.jsonl", b'{"t": "a", "y": null}\n'), "t", "y")
+    with pytest.raises(FormatError, match=r"an id that is a string or a number"):
+        read_texts(bad, "t", "y", label_option="--id-column", label_name="id")

@@ -34,7 +34,7 @@ from typing import Any
 from xlink.candidates.encoder import TextEncoder
 from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
-from xlink.files import FolderKind, apply_umask, atomic_folder
+from xlink.files import FolderKind, atomic_folder
 from xlink.text.normalize import normalize_text
 from xlink.training_config import read_training_config
 
@@ -471,7 +471,6 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
         if not (tmp / "modules.json").exists():
             _write_st_files(tmp, encoder)
         (tmp / BIENCODER_FOLDER.marker).write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
-        apply_umask(tmp)
     logger.info("saved %s (%.1f MB)", output, (output / "model.safetensors").stat().st_size / 1e6)
 
 

@@ -219,6 +219,22 @@ def _json_array_rows(path: Path, text: str) -> list[tuple[int, object]]:
     return rows
 
 
+def _json_label(value: object) -> str | None:
+    """A JSON label or id as text, spelled as in the file: ``7`` → "7", ``true`` → "true".
+
+    Strings are stripped and a missing field or ``null`` gives ""; a list or an object gives
+    None (an error for the caller), where ``str()`` would have made a Python spelling such as
+    "['a']" or "True" that matches nothing the user wrote.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return None
+
+
 def _read_json(path: Path, text_column: str, label_column: str | None, label_name: str = "label") -> LabelledTexts:
     texts: list[str] = []
     labels: list[str] = []
@@ -236,10 +252,15 @@ def _read_json(path: Path, text_column: str, label_column: str | None, label_nam
         texts.append(value)
         lines.append(number)
         if label_column is not None:
-            label = row.get(label_column)
-            if label is None or not str(label).strip():
+            label = _json_label(row.get(label_column))
+            if label is None:
+                raise FormatError(
+                    path, number, f"field {label_column!r} is {json.dumps(row[label_column])[:40]}",
+                    f"{'an' if label_name[0] in 'aeiou' else 'a'} {label_name} that is a string or a number",
+                )
+            if not label:
                 raise FormatError(path, number, f"no or empty field {label_column!r}", f"a non-empty {label_name}")
-            labels.append(str(label).strip())
+            labels.append(label)
     return LabelledTexts(texts, labels if label_column is not None else None, lines)
 
 

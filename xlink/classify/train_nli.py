@@ -57,7 +57,7 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
-from xlink.files import FolderKind, apply_umask, atomic_folder
+from xlink.files import FolderKind, atomic_folder
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
 from xlink.training_config import read_training_config
 
@@ -282,7 +282,6 @@ def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Pat
         tokenizer.save_pretrained(tmp)  # type: ignore[attr-defined]
         for name, obj in extra.items():
             (tmp / name).write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
-        apply_umask(tmp)
 
 
 def _lr_factor(step: int, warmup: int, total: int) -> float:

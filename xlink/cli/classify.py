@@ -15,7 +15,7 @@ import typer
 
 from xlink.cli._common import console, print_json
 from xlink.errors import XlinkError
-from xlink.files import check_replaceable_folder
+from xlink.files import atomic_file, check_replaceable_folder
 
 if TYPE_CHECKING:
     from xlink.classify.datasets import LabelledTexts
@@ -448,8 +448,8 @@ def evaluate_zeroshot_command(
         timing_repeats=repeats, separate_selection=separate_selection,
     )
     if details is not None:
-        details.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(details, **asdict(arrays), alpha=np.array(alpha))
+        with atomic_file(details, "wb") as handle:
+            np.savez_compressed(handle, **asdict(arrays), alpha=np.array(alpha))
     payload = asdict(result)
     payload["data"] = str(data)
     payload["n_skipped_empty"] = n_skipped

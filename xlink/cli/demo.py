@@ -94,9 +94,10 @@ def _pipeline_demo(console: Console, corpus) -> None:
             else:  # left unlinked: its best candidate scored under the linker's threshold
                 table.add_row(ent.text, "NIL", f"[dim](best: {best[1]})[/dim]", f"[dim]{best[2]:.3f}[/dim]")
     console.print(table)
+    from xlink.files import atomic_write_text
+
     out = Path("demo_output") / "disease_pipeline.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(displacy_html(docs), encoding="utf-8")
+    atomic_write_text(out, displacy_html(docs))
     console.print(f"displaCy HTML with the ids linked to CTD: {out}")
 
 

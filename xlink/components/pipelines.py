@@ -41,7 +41,7 @@ from xlink.evaluation.end_to_end import (
     predicted_ids,
 )
 from xlink.evaluation.ids import normalize_concept_id
-from xlink.files import FolderKind, atomic_folder
+from xlink.files import FolderKind, atomic_folder, atomic_write_text
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
@@ -590,7 +590,7 @@ def build_pipeline(
             shutil.rmtree(old)
     with atomic_folder(target, PIPELINE_FOLDER) as tmp:
         nlp.to_disk(tmp)
-    (package_root / "meta.json").write_text(json.dumps(nlp.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    atomic_write_text(package_root / "meta.json", json.dumps(nlp.meta, indent=2, ensure_ascii=False))
     _write_package_files(config)
     _check_sizes(target)
     return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)
@@ -637,12 +637,12 @@ def _write_package_files(config: PipelineBuildConfig) -> None:
     root = config.package_dir
     if not (root / "pyproject.toml").exists():
         description = json.dumps(str(config.meta.get("description", f"spaCy pipeline {config.name}")))
-        (root / "pyproject.toml").write_text(
-            _PYPROJECT.format(name=config.name, version=config.version, description=description), encoding="utf-8"
+        atomic_write_text(
+            root / "pyproject.toml", _PYPROJECT.format(name=config.name, version=config.version, description=description)
         )
     init = root / config.name / "__init__.py"
     if not init.exists():
-        init.write_text(_INIT.format(name=config.name), encoding="utf-8")
+        atomic_write_text(init, _INIT.format(name=config.name))
 
 
 def _check_sizes(folder: Path, limit_mb: float = 60.0) -> None:

@@ -36,7 +36,7 @@ from xlink.classify.zeroshot import (
 from xlink.components._persist import inside_from_config
 from xlink.conformal.pruner import ConformalLabelPruner
 from xlink.errors import XlinkError
-from xlink.files import looks_like_local_path
+from xlink.files import atomic_write_text, looks_like_local_path
 
 
 @Language.factory(
@@ -217,9 +217,7 @@ class ZeroShotComponent:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        tmp = path / "settings.json.tmp"
-        tmp.write_text(json.dumps(self._settings(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path / "settings.json")
+        atomic_write_text(path / "settings.json", json.dumps(self._settings(), indent=2) + "\n")
         if self.pruner is not None:
             self.pruner.save(path / "pruner")
 

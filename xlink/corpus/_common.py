@@ -1,41 +1,12 @@
 """Helpers shared by the corpus readers and writers (private to ``xlink.corpus``).
 
-They exist so that every format writes files the same safe way and maps gold
-ids to BigBIO ``normalized`` refs the same way.
+They exist so that every format maps gold ids to BigBIO ``normalized`` refs the same way
+(files are written atomically by :func:`xlink.files.atomic_write_lines`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterable
-from pathlib import Path
-
 from xlink.corpus.model import DbRef, Entity, split_curie
-
-
-def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> None:
-    """Write ``lines`` (each ended by a newline) to ``path`` atomically.
-
-    The text goes to a temporary sibling first and is renamed over ``path``
-    only when complete, so a crash never leaves a half-written corpus that a
-    later run would read as a shorter one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for line in lines:
-                handle.write(line)
-                handle.write("\n")
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def normalized_from_groups(groups: list[list[str]]) -> list[DbRef]:

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from xlink.corpus._common import atomic_write_lines, gold_id_groups
+from xlink.corpus._common import gold_id_groups
 from xlink.corpus.model import Corpus, DbRef, Document, Entity, Passage
 from xlink.errors import FormatError
-from xlink.files import numbered_lines
+from xlink.files import atomic_write_lines, numbered_lines
 
 logger = logging.getLogger(__name__)
 

@@ -23,14 +23,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xlink.corpus._common import (
-    atomic_write_lines,
     gold_id_groups,
     normalized_from_groups,
     one_line,
 )
 from xlink.corpus.model import Corpus, Document, Entity, Passage, format_id_groups, parse_id_groups
 from xlink.errors import FormatError
-from xlink.files import numbered_lines
+from xlink.files import atomic_write_lines, numbered_lines
 
 logger = logging.getLogger(__name__)
 

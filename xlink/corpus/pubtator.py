@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.corpus._common import (
-    atomic_write_lines,
     gold_id_groups,
     normalized_from_groups,
     one_line,
@@ -38,7 +37,7 @@ from xlink.corpus.model import (
     parse_id_groups,
 )
 from xlink.errors import FormatError, XlinkError
-from xlink.files import numbered_lines
+from xlink.files import atomic_write_lines, numbered_lines
 
 logger = logging.getLogger(__name__)
 

@@ -266,7 +266,7 @@ def _cached_or_linked(
     """
     import json
 
-    from xlink.corpus._common import atomic_write_lines
+    from xlink.files import atomic_write_lines
     from xlink.linker import read_predictions, write_predictions
 
     if not cache:
@@ -551,16 +551,14 @@ def _save(reranker: CrossEncoderReranker, cfg: RerankerTrainingConfig, report: T
 def _save_report_only(cfg: RerankerTrainingConfig, report: TrainingReport) -> None:
     """Update the saved model's training report with the whole run (the weights stay the best ones)."""
     import json
-    import os
-    import tempfile
+
+    from xlink.files import atomic_write_text
 
     folder = Path(cfg.output)
     if not folder.is_dir():
         return
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".xlink_training.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({k: v for k, v in asdict(report).items() if k != "losses"}, out, indent=1, default=str)
-    os.replace(tmp, folder / "xlink_training.json")
+    report_json = json.dumps({k: v for k, v in asdict(report).items() if k != "losses"}, indent=1, default=str)
+    atomic_write_text(folder / "xlink_training.json", report_json)
 
 
 def _log_list_stats(stats: ListStats) -> None:

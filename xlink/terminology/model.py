@@ -12,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.errors import EmptyTerminologyError, FormatError
-from xlink.files import numbered_lines
+from xlink.files import atomic_write_lines, numbered_lines
 from xlink.text.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -295,22 +293,7 @@ class Terminology:
     # -- persistence --------------------------------------------------------
     def to_jsonl(self, path: str | Path) -> None:
         """Write one concept per line, atomically (temporary file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                for concept in self._concepts.values():
-                    out.write(json.dumps(concept.to_json(), ensure_ascii=False) + "\n")
-            # mkstemp creates the file readable by its owner only; give it the
-            # permissions a plain open() would.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_lines(path, (json.dumps(concept.to_json(), ensure_ascii=False) for concept in self._concepts.values()))
 
     @classmethod
     def from_jsonl(cls, path: str | Path, name: str | None = None) -> Terminology:
