@@ -67,6 +67,19 @@ def test_dev_and_test_splits_are_refused(tmp_path: Path) -> None:
             collect_groups([SourceSpec(name="c", path=str(path), kind="corpus", format="pubtator")])
 
 
+def test_a_terminology_whose_name_merely_contains_test_is_not_a_split(tmp_path: Path) -> None:
+    """"latest" holds "test": the bi-encoder refused CTD_diseases_latest.tsv before splits were read by name parts."""
+    path = tmp_path / "CTD_diseases_latest.tsv"
+    path.write_text("# DiseaseName\tDiseaseID\tAltDiseaseIDs\tDefinition\tParentIDs\tTreeNumbers\tParentTreeNumbers\tSynonyms\n"
+                    "Colonic Neoplasms\tMESH:D003110\t\t\t\t\t\tColon Cancer\n", encoding="utf-8")
+    groups = collect_groups([SourceSpec(name="medic", path=str(path), kind="terminology", format="ctd")])
+    assert len(groups.by_id) >= 1
+    dictionary = tmp_path / "test_dictionary.txt"
+    dictionary.write_text("D003110||colon cancer\n", encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match="dev or test"):
+        collect_groups([SourceSpec(name="d", path=str(dictionary), kind="terminology", format="biosyn")])
+
+
 def test_config_file(tmp_path: Path) -> None:
     cfg = tmp_path / "train.cfg"
     cfg.write_text(

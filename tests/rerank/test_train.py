@@ -143,9 +143,13 @@ def test_shipped_configs_parse(name: str) -> None:
         ("latest_train.pubtator", "test", False),  # a word that merely contains "test"
         ("device_notes_train.txt", "dev", False),
         ("train.txt", "test", False),
+        ("validation.jsonl", "dev", True),
+        ("test_dictionary.txt", "test", True),  # BioSyn's, which holds the test mentions
+        ("CTD_diseases_latest.tsv", "test", False),
+        ("valid_ids_train.txt", "dev", True),
     ],
 )
 def test_split_names_match_whole_name_parts(file_name: str, word: str, expected: bool) -> None:
-    from xlink.rerank.train import _names_split
+    from xlink.corpus.io import names_split
 
-    assert _names_split(file_name, word) is expected
+    assert names_split(file_name, word) is expected

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import shutil
 import time
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from xlink.candidates.encoder import TextEncoder
+from xlink.corpus.io import names_split
 from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
 from xlink.files import FolderKind, atomic_folder
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 BIENCODER_FOLDER = FolderKind("xlink_training.json", "an xlink bi-encoder folder")
 
 #: Training sources whose file names look like an evaluation split are refused.
-_HELD_OUT = re.compile(r"test|dev|valid", re.IGNORECASE)
 _ST_FILES = ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json")
 
 
@@ -184,7 +183,7 @@ class SynonymGroups:
 
 
 def _check_split(spec: SourceSpec) -> None:
-    if _HELD_OUT.search(Path(spec.path).name):
+    if any(names_split(Path(spec.path).name, split) for split in ("dev", "test")):
         raise TrainingConfigError(
             f"[sources.{spec.name}]: {spec.path} looks like a dev or test split; "
             "xlink trains only on training splits (dev is kept for model selection, test for reporting)"

@@ -28,7 +28,6 @@ import functools
 import logging
 import math
 import random
-import re
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from xlink.corpus.io import names_split
 from xlink.errors import TrainingConfigError
 from xlink.linker import LinkedMention
 from xlink.rerank.cross_encoder import CrossEncoderReranker, EncodedPairs, RerankerConfig
@@ -184,24 +184,11 @@ class TrainingReport:
 
 def _refuse_split(path: str, role: str, forbidden: tuple[str, ...]) -> None:
     for word in forbidden:
-        if _names_split(Path(path).name, word):
+        if names_split(Path(path).name, word):
             raise TrainingConfigError(
                 f"{path}: looks like a {word} split (file name), refused as the {role} corpus; "
                 "the reranker trains on a training split and is selected on dev only"
             )
-
-
-def _names_split(file_name: str, word: str) -> bool:
-    """Whether a file name names the split ``word`` ("test.txt", "NCBItestset_corpus.txt", "dev-v2.jsonl").
-
-    Whole name parts only, so that "latest_train.txt" is not a test split and "device.txt" is not dev.
-    """
-    parts = re.split(r"[^a-z0-9]+", file_name.lower())
-    sets = (f"{word}set", "developset") if word == "dev" else (f"{word}set",)
-    return any(
-        part == word or re.fullmatch(rf"{word}\d*", part) is not None or any(s in part for s in sets)
-        for part in parts
-    )
 
 
 def _seed_everything(seed: int) -> None:
