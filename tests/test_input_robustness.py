@@ -338,4 +338,29 @@ def test_carriage_return_line_ends_are_named(tmp_path: Path, load: object) -> No
     path.write_bytes(text.replace("\n", "\r").encode())
     with pytest.raises(XlinkError) as caught:
         load(path)  # type: ignore[operator]
-    assert "carriage return" in str(caught.value) and "tr '\\r' '\\n'" in str(caught.value)
+    assert "carriage return" in str(caught.value) and "perl -pe" in str(caught.value)
+
+
+@pytest.mark.parametrize("load", [load_corpus, load_terminology])
+def test_a_lone_carriage_return_after_the_first_line_is_refused_not_merged(tmp_path: Path, load: object) -> None:
+    """A file that mixes line ends: "gout\\rD3||asthma" used to become one concept named "gout\\rD3"."""
+    path = tmp_path / "mixed.txt"
+    if load is load_corpus:
+        lines = PUBTATOR.split("\n")
+        lines[1] = lines[1] + "\r" + lines[2]  # the abstract line swallows the next line
+        del lines[2]
+        text, where = "\n".join(lines), ":2:"
+    else:
+        text, where = "D1||breast cancer\r\nD2||gout\rD3||asthma\n", ":2:"
+    path.write_bytes(text.encode())
+    with pytest.raises(XlinkError, match="carriage return") as caught:
+        load(path)  # type: ignore[operator]
+    assert where in str(caught.value) and "perl -pe" in str(caught.value)
+
+
+def test_a_carriage_return_inside_a_table_text_is_kept(tmp_path: Path) -> None:
+    from xlink.classify.datasets import read_texts
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"text,label\r\n\"one\rtwo\",a\r\n")
+    assert read_texts(path, "text", "label").texts == ["one\rtwo"]

@@ -26,6 +26,8 @@ _UTF8_BOM = "\ufeff"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: How a user turns a Latin-1 (or Windows-1252) file into the UTF-8 that xlink reads.
 _TO_UTF8 = "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+#: How a user turns lone ``\r`` line ends (alone or mixed with ``\r\n``) into ``\n``.
+FIX_LINE_ENDS = r"convert the line ends, e.g. perl -pe 's/\r\n?/\n/g' FILE > FILE.unix"
 
 
 def looks_like_local_path(name: str) -> bool:
@@ -58,15 +60,20 @@ def open_binary(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: Path, expected: str, *, keep_lone_cr: bool = False) -> Iterator[tuple[int, str]]:
     """Yield ``(line number, line without its line ending)`` for each line.
 
-    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), so that a
-    stray carriage return, U+2028 or U+0085 inside a field does not split a
-    record in two the way ``str.splitlines`` would. A UTF-8 byte order mark
-    at the start is dropped. Each line is decoded on its own, so bytes that
-    are not UTF-8, a UTF-16 file and a broken gzip stream become a
-    :class:`FormatError` that names the line and says how to fix the file.
+    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), so that U+2028
+    or U+0085 inside a field does not split a record in two the way
+    ``str.splitlines`` would. A carriage return inside a line is refused with
+    the line and the fix: in a terminology or a corpus it is a line end of a
+    file that mixes them, and reading on would silently merge two records
+    (a concept's name would swallow the next concept). Readers of free text
+    (classification tables) pass ``keep_lone_cr=True`` to keep it in the text.
+    A UTF-8 byte order mark at the start is dropped. Each line is decoded on
+    its own, so bytes that are not UTF-8, a UTF-16 file and a broken gzip
+    stream become a :class:`FormatError` that names the line and says how to
+    fix the file.
     """
     lineno = 0
     offset = 0
@@ -76,6 +83,8 @@ def numbered_lines(path: Path, expected: str) -> Iterator[tuple[int, str]]:
                 if lineno == 1:
                     _refuse_utf16(path, raw)
                     _refuse_cr_line_ends(path, raw)
+                if not keep_lone_cr and b"\r" in raw.removesuffix(b"\n").removesuffix(b"\r"):
+                    raise mixed_line_ends(path, lineno)
                 line = _decode(path, lineno, offset, raw)
                 offset += len(raw)
                 if lineno == 1:
@@ -171,6 +180,14 @@ def apply_umask(folder: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
+def mixed_line_ends(path: Path, lineno: int) -> FormatError:
+    """The error for a carriage return inside line ``lineno``: a line end of a file that mixes them."""
+    return FormatError(
+        path, lineno, "a carriage return (\\r) inside the line: the file mixes line ends, so two records would read as one",
+        f"lines ending in \\n or \\r\\n; {FIX_LINE_ENDS}",
+    )
+
+
 def _refuse_cr_line_ends(path: Path, first_line: bytes) -> None:
     """Raise a :class:`FormatError` when lines end in a lone ``\\r`` (classic Mac OS), read as one line."""
     if not first_line.endswith(b"\n") and b"\r" in first_line.rstrip(b"\r"):
@@ -178,7 +195,7 @@ def _refuse_cr_line_ends(path: Path, first_line: bytes) -> None:
             path,
             1,
             "lines end in a carriage return (\\r) alone, so the whole file reads as one line",
-            "lines ending in \\n; convert the file, e.g. tr '\\r' '\\n' < FILE > FILE.unix",
+            f"lines ending in \\n; {FIX_LINE_ENDS}",
         )
 
 

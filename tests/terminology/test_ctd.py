@@ -128,3 +128,15 @@ def test_jsonl_round_trip(term_fixtures: Path, tmp_path: Path) -> None:
     assert back.fingerprint == term.fingerprint
     assert list(back) == list(term)
     assert load_ctd(term_fixtures / "ctd_diseases.tsv").fingerprint == term.fingerprint
+
+
+def test_a_row_missing_a_middle_column_is_refused_not_shifted(tmp_path: Path, write_lines: Writer) -> None:
+    """Without AltDiseaseIDs, the definition would be read as ids and the SlimMappings ("Cancer") as synonyms."""
+    full = "\t".join(["Breast Neoplasms", "MESH:D001943", "Tumors of the breast.", "MESH:D009371", "C04.588.180",
+                      "C04.588", "Breast Cancer", "Cancer"])  # AltDiseaseIDs left out: 8 of 9 fields
+    path = write_lines(tmp_path / "shifted.tsv", ["# " + "\t".join(CTD_FIELDS), full])
+    with pytest.raises(FormatError, match=r"shifted\.tsv:2: AltDiseaseIDs is 'Tumors of the breast\.'.*column is probably missing"):
+        load_ctd(path)
+    trailing = "\t".join(["Breast Neoplasms", "MESH:D001943", "", "", "MESH:D009371", "C04.588.180", "C04.588", "Breast Cancer"])
+    path = write_lines(tmp_path / "old.tsv", ["# " + "\t".join(CTD_FIELDS), trailing])  # only SlimMappings absent
+    assert load_ctd(path)["D001943"].aliases == ("Breast Cancer",)

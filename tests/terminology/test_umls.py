@@ -72,3 +72,19 @@ def test_mrsty_errors_name_the_mrsty_file(mrconso: Path, tmp_path: Path) -> None
     (tmp_path / "MRSTY.RRF").write_text("C9000001|T047|\n")
     with pytest.raises(FormatError, match=r"MRSTY\.RRF:1: "):
         load_umls(tmp_path / "MRCONSO.RRF")
+
+
+def test_a_row_missing_a_middle_column_is_refused_not_shifted(mrconso: Path, tmp_path: Path) -> None:
+    """18 '|' with the trailing one, but a column gone: STR would be read from SRL ("0")."""
+    path = tmp_path / "MRCONSO.RRF"
+    lines = mrconso.read_text().splitlines()
+    lines.insert(1, "C9000009|ENG|P|L1|PF|S1|Y|A1||M1|D1|MSH|MH|D1|Shifted name|N||")  # SRL left out
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError) as err:
+        load_umls(path)
+    assert err.value.line == 2 and "17 '|'-separated fields" in str(err.value)
+    stripped = tmp_path / "stripped" / "MRCONSO.RRF"
+    stripped.parent.mkdir()
+    # without the last '|', read when the last field (CVF) is not empty
+    stripped.write_text("".join(line.removesuffix("||") + "|256\n" for line in mrconso.read_text().splitlines()))
+    assert [c.concept_id for c in load_umls(stripped)] == [c.concept_id for c in load_umls(mrconso)]

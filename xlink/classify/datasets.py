@@ -73,7 +73,7 @@ def text_lines(path: Path) -> Iterator[str]:
     instead of a ``UnicodeDecodeError`` traceback; the ``\\n`` endings let :mod:`csv` see
     quoted newlines and count physical lines as before.
     """
-    for _, line in numbered_lines(path, _EXPECTED):
+    for _, line in numbered_lines(path, _EXPECTED, keep_lone_cr=True):
         yield line + "\n"
 
 
@@ -186,7 +186,7 @@ def _read_delimited(
 
 def _json_rows(path: Path) -> list[tuple[int, object]]:
     """``(line, value)`` per row of a JSON array or a JSONL file; an array row's line is where it starts."""
-    every = list(numbered_lines(path, _EXPECTED))
+    every = list(numbered_lines(path, _EXPECTED, keep_lone_cr=True))
     numbered = [(number, line) for number, line in every if line.strip()]
     if numbered and numbered[0][1].lstrip().startswith("["):
         return _json_array_rows(path, "\n".join(line for _, line in every))

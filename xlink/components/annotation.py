@@ -201,7 +201,7 @@ def _detected(path: Path) -> str | None:
 
 def _first_json_row_has(path: Path, key: str) -> bool:
     """Whether the first JSON row of ``path`` is an object with ``key`` (a file that is not UTF-8 is refused)."""
-    for _, line in numbered_lines(path, "JSON lines"):
+    for _, line in numbered_lines(path, "JSON lines", keep_lone_cr=True):
         if line.strip():
             try:
                 row = json.loads(line)

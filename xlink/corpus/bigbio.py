@@ -72,7 +72,7 @@ def _records(path: Path) -> Iterator[tuple[int | None, Any]]:
     which ``str.splitlines`` would take for line ends. A UTF-8 byte order mark
     is dropped.
     """
-    lines = list(numbered_lines(path, _EXPECTED_DOCUMENT))
+    lines = list(numbered_lines(path, _EXPECTED_DOCUMENT, keep_lone_cr=True))
     first = next((line for _, line in lines if line.strip()), "")
     if first.lstrip().startswith("["):
         try:

@@ -77,7 +77,7 @@ def detect_corpus_format(path: str | Path) -> str:
     if path.suffix.lower() in (".jsonl", ".json"):
         return "bigbio"
     seen = 0
-    for _, line in numbered_lines(path, _CORPUS_FILE):
+    for _, line in numbered_lines(path, _CORPUS_FILE, keep_lone_cr=True):
         stripped = line.strip()
         if not stripped:
             continue

@@ -37,12 +37,14 @@ from xlink.corpus.model import (
     parse_id_groups,
 )
 from xlink.errors import FormatError, XlinkError
-from xlink.files import atomic_write_lines, numbered_lines
+from xlink.files import atomic_write_lines, mixed_line_ends, numbered_lines
 
 logger = logging.getLogger(__name__)
 
 _PASSAGE_LINE = re.compile(r"([^\t|]+)\|([ta])\|")
 _MENTION_FIELDS = "PMID, start, end, text, type, ids"
+#: the start of a mention line ("PMID<tab>start<tab>end<tab>") or of a relation line ("PMID<tab>CID<tab>")
+_MENTION_START = re.compile(r"[^\t|\s]+\t(\d+\t\d+\t|[A-Za-z_]+\t)")
 _EXPECTED_LINE = (
     f"'PMID|t|title', 'PMID|a|abstract', a mention line of 6 tab-separated fields "
     f"({_MENTION_FIELDS}; a 7th with the part texts of a composite mention is allowed), "
@@ -111,7 +113,7 @@ def read_pubtator(
     stats = stats if stats is not None else PubTatorStats()
     # Lines end at "\n" (or "\r\n") only: a U+2028 or U+0085 inside an abstract is
     # text, and a UTF-8 byte order mark is not part of the first PMID.
-    lines = (line for _, line in numbered_lines(path, _EXPECTED_LINE))
+    lines = (line for _, line in numbered_lines(path, _EXPECTED_LINE, keep_lone_cr=True))
     documents = list(_parse(lines, path, stats, drop_duplicate_documents, text_only))
     logger.info(
         "Read %d documents and %d mentions from %s (%d relation lines kept as relations, "
@@ -168,6 +170,8 @@ def _parse(
                 pending = None
             continue
 
+        if "\r" in line:
+            _refuse_line_in_line(line, path, lineno)
         match = _PASSAGE_LINE.match(line)
         if match:
             pmid, kind = match.group(1), match.group(2)
@@ -229,6 +233,19 @@ def _parse(
         done = finish(pending)
         if done is not None:
             yield done
+
+
+def _refuse_line_in_line(line: str, path: Path, lineno: int) -> None:
+    """Raise the mixed-line-ends error when a ``\\r`` inside ``line`` ends what should be its own line.
+
+    A lone ``\\r`` inside an abstract is text (it keeps its offset), but one after which a
+    passage or mention line follows is a line end: reading on would drop that line silently.
+    A mention or relation line holds no free text, so any ``\\r`` in it is a line end.
+    """
+    if not _PASSAGE_LINE.match(line) or any(
+        _PASSAGE_LINE.match(rest) or _MENTION_START.match(rest) for rest in line.split("\r")[1:]
+    ):
+        raise mixed_line_ends(path, lineno)
 
 
 def _is_int(text: str) -> bool:

@@ -9,6 +9,7 @@ use (cite CTD and link back) at http://ctdbase.org/about/legal.jsp.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,28 @@ def _strip_mesh(identifier: str) -> str:
     return identifier.removeprefix("MESH:")
 
 
+#: the columns that hold only prefixed ids ("MESH:D001943|OMIM:114480")
+_ID_COLUMNS = ("DiseaseID", "AltDiseaseIDs", "ParentIDs")
+_PREFIXED_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:\S+")
+
+
+def _check_id_columns(row: _Row, path: Path, lineno: int, short: bool) -> None:
+    """Refuse a row whose id columns hold something else than prefixed ids.
+
+    A row with a column left out (not just trailing empty ones) would otherwise be read
+    shifted: its definition as AltDiseaseIDs, its SlimMappings as synonyms, and a
+    concept would gain names such as "Cancer" that link every cancer mention to it.
+    """
+    for column in _ID_COLUMNS:
+        value = row.get(column)
+        bad = next((part for part in split_field(value) if not _PREFIXED_ID.fullmatch(part.strip())), None)
+        if bad is not None:
+            why = "; the row has fewer fields than the header, so a column is probably missing" if short else ""
+            raise FormatError(
+                path, lineno, f"{column} is {bad[:40]!r}, not a prefixed id such as MESH:D001943{why}", _EXPECTED
+            )
+
+
 def iter_ctd_diseases(path: str | Path) -> Iterator[CtdDisease]:
     """Yield the diseases of a CTD diseases file, with line numbers.
 
@@ -94,6 +117,7 @@ def iter_ctd_diseases(path: str | Path) -> Iterator[CtdDisease]:
         disease_id = row.get("DiseaseID")
         if not disease_id:
             raise FormatError(path, lineno, "empty DiseaseID", _EXPECTED)
+        _check_id_columns(row, path, lineno, len(fields) < n_fields)
         yield CtdDisease(
             lineno=lineno,
             name=row.get("DiseaseName"),

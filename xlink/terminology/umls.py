@@ -34,18 +34,21 @@ _S = {name: i for i, name in enumerate(MRSTY_COLUMNS)}
 
 
 def _fields(path: Path, lineno: int, line: str, columns: tuple[str, ...]) -> list[str]:
+    """The row's fields. RRF ends every field with ``|``; a row without the last ``|`` is read too
+    when its last field is not empty. A row one ``|`` short that ends in ``|`` is refused: it
+    lacks a column, and reading it would shift every field after the gap (a name read as "0")."""
     fields = line.split("|")
-    if len(fields) == len(columns) + 1 and fields[-1] == "":
-        fields.pop()  # the trailing '|' of RRF rows
-    if len(fields) != len(columns):
+    standard = line.endswith("|") and len(fields) == len(columns) + 1
+    stripped = not line.endswith("|") and len(fields) == len(columns)
+    if not (standard or stripped):
         found = len(fields) - (fields[-1] == "")
         raise FormatError(
             path,
             lineno,
             f"{found} '|'-separated fields",
-            f"{len(columns)} ({'|'.join(columns)}|)",
+            f"{len(columns)}, each ended by '|' ({'|'.join(columns)}|)",
         )
-    return fields
+    return fields[:-1] if standard else fields
 
 
 @dataclass
