@@ -46,6 +46,15 @@ def test_abbreviation_is_linked_through_its_long_form(term: Terminology, linker:
     assert without[1].predictions[0].score < 0.5 < linked[1].predictions[0].score
 
 
+def test_abbreviations_stay_within_their_document_when_two_share_a_pmid() -> None:
+    """PubTator files repeat PMIDs (NCBI train repeats 8528200): each document keeps its own definitions."""
+    first = doc("In this family, as in other, WD was seen.", ("WD", "D006527"))  # WD at 29, as in the second
+    second = doc("Wilson disease (WD) is rare. WD again.", ("Wilson disease", "D006527"), ("WD", "D006527"))
+    second.id = "d1_2"  # the reader's id for the second document of a repeated PMID; document_id stays "d1"
+    mentions = corpus_mentions(Corpus([first, second]))
+    assert [m.expansion for m in mentions] == [None, None, "Wilson disease"]  # the first WD used to read "Wilson disease"
+
+
 def test_permuted_initials_abbreviation(linker: Linker) -> None:
     corpus = Corpus([doc("Families with myotonic dystrophy (DM). In DM the", ("myotonic dystrophy", "D009223"), ("DM", "D009223"), ("DM", "D009223"))])
     strict = corpus_mentions(corpus, relaxed_abbreviations=False)

@@ -297,9 +297,8 @@ def corpus_mentions(
     permuted ("myotonic dystrophy (DM)"); see :func:`find_abbreviations`.
     Each mention carries ``context_chars`` characters of text each side.
     """
-    mentions = corpus.mentions(context_chars=context_chars)
     if not expand_abbreviations:
-        return mentions
+        return corpus.mentions(context_chars=context_chars)
     from dataclasses import replace
 
     from xlink.text.abbreviations import (
@@ -309,15 +308,15 @@ def corpus_mentions(
         find_abbreviations,
     )
 
-    by_doc = {doc.document_id: doc for doc in corpus.documents}
-    cache: dict[str, tuple[str, list[Abbreviation]]] = {}
     out = []
-    for mention in mentions:
-        if mention.document_id not in cache:
-            text = by_doc[mention.document_id].text
-            definitions = find_abbreviations(text, relaxed=relaxed_abbreviations)
-            cache[mention.document_id] = (text, find_abbreviation_uses(text, definitions) + definitions)
-        text, abbreviations = cache[mention.document_id]
-        long_form = expand_mention(text, mention.start, mention.end, abbreviations) if abbreviations else None
-        out.append(replace(mention, expansion=long_form) if long_form else mention)
+    for doc in corpus.documents:  # each document alone: two documents may share a PMID (document_id)
+        mentions = doc.mentions(context_chars=context_chars)
+        if not mentions:
+            continue
+        text = doc.text
+        definitions = find_abbreviations(text, relaxed=relaxed_abbreviations)
+        abbreviations: list[Abbreviation] = find_abbreviation_uses(text, definitions) + definitions
+        for mention in mentions:
+            long_form = expand_mention(text, mention.start, mention.end, abbreviations) if abbreviations else None
+            out.append(replace(mention, expansion=long_form) if long_form else mention)
     return out

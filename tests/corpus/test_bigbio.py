@@ -91,6 +91,7 @@ def test_json_array_file(tmp_path: Path) -> None:
         ('{"passages": []}', "without 'id'"),
         ('{"id": "d", "entities": [{"id": "e", "text": ["x"]}]}', "missing key 'offsets'"),
         ('{"id": "d", "passages": [{"id": "p", "text": ["x"], "offsets": [[0]]}]}', "[start, end]"),
+        ('{"id": "d", "entities": [{"id": "e", "text": ["x"], "offsets": []}]}', "'offsets' is empty"),
     ],
 )
 def test_malformed_lines_name_file_and_line(tmp_path: Path, line: str, fragment: str) -> None:
@@ -110,3 +111,14 @@ def test_an_id_that_carries_its_prefix_is_not_prefixed_twice() -> None:
     assert DbRef("mesh", "MESH:D003920").curie == "MESH:D003920"
     assert DbRef("", "MESH:D003920").curie == "MESH:D003920"
     assert DbRef("OMIM", "OMIMX1").curie == "OMIM:OMIMX1"
+
+
+def test_an_entity_id_repeated_within_a_document_id_is_refused(tmp_path: Path) -> None:
+    """(document_id, entity id) keys predictions to gold: a repeat would give one mention another's gold."""
+    record = {"id": "r{n}", "document_id": "7", "passages": [{"id": "p{n}", "type": "abstract", "text": ["WD here."],
+              "offsets": [[0, 8]]}], "entities": [{"id": "T1", "type": "Disease", "text": ["WD"], "offsets": [[0, 2]],
+              "normalized": []}]}
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join(json.dumps(record).replace("{n}", str(n)) for n in (1, 2)) + "\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"twice\.jsonl:2: entity id 'T1' of document 7 was used before \(line 1\)"):
+        read_bigbio_jsonl(path)

@@ -53,6 +53,7 @@ def read_bigbio_jsonl(path: str | Path) -> Corpus:
     """
     path = Path(path)
     located = [(lineno, _document(record, path, lineno)) for lineno, record in _records(path)]
+    _refuse_repeated_entity_ids(located, path)
     _warn_offset_slips(located, path)
     documents = [doc for _, doc in located]
     logger.info(
@@ -145,11 +146,14 @@ def _entity(record: dict[str, Any]) -> Entity:
         id_groups = [list(part) for part in groups]
     else:
         id_groups = [[ref.curie] for ref in normalized]
+    offsets = _offsets(record["offsets"])
+    if not offsets:
+        raise ValueError(f"entity {record.get('id')}: 'offsets' is empty; give its [start, end] in the text")
     return Entity(
         id=str(record["id"]),
         type=str(record.get("type", "")),
         text=_strings(record["text"]),
-        offsets=_offsets(record["offsets"]),
+        offsets=offsets,
         normalized=normalized,
         id_groups=id_groups,
     )
@@ -179,6 +183,26 @@ def _offsets(value: Any) -> list[tuple[int, int]]:
             f"'offsets' must be a list of [start, end] integer pairs, not {value!r:.80}"
         )
     return [(int(start), int(end)) for start, end in value]
+
+
+def _refuse_repeated_entity_ids(located: list[tuple[int | None, Document]], path: Path) -> None:
+    """Raise a :class:`FormatError` when an entity id repeats within one ``document_id``.
+
+    Predictions are matched to their gold by (document_id, entity id); a repeated pair would
+    give one mention another's gold, and ``xlink evaluate`` would refuse the predictions
+    that ``xlink link`` wrote for this very file.
+    """
+    seen: dict[tuple[str, str], int | None] = {}
+    for lineno, doc in located:
+        for entity in doc.entities:
+            key = (doc.document_id, entity.id)
+            if key in seen:
+                first = f" (line {seen[key]})" if seen[key] is not None else ""
+                raise FormatError(
+                    path, lineno, f"entity id {entity.id!r} of document {doc.document_id} was used before{first}",
+                    "entity ids that are unique within a document_id; give each entity its own id",
+                )
+            seen[key] = lineno
 
 
 def _warn_offset_slips(located: list[tuple[int | None, Document]], path: Path) -> None:

@@ -103,6 +103,28 @@ class Document:
                 chars[start:stop] = list(piece[: stop - start].ljust(stop - start))
         return "".join(chars)
 
+    def mentions(self, context_chars: int = 0) -> list[Mention]:
+        """The document's entities as flat :class:`Mention`\\ s, each with ``context_chars`` of text each side."""
+        text = self.text if context_chars else ""
+        result: list[Mention] = []
+        for entity in self.entities:
+            left = text[max(0, entity.start - context_chars) : entity.start] if text else ""
+            right = text[entity.end : entity.end + context_chars] if text else ""
+            result.append(
+                Mention(
+                    document_id=self.document_id,
+                    mention_id=entity.id,
+                    text=entity.surface,
+                    start=entity.start,
+                    end=entity.end,
+                    type=entity.type,
+                    gold=tuple(tuple(part) for part in entity.id_groups),
+                    left_context=left,
+                    right_context=right,
+                )
+            )
+        return result
+
 
 @dataclass
 class Corpus:
@@ -119,26 +141,7 @@ class Corpus:
 
     def mentions(self, context_chars: int = 0) -> list[Mention]:
         """Every entity as a flat :class:`Mention`, in document order."""
-        result: list[Mention] = []
-        for doc in self.documents:
-            text = doc.text if context_chars else ""
-            for entity in doc.entities:
-                left = text[max(0, entity.start - context_chars) : entity.start] if text else ""
-                right = text[entity.end : entity.end + context_chars] if text else ""
-                result.append(
-                    Mention(
-                        document_id=doc.document_id,
-                        mention_id=entity.id,
-                        text=entity.surface,
-                        start=entity.start,
-                        end=entity.end,
-                        type=entity.type,
-                        gold=tuple(tuple(part) for part in entity.id_groups),
-                        left_context=left,
-                        right_context=right,
-                    )
-                )
-        return result
+        return [mention for doc in self.documents for mention in doc.mentions(context_chars)]
 
 
 @dataclass(frozen=True)
