@@ -162,3 +162,14 @@ def test_atomic_file_writes_bytes_and_refuses_other_modes(tmp_path: Path) -> Non
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
     with pytest.raises(ValueError, match="mode"), atomic_file(tmp_path / "c.txt", "a"):
         pass
+
+
+def test_an_output_under_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    from xlink.cli._common import check_output
+
+    corpus = tmp_path / "good.pubtator"
+    corpus.write_text("x", encoding="utf-8")
+    with pytest.raises(XlinkError, match=r"good\.pubtator is a file, so no folder can hold the output"):
+        check_output(corpus / "p.jsonl", corpus)
+    with pytest.raises(XlinkError, match=r"good\.pubtator is a file, so no folder can be made there"):
+        check_replaceable_folder(corpus / "index", TEST_FOLDER)

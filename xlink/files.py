@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import os
 import shutil
 import tempfile
@@ -126,7 +127,9 @@ def atomic_file(target: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     Every single file xlink writes (corpora, predictions, terminologies, package metadata)
     goes through here, so that a crash or an error never leaves a half-written file where a
     complete one is expected. ``mode`` is ``"w"`` (UTF-8 text, ``\n`` line ends) or ``"wb"``.
-    The file gets the permissions a plain ``open`` would give (``mkstemp`` makes it 0600).
+    A name ending in ``.gz`` is gzipped, as the name says (every reader of xlink's unzips by
+    the magic bytes). The file gets the permissions a plain ``open`` would give (``mkstemp``
+    makes it 0600).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
@@ -134,12 +137,13 @@ def atomic_file(target: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        handle: IO[Any]
-        if mode == "w":
-            handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        else:
-            handle = os.fdopen(fd, "wb")
-        with handle:
+        with contextlib.ExitStack() as stack:
+            raw: IO[bytes] = stack.enter_context(os.fdopen(fd, "wb"))
+            if target.name.endswith(".gz"):  # mtime 0: the same content gives the same bytes
+                raw = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0))  # type: ignore[arg-type]
+            handle: IO[Any] = raw
+            if mode == "w":
+                handle = stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline="\n"))
             yield handle
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
@@ -273,6 +277,9 @@ def atomic_folder(target: str | Path, kind: FolderKind) -> Iterator[Path]:
 
 def check_replaceable_folder(target: Path, kind: FolderKind) -> None:
     """Raise :class:`XlinkError` unless ``target`` is absent, an empty folder, or a folder holding ``kind.marker``."""
+    blocking = next((parent for parent in Path(target).parents if parent.is_file()), None)
+    if blocking is not None:
+        raise XlinkError(f"{target}: {blocking} is a file, so no folder can be made there; give another path for {kind.what}")
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
 from xlink.errors import FormatError
-from xlink.files import atomic_write_lines
+from xlink.files import atomic_write_lines, numbered_lines
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
@@ -146,17 +146,18 @@ def read_predictions(path: str | Path) -> list[LinkedMention]:
     path = Path(path)
     result = []
     expected = 'a JSON object with "document_id", "mention_id" and "predictions"'
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                result.append(LinkedMention.from_json(record))
-            except json.JSONDecodeError as err:
-                raise FormatError(path, lineno, f"invalid JSON ({err.msg})", expected) from None
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                raise FormatError(path, lineno, f"bad prediction record ({err})", expected) from None
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file", str(path))
+    for lineno, line in numbered_lines(path, expected, keep_lone_cr=True):  # gzip, a BOM, not UTF-8: as every reader
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            result.append(LinkedMention.from_json(record))
+        except json.JSONDecodeError as err:
+            raise FormatError(path, lineno, f"invalid JSON ({err.msg})", expected) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise FormatError(path, lineno, f"bad prediction record ({err})", expected) from None
     return result
 
 

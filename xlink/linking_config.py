@@ -59,6 +59,9 @@ DEFAULT_GENERATOR: dict[str, Any] = {
 #: ``[reranker]`` section) links without it.
 DEFAULT_RERANKER: dict[str, Any] = {"model": "xlink-reranker-minilm", "optional": True}
 
+#: the sections of a linking config ([paths] holds variables for interpolation)
+_SECTIONS = ("linker", "generator", "reranker", "paths")
+
 _LINKER_KEYS = (
     "k",
     "abbreviations",
@@ -106,6 +109,12 @@ class LinkingConfig:
             raise XlinkError(
                 f"{path}: not a readable linking config ({first}); see configs/linking/*.cfg for the form"
             ) from None
+        sections = set(config) - set(_SECTIONS)
+        if sections:
+            raise XlinkError(
+                f"{path}: unknown sections {sorted('[' + s + ']' for s in sections)}; a linking config has "
+                f"{', '.join('[' + s + ']' for s in _SECTIONS)} (a misspelt section would be ignored)"
+            )
         linker = dict(config.get("linker", {}))
         generator = dict(config.get("generator", copy.deepcopy(DEFAULT_GENERATOR)))
         unknown = set(linker) - set(_LINKER_KEYS)

@@ -145,3 +145,22 @@ def test_demo_outside_a_checkout_says_what_to_do(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(demo, "DEFAULT_TERMINOLOGY", tmp_path / "terminologies" / "medic_demo" / "medic_demo.jsonl")
     with pytest.raises(XlinkError, match="source repository.*--terminology"):
         demo.demo(terminology=None, sample=None, skip_classification=True)
+
+
+def test_plot_and_all_nil_corpora_are_refused_before_linking(tmp_path: Path, cache: Path) -> None:
+    """--plot x.txt used to fail after all the linking; an all-NIL corpus printed acc@1 0.0 of nothing."""
+    run = xlink("evaluate-linking", "--corpus", str(CORPUS), "-t", str(TERM), "--plot", str(tmp_path / "x.txt"), cache=cache)
+    assert run.returncode == 2 and "'.txt' is not an image format" in run.stderr and "Traceback" not in run.stderr
+    copy = tmp_path / "corp.png"  # `--plot corp` adds .png, which must not write over this input
+    copy.write_bytes(CORPUS.read_bytes())
+    run = xlink("evaluate-linking", "--corpus", str(copy), "-t", str(TERM), "--plot", str(tmp_path / "corp"), cache=cache)
+    assert run.returncode == 2 and "also an input" in run.stderr
+    assert copy.read_bytes() == CORPUS.read_bytes()
+    nil = tmp_path / "nil.pubtator"
+    nil.write_text(
+        "".join(line.rsplit("\t", 1)[0] + "\t-1\n" if line.count("\t") >= 5 else line + "\n"
+                for line in CORPUS.read_text(encoding="utf-8").splitlines()),
+        encoding="utf-8",
+    )
+    run = xlink("evaluate-linking", "--corpus", str(nil), "-t", str(TERM), cache=cache)
+    assert run.returncode == 2 and "has a concept id (all NIL), so there is nothing to score" in run.stderr

@@ -18,7 +18,8 @@ def lm(gold: list[list[str]], preds: list[PredictedConcept], mid: str = "m") -> 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("MESH:D001943", "D001943"), ("D001943", "D001943"), ("OMIM:613097", "613097"), ("HP:0000118", "HP:0000118")],
+    [("MESH:D001943", "D001943"), ("D001943", "D001943"), ("OMIM:613097", "613097"), ("HP:0000118", "HP:0000118"),
+     ("UMLS:C0011849", "C0011849")],
 )
 def test_namespace_normalization(raw: str, expected: str) -> None:
     assert normalize_concept_id(raw) == expected

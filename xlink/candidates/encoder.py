@@ -48,10 +48,11 @@ _INSTALL_HINT = (
 )
 
 
-def resolve_model(model: str | Path | None) -> str:
+def resolve_model(model: str | Path | None, hint: str = _INSTALL_HINT) -> str:
     """The local folder (or hub id) that ``model`` names; a clear error when it names nothing.
 
-    ``None`` or ``""`` is the packaged all-MiniLM-L6-v2.
+    ``None`` or ``""`` is the packaged all-MiniLM-L6-v2. ``hint`` ends the error for a path
+    that names no model: what the caller's users can give instead.
     """
     name = str(model) if model else DEFAULT_MODEL
     if name in PACKAGED_MODELS:
@@ -70,10 +71,10 @@ def resolve_model(model: str | Path | None) -> str:
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
-            raise XlinkError(f"model path {path} holds no config.json, so it is not a model folder; {_INSTALL_HINT}")
+            raise XlinkError(f"model path {path} holds no config.json, so it is not a model folder; {hint}")
         return str(path.resolve())
     if looks_like_local_path(name) or "/" not in name:
-        raise XlinkError(f"model path {name!r} does not exist; {_INSTALL_HINT}")
+        raise XlinkError(f"model path {name!r} does not exist; {hint}")
     return name  # a hub id: transformers downloads it or reads the HF cache
 
 

@@ -33,6 +33,7 @@ from xlink.candidates.index_store import (
     write_json,
 )
 from xlink.candidates.names import collect_names
+from xlink.errors import XlinkError
 from xlink.files import atomic_folder
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
@@ -43,6 +44,11 @@ KIND = "tfidf"
 #: Scores are compared at this resolution; differences below it are ties.
 _SCORE_DECIMALS = 5
 _TIE_EPSILON = 1e-7
+
+
+#: the analyzers of scikit-learn's TfidfVectorizer, and the ways equal scores are ordered
+TFIDF_ANALYZERS = ("char_wb", "char", "word")
+TIE_BREAKS = ("names", "order")
 
 
 @dataclass
@@ -65,6 +71,19 @@ class TfidfConfig:
     #: Upper bound on the dense score block (queries × names) held at once.
     max_block_cells: int = 1 << 24
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse settings that the vectorizer would reject later with a traceback."""
+        if self.analyzer not in TFIDF_ANALYZERS:
+            raise XlinkError(f"TF-IDF analyzer = {self.analyzer!r}; choose one of {', '.join(TFIDF_ANALYZERS)}")
+        if self.tie_break not in TIE_BREAKS:
+            raise XlinkError(f"TF-IDF tie_break = {self.tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
+        for key in ("ngram_min", "ngram_max", "min_df", "max_block_cells"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise XlinkError(f"TF-IDF {key} = {value!r}; give a whole number of at least 1")
+        if self.ngram_max < self.ngram_min:
+            raise XlinkError(f"TF-IDF ngram_max = {self.ngram_max} is below ngram_min = {self.ngram_min}")
 
     def index_config(self) -> dict[str, Any]:
         """The settings that change the index (and so belong in its manifest)."""
@@ -115,8 +134,6 @@ class TfidfGenerator:
 
     def _set_prior(self) -> None:
         """A per-concept bonus below score resolution, used only to order ties."""
-        if self.config.tie_break not in ("names", "order"):
-            raise ValueError(f"tie_break must be 'names' or 'order', not {self.config.tie_break!r}")
         if self.config.tie_break == "order" or not len(self._concept_ids):
             self._prior = np.zeros(len(self._concept_ids), dtype=np.float64)
             return
@@ -128,7 +145,13 @@ class TfidfGenerator:
         self.terminology.require_nonempty()
         self._collect_names()
         self._vectorizer = self._vectorizer_for()
-        matrix = self._vectorizer.fit_transform(self._name_texts)
+        try:
+            matrix = self._vectorizer.fit_transform(self._name_texts)
+        except ValueError as err:  # "After pruning, no terms remain": min_df above every n-gram's count
+            raise XlinkError(
+                f"TF-IDF over {len(self._name_texts)} names of {self.terminology.name}: {err}; lower min_df "
+                f"(now {self.config.min_df})"
+            ) from None
         self._names = sp.csr_matrix(matrix, dtype=np.float32)
         logger.info(
             "tfidf index: %d names of %d concepts, %d features",

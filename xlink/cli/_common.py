@@ -93,6 +93,9 @@ def check_output(output: Path, *inputs: Path | None, option: str = "--output") -
     """
     if output.is_dir():
         raise XlinkError(f"{option} {output} is a folder; give a file path")
+    blocking = next((parent for parent in output.parents if parent.is_file()), None)
+    if blocking is not None:
+        raise XlinkError(f"{option} {output}: {blocking} is a file, so no folder can hold the output; give another path")
     target = output.resolve()
     for given in inputs:
         if given is not None and given.exists() and given.resolve() == target:

@@ -125,14 +125,26 @@ def _require_mentions(corpus, path: Path) -> None:
         raise XlinkError(f"{path}: {len(corpus.documents)} documents but no mention to link")
 
 
+def refuse_all_nil(n_mentions: int, n_nil: int, path: Path) -> None:
+    """Refuse a gold corpus none of whose mentions has a concept id: acc@k would read 0.0 of nothing."""
+    if n_mentions and n_nil == n_mentions:
+        raise XlinkError(
+            f"{path}: none of its {n_mentions} gold mentions has a concept id (all NIL), so there is nothing to "
+            "score; give a corpus with ids (PubTator's last column, BigBIO's normalized), or use 'xlink link' to "
+            "link it without scoring"
+        )
+
+
 def _warn_gold_coverage(corpus, terminology, path: Path) -> None:
     """Warn when gold mentions lack ids or name ids the terminology does not hold (a ceiling on acc@k)."""
     from xlink.evaluation.linking import gold_coverage
 
     coverage = gold_coverage(corpus, terminology)
+    refuse_all_nil(coverage.n_mentions, coverage.n_nil, path)
     if coverage.n_nil:
         logger.warning(
-            "%s: %d of %d gold mentions have no concept id (NIL); they count as wrong unless NIL is predicted",
+            "%s: %d of %d gold mentions have no concept id (NIL); acc@k leaves them out (n_nil_gold), and "
+            "nil_predicted counts those left without a prediction",
             path,
             coverage.n_nil,
             coverage.n_mentions,
@@ -242,8 +254,7 @@ def evaluate(
     from xlink.evaluation.linking import evaluate_linking
     from xlink.linker import read_predictions
 
-    if plot is not None:
-        check_output(plot, predictions, gold, option="--plot")
+    plot = _plot_path(plot, predictions, gold)
     preds = read_predictions(predictions)
     if not preds:
         raise XlinkError(f"{predictions}: no predictions; write them with 'xlink link CORPUS -t TERMINOLOGY -o FILE'")
@@ -279,16 +290,29 @@ def evaluate(
         from xlink.linker import LinkedMention
 
         joined.extend(LinkedMention(mention=m, candidates=[]) for m in gold_mentions.values())
+    refuse_all_nil(len(joined), sum(1 for lm in joined if not lm.mention.gold), gold)
     report = evaluate_linking(joined, rule=_rule_for(fmt, rule))
     extra: dict[str, object] = {"n_missing_predictions": missing}
     _emit(report, extra, as_json, plot, f"{predictions.name} vs {gold.name}")
+
+
+def _plot_path(plot: Path | None, *inputs: Path | None) -> Path | None:
+    """The ``--plot`` file (``.png`` added to a name without a suffix), checked before any work is done."""
+    from xlink.evaluation.plots import PLOT_FORMATS
+
+    if plot is None:
+        return None
+    plot = plot if plot.suffix else plot.with_suffix(".png")
+    if plot.suffix.lstrip(".").lower() not in PLOT_FORMATS:
+        raise XlinkError(f"--plot {plot}: {plot.suffix!r} is not an image format; end the name in .png, .pdf or .svg")
+    check_output(plot, *inputs, option="--plot")
+    return plot
 
 
 def _emit(report, extra: dict[str, object], as_json: bool, plot: Path | None, title: str) -> None:
     if plot is not None:
         from xlink.evaluation.plots import plot_recall_curve
 
-        plot = plot if plot.suffix else plot.with_suffix(".png")
         plot_recall_curve({title: report.curve}, plot, title=title)
         extra = {**extra, "plot": str(plot)}
     if as_json:
@@ -320,8 +344,7 @@ def evaluate_linking_cmd(
 
     if output is not None:
         check_output(output, corpus, terminology, train_corpus, config)
-    if plot is not None:
-        check_output(plot, corpus, terminology, option="--plot")
+    plot = _plot_path(plot, corpus, terminology)
     t0 = time.perf_counter()
     term = _load_terminology(terminology, terminology_format)
     t1 = time.perf_counter()

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 #: Namespaces whose prefix is dropped before comparison.
-DROPPED_PREFIXES = ("MESH:", "MSH:", "OMIM:", "MIM:")
+DROPPED_PREFIXES = ("MESH:", "MSH:", "OMIM:", "MIM:", "UMLS:")
 
 
 def normalize_concept_id(identifier: str) -> str:
-    """``MESH:D001943`` → ``D001943``; ``OMIM:613097`` → ``613097``; others unchanged."""
+    """``MESH:D001943`` → ``D001943``; ``OMIM:613097`` → ``613097``; ``UMLS:C0011849`` (BigBIO) → ``C0011849``; others unchanged."""
     identifier = identifier.strip()
     upper = identifier.upper()
     for prefix in DROPPED_PREFIXES:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from xlink.files import atomic_file
+
+#: the image formats of matplotlib's Agg, PDF, SVG and PS backends that ``--plot`` accepts
+PLOT_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+
 
 def plot_recall_curve(curves: Mapping[str, Sequence[float]], path: str | Path, title: str = "") -> Path:
     """Draw acc@k / recall@k (percent) against k, one line per named curve."""
@@ -26,6 +31,7 @@ def plot_recall_curve(curves: Mapping[str, Sequence[float]], path: str | Path, t
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_file(path, "wb") as handle:
+        fig.savefig(handle, format=Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
     return path

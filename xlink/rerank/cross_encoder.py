@@ -123,7 +123,9 @@ def resolve_reranker(model: str | Path) -> str:
             raise XlinkError(f"reranker {name!r} is not installed ({err}); {install}") from None
     from xlink.candidates.encoder import resolve_model
 
-    return resolve_model(name)
+    return resolve_model(
+        name, hint="give 'xlink-reranker-minilm', a folder written by 'xlink train reranker', or a hub id"
+    )
 
 
 def _device(name: str | None) -> torch.device:
@@ -454,6 +456,20 @@ class CrossEncoderReranker:
         return LinkedMention(mention=lm.mention, candidates=lm.candidates, predictions=[*ranked, *tail], set_size=lm.set_size)
 
 
+def _check_overrides(options: dict[str, Any]) -> None:
+    """Refuse inference overrides of the wrong type or range before the model is loaded."""
+    for key in ("k", "batch_size"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise XlinkError(f"[reranker] {key} = {value!r}; give a whole number of at least 1")
+    margin = options.get("skip_margin")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0):
+        raise XlinkError(f"[reranker] skip_margin = {margin!r}; give a score margin of at least 0, or leave it out")
+    guard = options.get("exact_match_guard")
+    if guard is not None and not isinstance(guard, bool):
+        raise XlinkError(f"[reranker] exact_match_guard = {guard!r}; give true or false")
+
+
 def load_reranker(options: dict[str, Any], terminology: Terminology | None = None) -> CrossEncoderReranker:
     """A reranker from a linking config's ``[reranker]`` section: ``model`` plus inference overrides.
 
@@ -472,6 +488,7 @@ def load_reranker(options: dict[str, Any], terminology: Terminology | None = Non
             f"unknown [reranker] options {sorted(unknown)}; allowed: model, device, {sorted(allowed)} "
             "(and, in a linking config, conformal_alpha, calibration, optional)"
         )
+    _check_overrides(options)
     reranker = CrossEncoderReranker.load(model, terminology=terminology, device=device)
     for key, value in options.items():
         if value is not None or key == "skip_margin":
