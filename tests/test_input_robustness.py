@@ -54,10 +54,10 @@ def _document(title: str = TITLE, abstract: str = ABSTRACT) -> Document:
     )
 
 
-def _bigbio_record(title: str = TITLE, entity_offsets: tuple[int, int] = (0, 14)) -> str:
-    """One BigBIO JSONL line with a title passage and one entity."""
+def _bigbio_record(title: str = TITLE, entity_offsets: tuple[int, int] = (0, 14), doc_id: str = "1") -> str:
+    """One BigBIO JSONL line with a title passage and one entity (records of one file need their own ``doc_id``)."""
     record = {
-        "id": "1",
+        "id": doc_id,
         "passages": [{"id": "p", "type": "title", "text": [title], "offsets": [[0, len(title)]]}],
         "entities": [
             {
@@ -143,7 +143,7 @@ def test_terminology_jsonl_reads_back_names_with_line_separators(tmp_path: Path)
     ("name", "content", "line"),
     [
         ("corpus.txt", PUBTATOR.replace("rare", "r\xe9re"), 2),
-        ("corpus.jsonl", _bigbio_record() + "\n" + _bigbio_record("caf\xe9"), 2),
+        ("corpus.jsonl", _bigbio_record() + "\n" + _bigbio_record("caf\xe9", doc_id="2"), 2),
         ("term.jsonl", '{"concept_id": "D1", "canonical_name": "caf\xe9"}\n', 1),
         ("dict.txt", "D1||Wilson disease\nD2||caf\xe9\n", 2),
     ],
@@ -251,17 +251,17 @@ def test_bigbio_offset_slips_warn_with_file_line_and_one_summary(
     lines = [
         _bigbio_record(),  # fine
         "",
-        _bigbio_record(entity_offsets=(1, 15)),  # text differs at its offsets
-        _bigbio_record(entity_offsets=(99, 113)),  # beyond the text
+        _bigbio_record(entity_offsets=(1, 15), doc_id="2"),  # text differs at its offsets
+        _bigbio_record(entity_offsets=(99, 113), doc_id="3"),  # beyond the text
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="xlink.corpus.bigbio"):
         corpus = read_bigbio_jsonl(path)
     assert len(corpus) == 3  # warnings, not errors: the documented BigBIO behaviour
     messages = [record.getMessage() for record in caplog.records]
-    assert any(m.startswith(f"{path}:3: document 1, entity e: text") for m in messages)
+    assert any(m.startswith(f"{path}:3: document 2, entity e: text") for m in messages)
     assert any(
-        m.startswith(f"{path}:4: document 1, entity e: offsets 99-113 lie beyond") for m in messages
+        m.startswith(f"{path}:4: document 3, entity e: offsets 99-113 lie beyond") for m in messages
     )
     summaries = [m for m in messages if m.startswith(f"{path}: ")]
     assert len(summaries) == 1
@@ -287,7 +287,7 @@ def test_bigbio_many_slips_are_summarised_not_all_listed(
 ) -> None:
     path = tmp_path / "corpus.jsonl"
     path.write_text(
-        "\n".join(_bigbio_record(entity_offsets=(1, 15)) for _ in range(12)) + "\n",
+        "\n".join(_bigbio_record(entity_offsets=(1, 15), doc_id=str(i)) for i in range(12)) + "\n",
         encoding="utf-8",
     )
     with caplog.at_level(logging.WARNING, logger="xlink.corpus.bigbio"):

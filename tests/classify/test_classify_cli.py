@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,22 @@ def test_calibrate_then_classify_with_pruner(tiny_nli: Path, tmp_path: Path) -> 
     assert all(1 <= len(r["label_set"]) <= 3 and r["top_label"] in WORDS for r in rows)
     plain = run("classify", "--labels", "a,b", "--model", str(tiny_nli), "some text")
     assert plain.split("\t")[0] in {"a", "b"}
+    for r in rows:  # a set of one label is decided without the NLI model, and says so
+        assert r["nli_scored"] is (len(r["label_set"]) > 1)
+    other = tmp_path / "other_model"
+    shutil.copytree(tiny_nli, other)
+    for args, message in (
+        (["--model", str(other)], "calibrated on the labels of NLI model"),
+        (["--template", "About {}."], "calibrated with the template"),
+        (["--label-map", '{"lost_card": "a card gone missing"}'], "descriptions differ from the pruner's"),
+    ):
+        result = CliRunner().invoke(app, ["classify", "--pruner", str(tmp_path / "pruner"), *args, "lost wallet"])
+        assert result.exit_code != 0 and message in str(result.exception), (args, result.output)
+
+
+def test_classify_names_a_missing_model_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["classify", "--labels", "a,b", "-m", "./no_model_here", "text"])
+    assert result.exit_code != 0 and "model folder ./no_model_here not found" in str(result.exception)
 
 
 def test_evaluate_nli(tiny_nli: Path, tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,62 @@ def test_a_mistyped_local_model_path_fails_at_add_pipe(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(XlinkError, match="holds no config.json"):
         nlp.add_pipe("xlink_zeroshot", config={"labels": ["a", "b"], "model": str(tmp_path / "empty")})
+
+
+def _calibrated_copy(pruner: ConformalLabelPruner, folder: Path, model: Path) -> Path:
+    """The fixture pruner saved as `xlink calibrate` saves one: with its NLI model, template and descriptions."""
+    pruner.save(folder)
+    meta = json.loads((folder / "pruner.json").read_text(encoding="utf-8"))
+    meta.update(nli_model=str(model), hypothesis_template="The topic is {}.",
+                descriptions=["sport and games" if label == "sports" else label for label in LABELS])
+    (folder / "pruner.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
+def test_the_pipe_takes_model_template_and_descriptions_from_its_pruner(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    """The 1 - alpha promise holds for the zero-shot model that labelled the calibration texts, so the pipe uses it."""
+    folder = _calibrated_copy(pruner, tmp_path / "pruner", tiny_model)
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"pruner": str(folder)})
+    assert component.model == str(tiny_model) and component.hypothesis_template == "The topic is {}."
+    assert component.label_descriptions == {"sports": "sport and games"}
+    other = make_tiny_nli_model(tmp_path / "other", words=["goal"])
+    for config, message in (
+        ({"model": str(other)}, "calibrated on the labels of NLI model"),
+        ({"hypothesis_template": "About {}."}, "calibrated with the template 'The topic is {}.'"),
+        ({"label_descriptions": {"sports": "football"}}, "descriptions differ from the pruner's \\(first: 'sports'\\)"),
+    ):
+        with pytest.raises(XlinkError, match=message):
+            spacy.blank("en").add_pipe("xlink_zeroshot", config={"pruner": str(folder), **config})
+
+
+def test_a_saved_pipeline_needs_neither_the_pruner_folder_nor_the_local_model(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    folder = _calibrated_copy(pruner, tmp_path / "pruner", model)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"pruner": str(folder)})
+    before = nlp("rain storm cloud").cats
+    nlp.to_disk(tmp_path / "pipeline")
+    shutil.rmtree(folder)
+    shutil.rmtree(model)
+    reloaded = spacy.load(tmp_path / "pipeline")
+    assert reloaded("rain storm cloud").cats == pytest.approx(before, abs=1e-5)
+    assert (tmp_path / "pipeline" / "xlink_zeroshot" / "nli_model" / "config.json").exists()
+    reloaded.to_disk(tmp_path / "pipeline")  # saving a loaded pipeline over itself keeps its model copy
+    assert spacy.load(tmp_path / "pipeline")("rain storm cloud").cats == pytest.approx(before, abs=1e-5)
+
+
+def test_add_pipe_checks_what_classify_checks(tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path) -> None:
+    with pytest.raises(XlinkError, match="max_length = 0"):
+        spacy.blank("en").add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model), "max_length": 0})
+    with pytest.raises(XlinkError, match="same hypothesis"):
+        spacy.blank("en").add_pipe("xlink_zeroshot", config={"labels": ["Sports", "sports"], "model": str(tiny_model)})
+    pruner.save(tmp_path / "p")
+    component = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "p")})
+    with pytest.raises(XlinkError, match="pruner's labels differ"):
+        component.initialize(labels=[*LABELS, "cooking"])

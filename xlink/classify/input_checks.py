@@ -18,6 +18,7 @@ from xlink.classify.zeroshot import default_description
 from xlink.conformal.base import BASES
 from xlink.conformal.core import CONFORMITY_SCORES
 from xlink.errors import XlinkError
+from xlink.files import looks_like_local_path
 
 #: line numbers shown in a warning about skipped rows
 SHOWN_LINES = 10
@@ -190,3 +191,20 @@ def overlap_warning(texts: Sequence[str], calibration_texts: Sequence[str]) -> s
         return None
     return f"{shared} of the evaluated texts are also calibration texts; the figures will be optimistic"
 
+
+def check_local_model(name: str, model: str) -> None:
+    """Refuse, at ``add_pipe``, a ``model`` that reads as a local path but names no model folder.
+
+    The model itself loads at the first Doc; without this, a mistyped path fails only there,
+    with the hub's "Repo id must be in the form ..." message. Hub ids ("org/name") and packaged
+    names are left to the loader.
+    """
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
+    elif looks_like_local_path(model):
+        raise XlinkError(
+            f"{name}: model folder {model} not found; give a folder written by 'xlink train nli', a hub id, "
+            "or leave 'model' unset for the shipped xlink-nli-minilm"
+        )

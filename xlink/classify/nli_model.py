@@ -189,6 +189,7 @@ class NLIModel:
         pad = pad_id(self.tokenizer)
         was_training = self.model.training
         self.model.eval()
+        truncated = 0
         try:
             with torch.inference_mode():
                 for lo in range(0, n, TOKENIZE_CHUNK):
@@ -196,13 +197,25 @@ class NLIModel:
                     encoded = encode_pairs(
                         self.tokenizer, [premises[i] for i in chunk], [hypotheses[i] for i in chunk], self.max_length
                     )
+                    truncated += encoded.truncated
                     for rows in length_batches(encoded.lengths(), self.batch_size):
                         batch = collate(encoded, rows, pad, self.device)
                         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                             out[chunk[rows]] = self.model(**batch).logits.float().cpu().numpy()
         finally:
             self.model.train(was_training)
+        self._note_truncation(truncated, n)
         return out
+
+    def _note_truncation(self, truncated: int, n: int) -> None:
+        """Warn once per model when pairs reach ``max_length``: the model then reads only a text's start."""
+        if truncated and not getattr(self, "_warned_truncation", False):
+            self._warned_truncation = True
+            logger.warning(
+                "%d of %d (text, hypothesis) pairs reach max_length = %d tokens and were cut: the NLI model reads "
+                "only the start of long texts; raise max_length (--max-length) up to the model's limit, or split "
+                "long texts", truncated, n, self.max_length,
+            )
 
     def predict_labels(self, premises: Sequence[str], hypotheses: Sequence[str]) -> list[str]:
         """Predict ``entailment``/``neutral``/``contradiction`` (per ``id2label``) for each pair."""

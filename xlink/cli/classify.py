@@ -193,11 +193,19 @@ def classify_command(
             "leave out --labels/--labels-file to use the pruner's labels"
         )
     mapping = read_label_map(label_map)
-    if cp is not None and model is None:
-        model = cp.nli_model
-    if cp is not None and template == _DEFAULT_TEMPLATE and cp.hypothesis_template:
-        template = cp.hypothesis_template
+    if cp is not None:  # the zero-shot model the pruner was calibrated for: its defaults, or an error
+        model, pruner_template, mapping = cp.nli_settings(model, None if template == _DEFAULT_TEMPLATE else template, mapping)
+        template = pruner_template or template
+        if multi_label:
+            _warn(
+                "--multi-label with --pruner: the sets keep the zero-shot model's top label with probability "
+                f"{1 - cp.alpha:g}, not every label that would pass on its own; a label outside a text's set is not scored"
+            )
     _check_labels(label_list, template, mapping)
+    if model:
+        from xlink.classify.input_checks import check_local_model
+
+        check_local_model("--model", model)
     if len(label_list) == 1 and not multi_label:
         _warn(
             f"one label ({label_list[0]!r}): in single-label mode its score is a softmax over one label, always "
@@ -219,7 +227,8 @@ def classify_command(
             )
     predictions = classifier.predict(items, label_list, [list(s.labels) for s in sets] if sets else None, multi_label)
     rows: list[dict[str, Any]] = [
-        {"text": p.text, "top_label": p.top_label, "label_set": p.labels, "scores": p.scores}
+        {"text": p.text, "top_label": p.top_label, "label_set": p.labels, "scores": p.scores,
+         "nli_scored": bool(p.entailment_logits)}
         for p in predictions
     ]
     if json_output:
@@ -231,7 +240,9 @@ def classify_command(
         if top is None:  # an empty text: nothing to classify
             print(f"(empty text)\t-{kept}\t{row['text']}")
             continue
-        print(f"{top}\t{row['scores'].get(top, 0.0):.3f}{kept}\t{row['text']}")
+        # a set of one label in single-label mode is decided without an NLI pass: its 1.0 is no confidence
+        score = f"{row['scores'].get(top, 0.0):.3f}" if row["nli_scored"] else "(only label kept; not scored)"
+        print(f"{top}\t{score}{kept}\t{row['text']}")
 
 
 def calibrate_command(

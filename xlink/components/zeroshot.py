@@ -12,13 +12,16 @@ A thin adapter over :class:`xlink.classify.zeroshot.ZeroShotClassifier` and, opt
   without an NLI pass).
 
 ``pipe`` classifies ``batch_size`` Docs at a time so that NLI pairs are batched across
-Docs. ``to_disk`` writes the settings (and the pruner, when there is one); the NLI model is
-referenced by path or hub id, not copied.
+Docs. ``to_disk`` writes the settings, the pruner when there is one, and a copy of the NLI
+model when it is a local folder (a packaged model or a hub id is referenced by name), so that
+``spacy.load`` works on another machine.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from xlink.classify.input_checks import (
+    check_hypothesis_collisions,
+    check_local_model,
+    label_map_warning,
+    model_max_positions,
+)
 from xlink.classify.zeroshot import (
     DEFAULT_TEMPLATE,
     ZeroShotClassifier,
@@ -36,7 +45,13 @@ from xlink.classify.zeroshot import (
 from xlink.components._persist import inside_from_config
 from xlink.conformal.pruner import ConformalLabelPruner
 from xlink.errors import XlinkError
-from xlink.files import atomic_write_text, looks_like_local_path
+from xlink.files import FolderKind, atomic_folder, atomic_write_text, looks_like_local_path
+
+logger = logging.getLogger(__name__)
+
+#: the folder under the component's own where ``to_disk`` copies a local NLI model
+NLI_MODEL_COPY = "nli_model"
+_NLI_COPY_KIND = FolderKind("config.json", "a copy of an NLI model")
 
 
 @Language.factory(
@@ -92,24 +107,6 @@ def make_zeroshot(
     )
 
 
-def check_local_model(name: str, model: str) -> None:
-    """Refuse, at ``add_pipe``, a ``model`` that reads as a local path but names no model folder.
-
-    The model itself loads at the first Doc; without this, a mistyped path fails only there,
-    with the hub's "Repo id must be in the form ..." message. Hub ids ("org/name") and packaged
-    names are left to the loader.
-    """
-    path = Path(model).expanduser()
-    if path.exists():
-        if not (path / "config.json").exists():
-            raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
-    elif looks_like_local_path(model):
-        raise XlinkError(
-            f"{name}: model folder {model} not found; give a folder written by 'xlink train nli', a hub id, "
-            "or leave 'model' unset for the shipped xlink-nli-minilm"
-        )
-
-
 def register_extensions() -> None:
     """Declare ``doc._.xlink_label_set`` and ``doc._.xlink_nli_scores`` once (default None)."""
     if not Doc.has_extension("xlink_label_set"):
@@ -139,23 +136,54 @@ class ZeroShotComponent:
     ) -> None:
         register_extensions()
         self.name = name
-        if model and not inside_from_config():  # spacy.load: the saved settings decide (from_disk)
+        loading = inside_from_config()  # spacy.load: the saved settings and pruner decide (from_disk)
+        self.pruner = None
+        if isinstance(pruner, ConformalLabelPruner):
+            self.pruner = pruner
+        elif pruner is not None and not loading:
+            self.pruner = ConformalLabelPruner.load(pruner)
+        label_descriptions = dict(label_descriptions or {})
+        if self.pruner is not None:  # the zero-shot model the pruner was calibrated for, or an error
+            unset = None if hypothesis_template == DEFAULT_TEMPLATE else hypothesis_template
+            model, template, label_descriptions = self.pruner.nli_settings(model, unset, label_descriptions)
+            hypothesis_template = template or hypothesis_template
+            if not labels:
+                labels = list(self.pruner.labels)
+        if model and not loading:
             check_local_model(name, model)
         self.model = model
         self.hypothesis_template = validate_template(hypothesis_template)
-        self.label_descriptions = dict(label_descriptions or {})
+        self.label_descriptions = label_descriptions
         self.multi_label = multi_label
         self.batch_size = batch_size
         self.nli_batch_size = nli_batch_size
         self.max_length = max_length
         self.bf16 = bf16
-        self.pruner = ConformalLabelPruner.load(pruner) if isinstance(pruner, str | Path) else pruner
-        if not labels and self.pruner is not None:
-            labels = list(self.pruner.labels)
         self.labels = validate_labels(labels) if labels else []
+        if not loading:
+            self._check_settings()
+        self._classifier: ZeroShotClassifier | None = None
+
+    def _check_settings(self) -> None:
+        """What ``xlink classify`` checks, at ``add_pipe`` rather than at the first Doc."""
+        if isinstance(self.max_length, bool) or not isinstance(self.max_length, int) or self.max_length < 1:
+            raise XlinkError(f"{self.name}: max_length = {self.max_length!r}; give at least 1 token (the default is 128)")
+        limit = model_max_positions(self.model)
+        if limit is not None and self.max_length > limit:
+            raise XlinkError(f"{self.name}: max_length = {self.max_length} is more than the model takes ({limit} tokens)")
+        if self.labels:
+            check_hypothesis_collisions(self.labels, self.hypothesis_template, self.label_descriptions)
+            unknown = label_map_warning(self.label_descriptions, self.labels)
+            if unknown:
+                logger.warning("%s: %s", self.name, unknown.replace("--label-map", "label_descriptions"))
         if self.pruner is not None:
             self._check_pruner_labels()
-        self._classifier: ZeroShotClassifier | None = None
+        if self.multi_label and self.pruner is not None:
+            logger.warning(
+                "%s: multi_label with a pruner: the sets keep the zero-shot model's *top* label with probability "
+                "1 - alpha, not every label that would pass on its own; a pruned label reads 0.0",
+                self.name,
+            )
 
     def _check_pruner_labels(self) -> None:
         assert self.pruner is not None
@@ -214,10 +242,24 @@ class ZeroShotComponent:
             "bf16": self.bf16,
         }
 
+    def _local_model(self) -> Path | None:
+        """The NLI model's folder when ``model`` names one on this machine (not a packaged name or hub id)."""
+        if not self.model:
+            return None
+        folder = Path(self.model).expanduser()
+        return folder if (folder / "config.json").is_file() else None
+
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the settings, the pruner, and a copy of a local NLI model (a packaged or hub model is named)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path / "settings.json", json.dumps(self._settings(), indent=2) + "\n")
+        local = self._local_model()
+        target = path / NLI_MODEL_COPY
+        if local is not None and local.resolve() != target.resolve():
+            with atomic_folder(target, _NLI_COPY_KIND) as tmp:
+                shutil.copytree(local, tmp, dirs_exist_ok=True)
+        settings = {**self._settings(), "model_saved": local is not None}
+        atomic_write_text(path / "settings.json", json.dumps(settings, indent=2) + "\n")
         if self.pruner is not None:
             self.pruner.save(path / "pruner")
 
@@ -226,6 +268,13 @@ class ZeroShotComponent:
         settings = json.loads((path / "settings.json").read_text(encoding="utf-8"))
         self.labels = list(settings["labels"])
         self.model = settings["model"]
+        if settings.get("model_saved"):  # the copy travels with the pipeline
+            self.model = str(path / NLI_MODEL_COPY)
+        elif self.model and looks_like_local_path(self.model) and not Path(self.model).expanduser().exists():
+            raise XlinkError(
+                f"{path}: the NLI model folder {self.model} is not on this machine; copy it to that path, or save "
+                "the pipeline again with a newer xlink (which copies a local model into the pipeline)"
+            )
         self.hypothesis_template = validate_template(settings["hypothesis_template"])
         self.label_descriptions = dict(settings["label_descriptions"])
         self.multi_label = bool(settings["multi_label"])
@@ -243,3 +292,4 @@ class ZeroShotComponent:
         """Optionally set the labels at ``nlp.initialize()`` time."""
         if labels:
             self.labels = validate_labels(labels)
+            self._check_settings()

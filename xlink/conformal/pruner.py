@@ -31,6 +31,7 @@ from xlink.conformal.core import (
     label_mix_check,
     min_calibration_size,
 )
+from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,16 @@ FORMAT_VERSION = 1
 
 class PartialCoverageWarning(UserWarning):
     """Calibration labels cover only some classes."""
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two NLI model names (a packaged name, a folder, a hub id) name the same model."""
+    if a == b:
+        return True
+    try:
+        return portable_model(a) == portable_model(b) or Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -237,6 +248,43 @@ class ConformalLabelPruner:
             idx = idx[np.argsort(-row[idx], kind="stable")]
             result.append(LabelSet(tuple(self.labels[i] for i in idx), tuple(float(row[i]) for i in idx), bool(fallback)))
         return result
+
+    def nli_settings(
+        self, model: str | None, template: str | None, label_descriptions: dict[str, str] | None
+    ) -> tuple[str | None, str | None, dict[str, str]]:
+        """The NLI model, hypothesis template and label descriptions to classify with under this pruner.
+
+        The sets keep the zero-shot model's top label with probability 1 − α only for the zero-shot
+        model that labelled the calibration texts: the same NLI model, template and descriptions.
+        What the caller leaves unset (None, or empty descriptions) comes from the pruner; what it
+        sets must agree with the pruner, or an :class:`XlinkError` names the difference and the fix.
+        """
+        from xlink.classify.zeroshot import default_description
+
+        if self.nli_model and model and not same_model(model, self.nli_model):
+            raise XlinkError(
+                f"the pruner was calibrated on the labels of NLI model {self.nli_model}, not {model}; leave the "
+                "model unset to use the pruner's, or calibrate a pruner for this model (xlink calibrate -m)"
+            )
+        if self.hypothesis_template and template and template != self.hypothesis_template:
+            raise XlinkError(
+                f"the pruner was calibrated with the template {self.hypothesis_template!r}, not {template!r}; "
+                "leave the template unset to use the pruner's, or calibrate a pruner with this one"
+            )
+        saved = {
+            label: text
+            for label, text in zip(self.labels, self.descriptions or [], strict=False)
+            if text != default_description(label)
+        }
+        if label_descriptions:
+            given = [label_descriptions.get(label) or default_description(label) for label in self.labels]
+            if self.descriptions is not None and given != list(self.descriptions):
+                differ = next(label for label, a, b in zip(self.labels, given, self.descriptions, strict=False) if a != b)
+                raise XlinkError(
+                    f"the label descriptions differ from the pruner's (first: {differ!r}); leave them unset to use "
+                    "the pruner's, or calibrate a pruner with these (xlink calibrate --label-map)"
+                )
+        return model or self.nli_model, template or self.hypothesis_template, dict(label_descriptions or saved)
 
     def save(self, directory: str | Path) -> None:
         """Write the pruner atomically (JSON + npz, no pickle)."""
