@@ -87,6 +87,20 @@ def test_too_few_calibration_mentions_is_refused() -> None:
         ConformalCandidatePruner(k=8, alpha=0.2).fit_conformalize([([0.5], [""])] * 30, [1] * 30)
 
 
+def test_calibrate_linker_refuses_too_few_mentions_before_linking_them() -> None:
+    """The reranking takes minutes on a real split; a corpus too small for alpha is refused first."""
+    from xlink.conformal.candidates import calibrate_linker
+
+    class Linker:
+        reranker = object()  # a plain reranker
+
+        def link(self, mentions: object) -> object:
+            raise AssertionError("linked before the size check")
+
+    with pytest.raises(CalibrationError, match="50 mentions are too few to calibrate at alpha=0.01"):
+        calibrate_linker(Linker(), [object()] * 50, alpha=0.01)  # type: ignore[arg-type, list-item]
+
+
 def test_save_load_round_trip_without_pickle(tmp_path: Path) -> None:
     lists, targets = synthetic(800, 8, seed=8)
     fps = Fingerprints("term1", "gen1", "rr1")

@@ -191,9 +191,14 @@ def _print_report(report, title: str, extra: dict[str, object]) -> None:
 def _rule_for(fmt: str, rule: str | None) -> str:
     if rule is None:
         return "any" if fmt == "biosyn-queries" else "strict"
-    if rule not in ("strict", "any"):
-        raise XlinkError(f"--rule must be 'strict' or 'any', not {rule!r}")
+    _check_rule(rule)
     return rule
+
+
+def _check_rule(rule: str | None) -> None:
+    """Refuse an unknown ``--rule`` before any linking."""
+    if rule is not None and rule not in ("strict", "any"):
+        raise XlinkError(f"--rule must be 'strict' or 'any', not {rule!r}")
 
 
 def link(
@@ -254,6 +259,7 @@ def evaluate(
     from xlink.evaluation.linking import evaluate_linking
     from xlink.linker import read_predictions
 
+    _check_rule(rule)
     plot = _plot_path(plot, predictions, gold)
     preds = read_predictions(predictions)
     if not preds:
@@ -344,6 +350,7 @@ def evaluate_linking_cmd(
 
     if output is not None:
         check_output(output, corpus, terminology, train_corpus, config)
+    _check_rule(rule)
     plot = _plot_path(plot, corpus, terminology)
     t0 = time.perf_counter()
     term = _load_terminology(terminology, terminology_format)

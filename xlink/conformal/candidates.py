@@ -260,14 +260,8 @@ class ConformalCandidatePruner:
         lengths = np.array([min(self.k, len(scores)) for scores, _ in lists])
         if len(targets) and (targets.min() < 0 or np.any(targets >= lengths)):
             raise CalibrationError("a reference slot is outside its candidate list")
+        check_enough_mentions(len(targets), self.alpha, self.fit_fraction, "reranked mentions")
         n_cal = len(targets) - int(math.floor(self.fit_fraction * len(targets)))
-        needed = min_calibration_size(self.alpha)
-        if n_cal < needed or len(targets) - n_cal < 10:
-            raise CalibrationError(
-                f"{len(targets)} reranked mentions are too few to calibrate at alpha={self.alpha}: the calibration "
-                f"part ({1 - self.fit_fraction:.0%}) needs at least ceil(1/alpha) = {needed} and the fit part 10; "
-                "calibrate on a larger training or dev split"
-            )
         order = np.random.default_rng(self.seed).permutation(len(targets))
         fit_rows, cal_rows = order[: len(targets) - n_cal], order[len(targets) - n_cal :]
         self.scorer.fit([lists[i] for i in fit_rows], targets[fit_rows], self.k)
@@ -521,6 +515,18 @@ def reference_slots(linked: Iterable[LinkedMention], k: int, reranker: Any) -> t
     return lists, slots, nil
 
 
+def check_enough_mentions(n: int, alpha: float, fit_fraction: float, what: str = "mentions") -> None:
+    """Raise :class:`CalibrationError` when ``n`` mentions cannot be split into a fit part of 10 and a
+    calibration part of ceil(1/alpha); :func:`calibrate_linker` checks the corpus before reranking it."""
+    n_cal = n - int(math.floor(fit_fraction * n))
+    needed = min_calibration_size(alpha)
+    if n_cal < needed or n - n_cal < 10:
+        raise CalibrationError(
+            f"{n} {what} are too few to calibrate at alpha={alpha}: the calibration part ({1 - fit_fraction:.0%}) "
+            f"needs at least ceil(1/alpha) = {needed} and the fit part 10; calibrate on a larger training or dev split"
+        )
+
+
 def calibrate_linker(
     linker: Linker,
     mentions: Sequence[Mention],
@@ -542,6 +548,7 @@ def calibrate_linker(
             "calibration needs a linker with a plain cross-encoder reranker (a [reranker] section with a model, "
             "and no conformal_alpha)"
         )
+    check_enough_mentions(len(mentions), alpha, fit_fraction)  # before the reranking, which takes minutes
     start = time.perf_counter()
     linked = list(linker.link(mentions))
     k = int(reranker.config.k)
