@@ -116,3 +116,19 @@ def test_empty_jsonl(tmp_path: Path) -> None:
     with pytest.raises(EmptyTerminologyError):
         load_terminology(path)
     assert isinstance(Terminology.from_jsonl(path), Terminology)
+
+
+def test_the_duplicate_id_warning_names_the_ids(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from xlink.terminology.model import Terminology
+
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        '{"concept_id": "D1", "canonical_name": "gout"}\n{"concept_id": "D1", "canonical_name": "asthma"}\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        term = Terminology.from_jsonl(path)
+    assert term.n_merged_duplicates == 1 and term.get("D1").aliases == ("asthma",)
+    assert any("duplicate concept ids (e.g. D1)" in r.getMessage() for r in caplog.records)

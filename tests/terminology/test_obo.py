@@ -135,3 +135,16 @@ def test_empty_names_are_counted(tmp_path: Path, write_lines: Writer) -> None:
     assert [c.concept_id for c in term] == ["X:1", "X:3"]
     assert term["X:1"].canonical_name == "uno"
     assert term.n_skipped_empty_names == 3
+
+
+def test_a_second_name_line_is_refused_not_swapped_in(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(tmp_path / "two.obo", ["[Term]", "id: X:1", "name: One", "name: Uno"])
+    with pytest.raises(FormatError, match=r"two\.obo:4: second name 'Uno' in the stanza of X:1 \(first: 'One'\)"):
+        load_obo(path)
+
+
+def test_a_file_of_obsolete_terms_says_how_to_keep_them(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(tmp_path / "old.obo", ["[Term]", "id: X:1", "name: One", "is_obsolete: true"])
+    with pytest.raises(XlinkError, match="all 1 named terms are obsolete.*include_obsolete=True"):
+        load_obo(path)
+    assert [c.concept_id for c in load_obo(path, include_obsolete=True)] == ["X:1"]

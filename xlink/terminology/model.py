@@ -178,6 +178,7 @@ class Terminology:
         """
         by_id: dict[str, Concept] = {}
         merged = 0
+        examples: list[str] = []
         skipped = n_skipped_empty_names
         for concept in concepts:
             clean = [n for n in (concept.canonical_name, *concept.aliases) if n and n.strip()]
@@ -200,10 +201,17 @@ class Terminology:
                 by_id[concept.concept_id] = concept
             else:
                 merged += 1
+                if len(examples) < 3 and concept.concept_id not in examples:
+                    examples.append(concept.concept_id)
                 by_id[concept.concept_id] = _merge(previous, concept)
         if merged:
             level = logging.INFO if duplicates_expected else logging.WARNING
-            logger.log(level, "%s: merged %d records with duplicate concept ids", name, merged)
+            logger.log(
+                level,
+                "%s: merged %d records with duplicate concept ids (e.g. %s): the names of each id's records are now "
+                "names of one concept; if they are different concepts, give them their own ids in the file",
+                name, merged, ", ".join(examples),
+            )
         return cls(by_id, name=name, n_merged_duplicates=merged, n_skipped_empty_names=skipped)
 
     # -- access -------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlink.errors import FormatError, XlinkError
+from xlink.errors import EmptyTerminologyError, FormatError, XlinkError
 from xlink.files import numbered_lines
 from xlink.terminology._reading import NameCleaner, terminology_name
 from xlink.terminology.model import Concept, Terminology
@@ -133,6 +133,11 @@ def _read_tag(path: Path, lineno: int, term: OboTerm, tag: str, raw: str) -> Non
             )
         term.id = value
     elif tag == "name":
+        if term.name:  # OBO allows one name per stanza; a second would silently replace the first
+            raise FormatError(
+                path, lineno, f"second name {value!r} in the stanza of {term.id or 'a term'} (first: {term.name!r})",
+                f"one name: line per stanza (other names go in synonym: lines); {_EXPECTED}",
+            )
         term.name = value
     elif tag == "namespace":
         term.namespace = value
@@ -200,9 +205,13 @@ def load_obo(
     excluded_types = set(exclude_synonym_types)
     cleaner = NameCleaner()
 
+    n_obsolete = 0
+
     def concepts() -> Iterator[Concept]:
+        nonlocal n_obsolete
         for term in iter_obo_terms(path):
             if term.is_obsolete and not include_obsolete:
+                n_obsolete += 1
                 continue
             synonyms = [
                 text
@@ -224,6 +233,11 @@ def load_obo(
             )
 
     records = list(concepts())
+    if not records and n_obsolete and not include_obsolete:
+        raise EmptyTerminologyError(
+            f"{path}: all {n_obsolete} named terms are obsolete; load them with include_obsolete=True "
+            "(--include-obsolete for 'xlink terminology build')"
+        )
     return Terminology.from_concepts(
         records, name=name or terminology_name(path), n_skipped_empty_names=cleaner.n_skipped
     ).require_nonempty(path)
