@@ -98,3 +98,20 @@ def test_json_numbers_and_booleans_keep_their_json_spelling_and_lists_are_refuse
         read_texts(_write(tmp_path, "n.jsonl", b'{"t": "a", "y": null}\n'), "t", "y")
     with pytest.raises(FormatError, match=r"an id that is a string or a number"):
         read_texts(bad, "t", "y", label_option="--id-column", label_name="id")
+
+
+def test_a_quote_left_open_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """csv reads to the end of the file for the closing quote; the rows in between become one text."""
+    import logging
+
+    rows = "".join(f"text {i},b\n" for i in range(15))
+    path = _write(tmp_path, "d.csv", f'text,label\nfine,a\n"an open quote,a\n{rows}'.encode())
+    with caplog.at_level(logging.WARNING):
+        got = read_texts(path, "text")
+    assert len(got.texts) == 2  # what csv reads; the warning says why
+    assert any("d.csv:3: the row that starts here runs to line 18" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    long_text = "\n".join(f"line {i}" for i in range(20))
+    with caplog.at_level(logging.WARNING):
+        read_texts(_write(tmp_path, "ok.csv", f'text,label\n"{long_text}",a\n'.encode()), "text", "label")
+    assert not caplog.records  # a long quoted text without delimiters is just a long text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError
 from xlink.files import numbered_lines, require_file
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +34,9 @@ class LabelledTexts:
     labels: list[str] | None
     lines: list[int] = field(default_factory=list)
 
+
+#: a quoted text over this many lines that holds delimiters is warned about (a quote left open swallows rows)
+_SWALLOW_LINES = 10
 
 #: what a text file of xlink's must be (for numbered_lines' messages)
 _EXPECTED = "UTF-8 text"
@@ -165,10 +171,18 @@ def _read_delimited(
                 raise _missing_column(path, column, option, names)
         t_idx = names.index(text_column)
         l_idx = names.index(label_column) if label_column is not None else None
+    previous_end = reader.line_num
     for row in reader:
         number = reader.line_num  # the physical line where the record ends (quoted newlines count)
+        start, previous_end = previous_end + 1, number
         if not row or all(not cell.strip() for cell in row):
             continue
+        if not tabs and number - start >= _SWALLOW_LINES and any(delimiter in line for line in row[t_idx].split("\n")[1:]):
+            logger.warning(
+                "%s:%d: the row that starts here runs to line %d and its text holds lines with %r: a quote that "
+                "opens a field without closing it may have swallowed the rows in between; check line %d",
+                path, start, number, delimiter, start,
+            )
         width = max(t_idx, l_idx or 0) + 1
         if len(row) < width:
             raise FormatError(path, number, f"{len(row)} fields", f"at least {width} fields")
