@@ -175,3 +175,15 @@ def test_save_refuses_a_file_or_a_folder_of_other_files(tmp_path: Path) -> None:
         pruner.save(tmp_path / "gold.txt")
     assert (tmp_path / "gold.txt").read_text() == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.txt"]
+
+
+def test_a_pruner_json_whose_labels_do_not_fit_its_arrays_is_refused(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    texts, targets = make(400, 0)
+    ConformalLabelPruner(LABELS, alpha=0.05, base="tfidf").fit_conformalize(texts, targets).save(tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "pruner.json").read_text())
+    meta["labels"] = [*meta["labels"], "added_by_hand"]
+    (tmp_path / "p" / "pruner.json").write_text(json.dumps(meta))
+    with pytest.raises(FormatError, match=rf"calibration\.npz: {len(LABELS)} label columns for the {len(LABELS) + 1} labels"):
+        ConformalLabelPruner.load(tmp_path / "p")

@@ -346,6 +346,13 @@ class ConformalLabelPruner:
             raise FormatError(
                 state_path, None, f"cannot read the calibration arrays ({err})", "an npz file written by xlink calibrate"
             ) from None
+        probs = state.get("calibration_probs")
+        if probs is None or probs.ndim != 2 or probs.shape[1] != len(obj.labels):
+            width = "no" if probs is None else f"{probs.shape[-1]}"
+            raise FormatError(
+                state_path, None, f"{width} label columns for the {len(obj.labels)} labels of {meta_path.name}",
+                "the arrays written with these labels; recalibrate with 'xlink calibrate' rather than edit pruner.json",
+            )
         delta = meta.get("delta")
         obj.conformal = SplitConformalSets.from_state(
             state, alpha, score, obj.seed, None if delta is None else float(delta)
