@@ -50,9 +50,20 @@ class MissingFileError(XlinkError, FileNotFoundError):
     :class:`FileNotFoundError`, so callers that caught the plain OS error still catch it.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, filename: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.errno = errno.ENOENT
+        self.filename = filename
+
+    def __str__(self) -> str:  # OSError's would print "[Errno 2] None: 'path'" once filename is set
+        return self.message
+
+
+def missing_file(path: str | Path, what: str = "file") -> MissingFileError:
+    """The error for a path that names nothing: ``"{path}: no such {what}"``, catchable as
+    :class:`XlinkError` or :class:`FileNotFoundError` (its ``filename`` is the path)."""
+    return MissingFileError(f"{path}: no such {what}", filename=str(path))
 
 
 class IndexMismatchError(XlinkError):

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
-from xlink.errors import FormatError
+from xlink.errors import FormatError, XlinkError, missing_file
 from xlink.files import atomic_write_lines, numbered_lines
 from xlink.terminology.model import Terminology
 
@@ -147,7 +147,7 @@ def read_predictions(path: str | Path) -> list[LinkedMention]:
     result = []
     expected = 'a JSON object with "document_id", "mention_id" and "predictions"'
     if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
+        raise missing_file(path)
     for lineno, line in numbered_lines(path, expected, keep_lone_cr=True):  # gzip, a BOM, not UTF-8: as every reader
         if not line.strip():
             continue
@@ -159,6 +159,12 @@ def read_predictions(path: str | Path) -> list[LinkedMention]:
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise FormatError(path, lineno, f"bad prediction record ({err})", expected) from None
     return result
+
+
+def check_k(k: object, what: str = "k") -> None:
+    """Refuse a candidate count that is not a whole number of at least 1 (0 would link nothing)."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise XlinkError(f"{what} = {k!r}; candidates per mention must be a whole number of at least 1")
 
 
 class MentionReranker(Protocol):
@@ -186,6 +192,7 @@ class Linker:
         composite_threshold: float = 0.9,
         reranker: MentionReranker | None = None,
     ) -> None:
+        check_k(k)
         self.terminology = terminology
         self.reranker = reranker
         self.generator = generator
@@ -210,8 +217,15 @@ class Linker:
             )
         return out
 
-    def link(self, mentions: Sequence[Mention], batch_size: int = 1024) -> Iterator[LinkedMention]:
-        """Yield one :class:`LinkedMention` per mention, in order."""
+    def link(self, mentions: Iterable[Mention], batch_size: int = 1024) -> Iterator[LinkedMention]:
+        """Yield one :class:`LinkedMention` per mention, in order (any iterable of mentions)."""
+        mentions = list(mentions)
+        bad = next((m for m in mentions if not isinstance(m.text, str)), None)
+        if bad is not None:
+            raise XlinkError(
+                f"mention {bad.mention_id} of document {bad.document_id}: its text is a "
+                f"{type(bad.text).__name__} ({bad.text!r:.40}), not a string"
+            )
         for lo in range(0, len(mentions), batch_size):
             batch = mentions[lo : lo + batch_size]
             queries = [m.text for m in batch]

@@ -19,9 +19,9 @@ from typing import Any
 from xlink.candidates.base import CandidateGenerator
 from xlink.candidates.index_store import config_fingerprint, default_cache_dir
 from xlink.candidates.tfidf import TfidfConfig, TfidfGenerator
-from xlink.errors import IndexMismatchError, XlinkError
+from xlink.errors import IndexMismatchError, XlinkError, missing_file
 from xlink.files import FolderKind
-from xlink.linker import Linker
+from xlink.linker import Linker, check_k
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
@@ -95,13 +95,16 @@ class LinkingConfig:
     #: reranker scores only each mention's conformal candidate set (xlink.conformal.candidates).
     reranker: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERANKER))
 
+    def __post_init__(self) -> None:
+        check_k(self.k, "LinkingConfig k")
+
     @classmethod
     def from_disk(cls, path: str | Path) -> LinkingConfig:
         from confection import Config
 
         path = Path(path)
         if not path.exists():
-            raise FileNotFoundError(2, "no such file", str(path))
+            raise missing_file(path)
         try:
             config = Config().from_disk(path, interpolate=True)
         except Exception as err:  # confection raises several types on syntax errors
@@ -188,7 +191,7 @@ def _dense_config(options: dict[str, Any]):
 def build_generator(
     terminology: Terminology,
     options: dict[str, Any],
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     use_cache: bool = True,
 ) -> CandidateGenerator:
     """Build (or load from the cache) the generator that ``options`` describes.
@@ -198,6 +201,7 @@ def build_generator(
     its own ``kind`` and an optional ``weight``.
     """
     options = dict(options)
+    cache_dir = Path(cache_dir) if cache_dir is not None else None
     kind = options.pop("kind", "tfidf")
     if kind not in GENERATOR_KINDS:
         raise XlinkError(f"unknown generator kind {kind!r}; choose one of {GENERATOR_KINDS}")
@@ -303,9 +307,18 @@ def _build_ensemble(
 def build_linker(
     terminology: Terminology,
     config: LinkingConfig | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     use_cache: bool = True,
 ) -> Linker:
+    """The :class:`Linker` that ``config`` describes (default: the built-in ensemble + reranker) over ``terminology``.
+
+    The candidate index is loaded from ``cache_dir`` (default ``$XLINK_CACHE`` or
+    ``~/.cache/xlink``) when one was built for this terminology and generator, else built and
+    cached there (``use_cache=False`` always rebuilds). ``config.train_corpus`` adds its
+    mentions as aliases first. Abbreviation long forms come with the mentions
+    (:func:`xlink.linker.corpus_mentions` finds them, with ``config.relaxed_abbreviations``);
+    the linker searches a mention's long form too when ``config.abbreviations``.
+    """
     config = config or LinkingConfig()
     if config.train_corpus:
         from xlink.corpus.io import load_corpus

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlink.errors import TrainingConfigError
+from xlink.errors import TrainingConfigError, missing_file
 
 
 def read_training_config(path: str | Path, overrides: dict[str, object] | None = None) -> dict:
@@ -22,7 +22,7 @@ def read_training_config(path: str | Path, overrides: dict[str, object] | None =
 
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(2, "no such file", str(path))
+        raise missing_file(path)
     try:
         return dict(Config().from_disk(path, overrides=overrides or {}))
     except Exception as err:  # confection raises several types

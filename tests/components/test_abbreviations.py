@@ -54,7 +54,7 @@ def test_short_forms_are_spans_with_a_long_form_span(nlp: Language) -> None:
 
 def test_factory_metadata_and_config(nlp: Language) -> None:
     meta = Language.get_factory_meta("xlink_abbreviations")
-    assert meta.default_config == {"make_serializable": False}
+    assert meta.default_config == {"make_serializable": False, "relaxed": False}
     assert meta.assigns == ["doc._.abbreviations", "span._.long_form"]
     assert isinstance(nlp.get_pipe("xlink_abbreviations"), AbbreviationDetector)
     rebuilt = spacy.util.load_model_from_config(nlp.config, auto_fill=True)

@@ -195,3 +195,28 @@ def test_add_pipe_checks_what_classify_checks(tiny_model: Path, pruner: Conforma
     component = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "p")})
     with pytest.raises(XlinkError, match="pruner's labels differ"):
         component.initialize(labels=[*LABELS, "cooking"])
+
+
+def test_a_pipeline_rebuilt_from_its_config_keeps_its_pruner(tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path) -> None:
+    """Only spacy.load of a saved pipeline defers to from_disk; load_model_from_config (spacy assemble) reads the config's paths."""
+    pruner.save(tmp_path / "p")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "p")})
+    rebuilt = spacy.util.load_model_from_config(nlp.config)
+    component = rebuilt.get_pipe("xlink_zeroshot")
+    assert component.pruner is not None and component.labels == list(LABELS)
+
+
+def test_two_zero_shot_pipes_keep_their_own_labels_and_extensions(tiny_model: Path, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", name="topic", config={"labels": ["sports", "politics"], "model": str(tiny_model)})
+    nlp.add_pipe("xlink_zeroshot", name="weather", config={
+        "labels": ["weather", "music"], "model": str(tiny_model),
+        "label_set_attr": "weather_label_set", "scores_attr": "weather_nli_scores",
+    })
+    doc = nlp("rain storm and a goal")
+    assert set(doc.cats) == {"sports", "politics", "weather", "music"}
+    assert set(doc._.xlink_label_set) == {"sports", "politics"} and set(doc._.weather_label_set) == {"weather", "music"}
+    nlp.to_disk(tmp_path / "two")
+    again = spacy.load(tmp_path / "two")("rain storm and a goal")
+    assert again.cats == pytest.approx(doc.cats, abs=1e-5) and set(again._.weather_nli_scores) == {"weather", "music"}

@@ -66,5 +66,5 @@ def test_explicit_format_overrides_detection_and_aliases_work() -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(XlinkError, match="does not exist"):
+    with pytest.raises(XlinkError, match="nope.txt: no such file"):
         load_corpus(tmp_path / "nope.txt")

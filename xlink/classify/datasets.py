@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlink.errors import DirectoryGivenError, FormatError, XlinkError
+from xlink.errors import DirectoryGivenError, FormatError, XlinkError, missing_file
 from xlink.files import numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def read_texts(
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
+        raise missing_file(path)
     require_file(path, "a CSV, TSV, JSONL or JSON file")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):

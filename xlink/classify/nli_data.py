@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from xlink.classify.datasets import header_delimiter, text_lines
-from xlink.errors import FormatError
+from xlink.errors import FormatError, missing_file
 from xlink.files import require_file
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def read_nli(path: str | Path, limit: int | None = None, strict: bool = False) -
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
+        raise missing_file(path)
     require_file(path, "a JSONL, JSON, TSV or CSV file of NLI pairs")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +92,10 @@ def validate_labels(labels: Sequence[str]) -> list[str]:
     """Refuse empty lists, empty labels and duplicates (which would double-count probability)."""
     if isinstance(labels, str):
         raise ZeroShotError("labels must be a list of strings, not one string")
-    labels = [str(label) for label in labels]
+    labels = list(labels)
+    bad = next((i for i, label in enumerate(labels) if not isinstance(label, str)), None)
+    if bad is not None:
+        raise ZeroShotError(f"label {bad} is a {type(labels[bad]).__name__} ({labels[bad]!r}), not a string")
     if not labels:
         raise ZeroShotError("the label list is empty: give at least one candidate label")
     empty = [label for label in labels if not label.strip()]
@@ -103,6 +106,21 @@ def validate_labels(labels: Sequence[str]) -> list[str]:
     if duplicates:
         raise ZeroShotError(f"duplicate labels: {duplicates[:10]}")
     return labels
+
+
+def validate_texts(texts: Iterable[str]) -> list[str]:
+    """The texts as a list; one string, or an item that is not a string, is refused with its position.
+
+    Any iterable is taken (a generator too). ``None`` would otherwise be classified as the
+    text "None", and one string as one text per character.
+    """
+    if isinstance(texts, str):
+        raise ZeroShotError("texts must be a list of strings, not one string")
+    texts = list(texts)
+    bad = next((i for i, text in enumerate(texts) if not isinstance(text, str)), None)
+    if bad is not None:
+        raise ZeroShotError(f"text {bad} is a {type(texts[bad]).__name__} ({texts[bad]!r:.40}), not a string")
+    return texts
 
 
 def default_description(label: str) -> str:
@@ -157,8 +175,7 @@ class ZeroShotClassifier:
         multi_label: bool = False,
     ) -> list[ZeroShotPrediction]:
         """Score each text against its label set (all ``labels`` when ``label_sets`` is None)."""
-        if isinstance(texts, str):
-            raise ZeroShotError("texts must be a list of strings, not one string")
+        texts = validate_texts(texts)
         labels = validate_labels(labels)
         known = set(labels)
         if label_sets is None:

@@ -26,14 +26,20 @@ AbbreviationOffsets = tuple[int, int, int, int]
 
 @Language.factory(
     "xlink_abbreviations",
-    default_config={"make_serializable": False},
+    default_config={"make_serializable": False, "relaxed": False},
     assigns=["doc._.abbreviations", "span._.long_form"],
 )
 def make_abbreviation_detector(
-    nlp: Language, name: str, make_serializable: bool
+    nlp: Language, name: str, make_serializable: bool, relaxed: bool = False
 ) -> AbbreviationDetector:
-    """Build the ``xlink_abbreviations`` component (also the entry point spaCy finds)."""
-    return AbbreviationDetector(nlp, name=name, make_serializable=make_serializable)
+    """Build the ``xlink_abbreviations`` component (also the entry point spaCy finds).
+
+    ``relaxed`` also accepts definitions whose initials are permuted ("myotonic dystrophy
+    (DM)"); see :func:`xlink.text.abbreviations.find_abbreviations`. A linker after this
+    component uses its pairs, so this setting, not the linker's ``relaxed_abbreviations``,
+    then decides.
+    """
+    return AbbreviationDetector(nlp, name=name, make_serializable=make_serializable, relaxed=relaxed)
 
 
 def register_extensions() -> None:
@@ -63,14 +69,16 @@ class AbbreviationDetector:
         nlp: Language,
         name: str = "xlink_abbreviations",
         make_serializable: bool = False,
+        relaxed: bool = False,
     ) -> None:
         register_extensions()
         self.name = name
         self.make_serializable = make_serializable
+        self.relaxed = relaxed
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        definitions = find_abbreviations(text)
+        definitions = find_abbreviations(text, relaxed=self.relaxed)
         found = definitions + find_abbreviation_uses(text, definitions)
         pairs: list[tuple[Span, Span]] = []
         seen: set[tuple[int, int]] = set()

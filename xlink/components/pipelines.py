@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from xlink.components.chunking import pipe_texts
 from xlink.corpus._common import normalized_from_groups
 from xlink.corpus.model import Corpus, Document, Entity, parse_id_groups
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, missing_file
 from xlink.evaluation.end_to_end import (
     PRF,
     EndToEndReport,
@@ -462,7 +462,7 @@ class PipelineBuildConfig:
 
         path = Path(path)
         if not path.exists():
-            raise FileNotFoundError(2, "no such file", str(path))
+            raise missing_file(path)
         overrides = {"paths.data": str(Path(data_dir).resolve())} if data_dir is not None else {}
         try:
             config = Config().from_disk(path, overrides=overrides, interpolate=True)

@@ -4,12 +4,16 @@ A thin adapter over :class:`xlink.classify.zeroshot.ZeroShotClassifier` and, opt
 :class:`xlink.conformal.ConformalLabelPruner` (Choubey et al., EMNLP 2022). For each Doc:
 
 * ``doc.cats`` gets *every* label: the NLI score of the labels that were scored, 0.0 for
-  labels the pruner removed (so downstream code sees a fixed label inventory);
+  labels the pruner removed (so downstream code sees a fixed label inventory); labels that
+  other categorizers wrote stay;
 * ``doc._.xlink_label_set`` is the tuple of labels that were scored (all labels without a
   pruner);
 * ``doc._.xlink_nli_scores`` maps each label sent to the NLI model to its entailment logit
   (empty when the pruned set has one label in single-label mode: that label scores 1.0
   without an NLI pass).
+
+``label_set_attr`` and ``scores_attr`` rename the two extensions, so that two zero-shot pipes
+(topic and sentiment, say) in one pipeline keep their own.
 
 ``pipe`` classifies ``batch_size`` Docs at a time so that NLI pairs are batched across
 Docs. ``to_disk`` writes the settings, the pruner when there is one, and a copy of the NLI
@@ -42,7 +46,7 @@ from xlink.classify.zeroshot import (
     validate_labels,
     validate_template,
 )
-from xlink.components._persist import inside_from_config
+from xlink.components._persist import inside_from_config, loading_from_disk, mark_serialized
 from xlink.conformal.pruner import ConformalLabelPruner
 from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder, atomic_write_text, looks_like_local_path
@@ -67,6 +71,8 @@ _NLI_COPY_KIND = FolderKind("config.json", "a copy of an NLI model")
         "nli_batch_size": 64,
         "max_length": 128,
         "bf16": False,
+        "label_set_attr": "xlink_label_set",
+        "scores_attr": "xlink_nli_scores",
     },
     assigns=["doc.cats", "doc._.xlink_label_set", "doc._.xlink_nli_scores"],
 )
@@ -83,6 +89,8 @@ def make_zeroshot(
     nli_batch_size: int,
     max_length: int,
     bf16: bool,
+    label_set_attr: str = "xlink_label_set",
+    scores_attr: str = "xlink_nli_scores",
 ) -> ZeroShotComponent:
     """Build the ``xlink_zeroshot`` component (also the entry point spaCy finds).
 
@@ -91,7 +99,7 @@ def make_zeroshot(
     pruner's labels are used when ``labels`` is empty); ``bf16``: run the NLI model under
     bfloat16 autocast (2-3x faster on CPUs with AMX; see ``NLIModel``).
     """
-    return ZeroShotComponent(
+    component = ZeroShotComponent(
         nlp,
         name,
         labels=labels,
@@ -104,15 +112,25 @@ def make_zeroshot(
         nli_batch_size=nli_batch_size,
         max_length=max_length,
         bf16=bf16,
+        label_set_attr=label_set_attr,
+        scores_attr=scores_attr,
+        loading=loading_from_disk(nlp, name),
     )
+    mark_serialized(nlp, name)
+    return component
 
 
-def register_extensions() -> None:
-    """Declare ``doc._.xlink_label_set`` and ``doc._.xlink_nli_scores`` once (default None)."""
-    if not Doc.has_extension("xlink_label_set"):
-        Doc.set_extension("xlink_label_set", default=None)
-    if not Doc.has_extension("xlink_nli_scores"):
-        Doc.set_extension("xlink_nli_scores", default=None)
+def register_extensions(*attrs: str) -> None:
+    """Declare the Doc extensions the component writes, once each (default None).
+
+    ``attrs`` defaults to ``xlink_label_set`` and ``xlink_nli_scores``; two zero-shot pipes in
+    one pipeline give each its own names (``label_set_attr``, ``scores_attr``).
+    """
+    for attr in attrs or ("xlink_label_set", "xlink_nli_scores"):
+        if not attr.isidentifier():
+            raise XlinkError(f"extension name {attr!r} is not a Python identifier")
+        if not Doc.has_extension(attr):
+            Doc.set_extension(attr, default=None)
 
 
 class ZeroShotComponent:
@@ -133,10 +151,17 @@ class ZeroShotComponent:
         nli_batch_size: int = 64,
         max_length: int = 128,
         bf16: bool = False,
+        label_set_attr: str = "xlink_label_set",
+        scores_attr: str = "xlink_nli_scores",
+        loading: bool | None = None,
     ) -> None:
-        register_extensions()
+        register_extensions(label_set_attr, scores_attr)
         self.name = name
-        loading = inside_from_config()  # spacy.load: the saved settings and pruner decide (from_disk)
+        self.label_set_attr = label_set_attr
+        self.scores_attr = scores_attr
+        if loading is None:  # built outside the factory: only spacy.load's from_config means "saved data follows"
+            loading = inside_from_config()
+        # spacy.load of a saved pipeline: its settings and pruner come from from_disk, not from config paths
         self.pruner = None
         if isinstance(pruner, ConformalLabelPruner):
             self.pruner = pruner
@@ -224,9 +249,9 @@ class ZeroShotComponent:
         for doc, prediction in zip(docs, predictions, strict=True):
             cats = dict.fromkeys(self.labels, 0.0)
             cats.update(prediction.scores)
-            doc.cats = cats
-            doc._.xlink_label_set = tuple(prediction.labels)
-            doc._.xlink_nli_scores = dict(prediction.entailment_logits)
+            doc.cats = {**doc.cats, **cats}  # other categorizers' labels stay, as with spaCy's textcat
+            doc._.set(self.label_set_attr, tuple(prediction.labels))
+            doc._.set(self.scores_attr, dict(prediction.entailment_logits))
 
     # serialization -------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
@@ -240,6 +265,8 @@ class ZeroShotComponent:
             "nli_batch_size": self.nli_batch_size,
             "max_length": self.max_length,
             "bf16": self.bf16,
+            "label_set_attr": self.label_set_attr,
+            "scores_attr": self.scores_attr,
         }
 
     def _local_model(self) -> Path | None:
@@ -282,6 +309,9 @@ class ZeroShotComponent:
         self.nli_batch_size = int(settings["nli_batch_size"])
         self.max_length = int(settings["max_length"])
         self.bf16 = bool(settings.get("bf16", False))  # folders saved before the option: float32
+        self.label_set_attr = str(settings.get("label_set_attr", "xlink_label_set"))
+        self.scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
+        register_extensions(self.label_set_attr, self.scores_attr)
         self.pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
         if self.pruner is not None:
             self._check_pruner_labels()

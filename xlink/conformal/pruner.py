@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from xlink.conformal.core import (
     label_mix_check,
     min_calibration_size,
 )
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, missing_file
 from xlink.files import FolderKind, atomic_folder
 
 logger = logging.getLogger(__name__)
@@ -98,17 +98,23 @@ class ConformalLabelPruner:
         base: str = "tfidf",
         alpha: float = 0.01,
         conformity_score: str = "lac",
-        descriptions: Sequence[str] | None = None,
+        descriptions: Sequence[str] | Mapping[str, str] | None = None,
         nli_model: str | None = None,
         hypothesis_template: str | None = None,
         seed: int = 0,
         embedding_model: str | None = None,
         delta: float | None = None,
     ) -> None:
-        from xlink.classify.zeroshot import validate_labels
+        from xlink.classify.zeroshot import default_description, validate_labels
 
         self.labels = validate_labels(labels)
         self.index = {label: i for i, label in enumerate(self.labels)}
+        if isinstance(descriptions, Mapping):  # {label: description}, as ZeroShotClassifier's label_descriptions
+            descriptions = [descriptions.get(label) or default_description(label) for label in self.labels]
+        if descriptions is not None and (isinstance(descriptions, str) or len(descriptions) != len(self.labels)):
+            raise XlinkError(
+                f"descriptions: give one per label ({len(self.labels)}), in the labels' order, or a {{label: description}} mapping"
+            )
         self.descriptions = list(descriptions) if descriptions is not None else None
         self.base_kind = base
         self.nli_model = nli_model
@@ -215,7 +221,9 @@ class ConformalLabelPruner:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """The base classifier's probabilities over all labels."""
-        return self.base.predict_proba(list(texts))
+        from xlink.classify.zeroshot import validate_texts
+
+        return self.base.predict_proba(validate_texts(texts))
 
     def label_mix_check(self, texts: Sequence[str] | None = None, probs: np.ndarray | None = None) -> LabelMixCheck:
         """Compare the base classifier's arg-max label mix on new texts (or their ``probs``) with
@@ -230,6 +238,9 @@ class ConformalLabelPruner:
         """A never-empty label set per text."""
         if not self.conformal.is_calibrated:
             raise CalibrationError("the pruner is not calibrated: call conformalize() or load a calibrated pruner")
+        from xlink.classify.zeroshot import validate_texts
+
+        texts = validate_texts(texts)
         if len(texts) == 0:
             return []
         return self.sets_from_proba(self.predict_proba(texts))
@@ -315,7 +326,7 @@ class ConformalLabelPruner:
         directory = Path(directory)
         meta_path = directory / PRUNER_FILE
         if not meta_path.exists():
-            raise FileNotFoundError(2, "No such file", str(meta_path))
+            raise missing_file(meta_path)
         expected = '"format": "xlink-conformal-label-pruner" (a folder written by xlink calibrate)'
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from xlink.corpus.bigbio import read_bigbio_jsonl, write_bigbio_jsonl
 from xlink.corpus.biosyn_queries import read_biosyn_queries, write_biosyn_queries
 from xlink.corpus.model import Corpus
 from xlink.corpus.pubtator import read_pubtator, write_pubtator
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, missing_file
 from xlink.files import numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def load_corpus(path: str | Path, format: str | None = None) -> Corpus:
     path = Path(path)
     require_file(path, _CORPUS_FILE)
     if not path.is_file():
-        raise XlinkError(f"corpus file {path} does not exist or is not a file")
+        raise missing_file(path)
     name = normalize_corpus_format(format) if format else detect_corpus_format(path)
     logger.debug("Reading %s as %s", path, name)
     return _READERS[name](path)

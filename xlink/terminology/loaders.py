@@ -7,14 +7,12 @@ and first lines, so that callers need not know the loader modules.
 
 from __future__ import annotations
 
-import errno
 import inspect
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, missing_file
 from xlink.files import numbered_lines, require_file
 from xlink.terminology.biosyn import load_biosyn
 from xlink.terminology.ctd import load_ctd
@@ -122,7 +120,7 @@ def load_terminology(path: str | Path, format: str | None = None, **options: obj
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+        raise missing_file(path)
     require_file(path, _TERMINOLOGY_FILE)
     fmt = _check_format(format) if format is not None else detect_format(path)
     loader = LOADERS[fmt]
