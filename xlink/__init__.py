@@ -24,20 +24,27 @@ _EXPORTS: dict[str, str] = {
     "Terminology": "xlink.terminology.model",
     "load_terminology": "xlink.terminology",
     "Mention": "xlink.corpus.model",
+    "Corpus": "xlink.corpus.model",
+    "Document": "xlink.corpus.model",
     "load_corpus": "xlink.corpus.io",
     "save_corpus": "xlink.corpus.io",
     # linking
     "Linker": "xlink.linker",
+    "LinkedMention": "xlink.linker",
+    "PredictedConcept": "xlink.linker",
     "LinkingConfig": "xlink.linking_config",
     "build_linker": "xlink.linking_config",
     "CrossEncoderReranker": "xlink.rerank.cross_encoder",
     "evaluate_end_to_end": "xlink.evaluation.end_to_end",
     # zero-shot classification
     "ZeroShotClassifier": "xlink.classify.zeroshot",
+    "ZeroShotPrediction": "xlink.classify.zeroshot",
     "ConformalLabelPruner": "xlink.conformal",
+    "LabelSet": "xlink.conformal.pruner",
     # errors
     "XlinkError": "xlink.errors",
     "FormatError": "xlink.errors",
+    "MissingFileError": "xlink.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
