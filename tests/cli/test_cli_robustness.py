@@ -130,3 +130,21 @@ def test_evaluate_pipeline_refuses_what_it_cannot_score(tmp_path: Path, cache: P
 def test_evaluate_pipeline_output_extension_must_name_a_format(tmp_path: Path, cache: Path) -> None:
     run = xlink("evaluate-pipeline", str(CORPUS), "-o", str(tmp_path / "predicted.csv"), cache=cache)
     assert_clear_error(run, "the extension picks the format")
+
+
+def test_ctrl_c_exits_130_not_0() -> None:
+    """A script that runs `xlink train ...` must see an interrupted run as a failure."""
+    import signal
+    import sys
+    import time
+
+    code = (
+        "import time\nfrom xlink.cli import app, main\n"
+        "@app.command('sleepy')\ndef sleepy() -> None:\n    print('ready', flush=True)\n    time.sleep(60)\nmain()"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, "sleepy"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "xlink: interrupted" in err

@@ -115,10 +115,12 @@ def test_unknown_pipeline_is_a_clear_error(corpus_path: Path, tmp_path: Path) ->
     assert isinstance(result.exception, XlinkError)
 
 
-def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_path: Path) -> None:
-    ner = spacy.blank("en")  # stands in for a trained NER model
-    ner.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
-    ner.to_disk(tmp_path / "ner")
+def _tiny_build_config(terminology_path: Path, tmp_path: Path, version: str = "0.0.1") -> Path:
+    """A pipeline build config over a dictionary NER (which stands in for a trained one) in ``tmp_path``."""
+    if not (tmp_path / "ner").exists():
+        ner = spacy.blank("en")
+        ner.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
+        ner.to_disk(tmp_path / "ner")
     config = tmp_path / "pipeline_tiny.cfg"
     config.write_text(
         "\n".join(
@@ -127,7 +129,7 @@ def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_pa
                 'data = "."',
                 "[package]",
                 'name = "xlink_tiny"',
-                'version = "0.0.1"',
+                f'version = "{version}"',
                 'output = "package"',
                 "[ner]",
                 'model = "ner"',
@@ -144,6 +146,11 @@ def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_pa
         ),
         encoding="utf-8",
     )
+    return config
+
+
+def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_path: Path) -> None:
+    config = _tiny_build_config(terminology_path, tmp_path)
     assert PipelineBuildConfig.from_disk(config).terminology == terminology_path.resolve()
     built = build_pipeline(config)
     assert built.model_dir == tmp_path / "package" / "xlink_tiny" / "en_xlink_tiny-0.0.1"
@@ -204,3 +211,25 @@ def test_report_names_the_gold_types_it_scores(corpus_path: Path, pipeline_path:
     table = CliRunner().invoke(app, ["evaluate-pipeline", str(two_types), "--pipeline", str(pipeline_path)])
     assert table.exit_code == 0
     assert "scored every gold type ['DiseaseClass', 'SpecificDisease']" in " ".join(table.output.split())
+
+
+def test_a_rebuild_deletes_nothing_it_refuses_and_keeps_the_users_folders(terminology_path: Path, tmp_path: Path) -> None:
+    build_pipeline(_tiny_build_config(terminology_path, tmp_path, "0.0.1"))
+    root = tmp_path / "package" / "xlink_tiny"
+    (root / "en_xlink_tiny-backup").mkdir()
+    (root / "en_xlink_tiny-backup" / "keep.txt").write_text("mine", encoding="utf-8")
+    (root / "en_xlink_tiny-0.0.2").mkdir()
+    (root / "en_xlink_tiny-0.0.2" / "notes.txt").write_text("mine", encoding="utf-8")
+    config = _tiny_build_config(terminology_path, tmp_path, "0.0.2")
+    with pytest.raises(XlinkError, match="not a spaCy pipeline folder"):
+        build_pipeline(config)
+    assert (root / "en_xlink_tiny-0.0.1" / "meta.json").exists()  # refused before anything was deleted
+    (root / "en_xlink_tiny-0.0.2" / "notes.txt").unlink()
+    build_pipeline(config)
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == ["en_xlink_tiny-0.0.2", "en_xlink_tiny-backup"]
+    assert 'version = "0.0.2"' in (tmp_path / "package" / "pyproject.toml").read_text(encoding="utf-8")
+    with pytest.raises(XlinkError, match="overlaps the NER model"):
+        build_pipeline(config, package_dir=tmp_path / "ner")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(XlinkError, match="is a file; give a folder path"):
+        build_pipeline(config, package_dir=tmp_path / "file" / "out")

@@ -30,7 +30,10 @@ def run_safely(app: typer.Typer) -> int:
     """Run the Typer app; turn expected errors into one line on stderr and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        print("xlink: interrupted", file=sys.stderr)
+        return 130
     except (XlinkError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
         message = str(err)
         if isinstance(err, FileNotFoundError) and err.filename:
@@ -47,6 +50,11 @@ def run_safely(app: typer.Typer) -> int:
             err.show()  # type: ignore[attr-defined]
             return int(err.exit_code)  # type: ignore[attr-defined]
         raise
+    # click returns the exit code of an interrupted command (Ctrl-C: 130) instead of raising
+    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+        if result == 130:
+            print("xlink: interrupted", file=sys.stderr)
+        return result
     return 0
 
 

@@ -411,7 +411,7 @@ def build_pipeline_cmd(
     ],
     data: Annotated[
         Path | None,
-        typer.Option(help="Benchmark data folder for ${paths.data} (default: $XLINK_DATA or ../shared/data)."),
+        typer.Option(help="Benchmark data folder for ${paths.data} (default: $XLINK_DATA, else the config's own [paths] data)."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Package folder (default: \\[package] output).")
@@ -423,8 +423,9 @@ def build_pipeline_cmd(
     """Assemble a pipeline (NER → abbreviations → linker) and write it as a pip-installable package."""
     from xlink.components.pipelines import build_pipeline
 
+    env = os.environ.get("XLINK_DATA")
     built = build_pipeline(
-        config, data_dir=data or shared_data_dir(), package_dir=output, ner_model=ner_model
+        config, data_dir=data or (Path(env) if env else None), package_dir=output, ner_model=ner_model
     )
     console.print(f"built {built.name} {built.version}: {', '.join(built.components)} → {built.model_dir}")
     console.print(f"install it with: pip install {built.package_dir}")

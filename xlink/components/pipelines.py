@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from xlink.evaluation.end_to_end import (
     predicted_ids,
 )
 from xlink.evaluation.ids import normalize_concept_id
-from xlink.files import FolderKind, atomic_folder, atomic_write_text
+from xlink.files import FolderKind, atomic_folder, atomic_write_text, check_replaceable_folder
 
 if TYPE_CHECKING:
     from xlink.components.linker import EntityLinkerComponent
@@ -549,6 +550,10 @@ def build_pipeline(
             "(see configs/ner_ncbi_disease.cfg)"
         )
     nlp = spacy.load(config.ner_model)
+    assert nlp.lang is not None  # a loaded pipeline always has its language
+    package_root = config.package_dir / config.name
+    target = package_root / model_dir_name(nlp.lang, config.name, config.version)
+    _check_package_output(config, target)  # before the linker's minutes of work, and before anything is deleted
     nlp.add_pipe("xlink_abbreviations", config=config.abbreviations or {})
     linker_settings = {
         k: v
@@ -581,16 +586,15 @@ def build_pipeline(
             ],
         }
     )
-    package_root = config.package_dir / config.name
     package_root.mkdir(parents=True, exist_ok=True)
-    assert nlp.lang is not None  # a loaded pipeline always has its language
-    target = package_root / model_dir_name(nlp.lang, config.name, config.version)
-    for old in package_root.glob(f"{nlp.lang}_{config.name}-*"):
-        if old.is_dir() and old != target:
-            shutil.rmtree(old)
     with atomic_folder(target, PIPELINE_FOLDER) as tmp:
         nlp.to_disk(tmp)
     atomic_write_text(package_root / "meta.json", json.dumps(nlp.meta, indent=2, ensure_ascii=False))
+    # earlier versions that this command wrote (a version folder with its meta.json), now that the new one is in place
+    version_folder = re.compile(rf"{re.escape(nlp.lang)}_{re.escape(config.name)}-\d[\w.+-]*")
+    for old in package_root.iterdir():
+        if old != target and old.is_dir() and version_folder.fullmatch(old.name) and (old / PIPELINE_FOLDER.marker).exists():
+            shutil.rmtree(old)
     _write_package_files(config)
     _check_sizes(target)
     return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)
@@ -628,18 +632,40 @@ def load(**overrides: Any) -> Language:
 '''
 
 
+def _check_package_output(config: PipelineBuildConfig, target: Path) -> None:
+    """Refuse a package folder that cannot or must not be written, before any work or deletion."""
+    out = config.package_dir.resolve()
+    blocking = next((p for p in [out, *out.parents] if p.is_file()), None)
+    if blocking is not None:
+        raise XlinkError(f"package output {config.package_dir}: {blocking} is a file; give a folder path")
+    ner = config.ner_model.resolve()
+    if out == ner or ner in out.parents or out in ner.parents:
+        raise XlinkError(
+            f"package output {config.package_dir} overlaps the NER model {config.ner_model}, an input; "
+            "give another --output folder"
+        )
+    check_replaceable_folder(target, PIPELINE_FOLDER)
+
+
 def _write_package_files(config: PipelineBuildConfig) -> None:
     """Make the package folder pip-installable where it is not yet (a new ``--output`` folder).
 
     The repository's own package folders keep their hand-written ``pyproject.toml``,
-    ``__init__.py`` and README; only missing files are written.
+    ``__init__.py`` and README; only missing files are written, and the version of an
+    existing ``pyproject.toml`` is set to the config's, so that pip installs what meta.json says.
     """
     root = config.package_dir
-    if not (root / "pyproject.toml").exists():
+    pyproject = root / "pyproject.toml"
+    if not pyproject.exists():
         description = json.dumps(str(config.meta.get("description", f"spaCy pipeline {config.name}")))
         atomic_write_text(
-            root / "pyproject.toml", _PYPROJECT.format(name=config.name, version=config.version, description=description)
+            pyproject, _PYPROJECT.format(name=config.name, version=config.version, description=description)
         )
+    else:
+        text = pyproject.read_text(encoding="utf-8")
+        updated = re.sub(r'(?m)^version = "[^"]*"$', f'version = "{config.version}"', text, count=1)
+        if updated != text:
+            atomic_write_text(pyproject, updated)
     init = root / config.name / "__init__.py"
     if not init.exists():
         atomic_write_text(init, _INIT.format(name=config.name))
