@@ -31,3 +31,56 @@ def test_one_error_type_for_every_trainer() -> None:
     from xlink.rerank import train
 
     assert biencoder_training.TrainingConfigError is train_nli.TrainingConfigError is train.TrainingConfigError
+
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = {
+    NLITrainingConfig: "configs/train_nli.cfg",
+    BiencoderTrainingConfig: "configs/train_biencoder.cfg",
+    RerankerTrainingConfig: "configs/train_reranker.cfg",
+}
+
+
+@pytest.mark.parametrize("config_class", TRAINERS)
+def test_a_misspelt_section_is_refused_not_trained_on_defaults(config_class: type, tmp_path: Path) -> None:
+    text = (REPO / SHIPPED[config_class]).read_text(encoding="utf-8").replace("[training]", "[trainig]")
+    path = tmp_path / "typo.cfg"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match=r"typo\.cfg: unknown sections \['\[trainig\]'\]"):
+        config_class.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("config_class", "override", "message"),
+    [
+        (RerankerTrainingConfig, {"training.epochs": 0}, "epochs = 0: give a whole number of at least 1"),
+        (RerankerTrainingConfig, {"training.learning_rate": -1e-5}, "learning_rate = -1e-05: give a number above 0"),
+        (RerankerTrainingConfig, {"training.batch_mentions": "8"}, "batch_mentions = '8': give a whole number"),
+        (RerankerTrainingConfig, {"training.log_every": 0}, "log_every = 0"),
+        (BiencoderTrainingConfig, {"training.batch_size": 1}, "batch_size = 1: give at least 2"),
+        (BiencoderTrainingConfig, {"training.epochs": 0}, "epochs = 0"),
+        (BiencoderTrainingConfig, {"paths.ouput": "x"}, r"unknown keys in \[paths\]: \['ouput'\]"),
+        (NLITrainingConfig, {"training.epochs": 0}, "epochs = 0: give a number above 0"),
+        (NLITrainingConfig, {"training.max_steps": 0}, "max_steps = 0"),
+        (NLITrainingConfig, {"training.threads": -1}, "threads = -1"),
+        (NLITrainingConfig, {"training.seed": 1.5}, "seed = 1.5: give a whole number"),
+        (NLITrainingConfig, {"data.eval_limt": 5}, r"unknown keys in \[data\]: \['eval_limt'\]"),
+    ],
+)
+def test_bad_values_are_refused_before_any_work(config_class: type, override: dict[str, object], message: str) -> None:
+    with pytest.raises(TrainingConfigError, match=message):
+        config_class.from_file(REPO / SHIPPED[config_class], override)
+
+
+def test_the_reranker_refuses_its_training_corpus_as_dev() -> None:
+    train = RerankerTrainingConfig.from_file(REPO / SHIPPED[RerankerTrainingConfig]).train
+    with pytest.raises(TrainingConfigError, match="paths.dev is the training corpus"):
+        RerankerTrainingConfig.from_file(REPO / SHIPPED[RerankerTrainingConfig], {"paths.dev": train})
+
+
+def test_the_nli_data_root_is_relative_to_the_config_and_the_environment_replaces_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XLINK_NLI_DATA", raising=False)
+    config = NLITrainingConfig.from_file(REPO / SHIPPED[NLITrainingConfig])
+    assert Path(config.data_root) == (REPO / "configs" / "../../shared/data/nli").resolve()
+    monkeypatch.setenv("XLINK_NLI_DATA", "/data/nli")
+    assert NLITrainingConfig.from_file(REPO / SHIPPED[NLITrainingConfig]).data_root == "/data/nli"

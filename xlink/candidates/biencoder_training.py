@@ -36,7 +36,7 @@ from xlink.errors import TrainingConfigError
 from xlink.evaluation.ids import normalize_concept_id
 from xlink.files import FolderKind, atomic_folder
 from xlink.text.normalize import normalize_text
-from xlink.training_config import read_training_config
+from xlink.training_config import check_keys, check_values, read_training_config
 
 logger = logging.getLogger(__name__)
 
@@ -107,14 +107,27 @@ class BiencoderTrainingConfig:
     chunk_size: int = 64
     max_grad_norm: float = 1.0
 
+    def __post_init__(self) -> None:
+        check_values(
+            self,
+            at_least_one=("max_length", "epochs", "max_pairs_per_group", "log_every", "chunk_size"),
+            positive=("learning_rate", "max_grad_norm"),
+            non_negative=("weight_decay", "max_pairs", "max_minutes", "threads"),
+            fractions=("warmup_ratio", "hard_batch_fraction"),
+        )
+        if self.batch_size < 2:  # in-batch negatives: a batch of one pair has none, and its loss is NaN
+            raise TrainingConfigError(f"batch_size = {self.batch_size}: give at least 2 (the other pairs of a batch are the negatives)")
+
     @classmethod
     def from_file(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> BiencoderTrainingConfig:
         """Read ``[paths]``, ``[sources.*]`` and ``[training]`` sections."""
-        return cls.from_dict(read_training_config(path, overrides), base=Path(path).parent)
+        config = read_training_config(path, overrides, ("paths", "sources", "training"))
+        return cls.from_dict(config, base=Path(path).parent)
 
     @classmethod
     def from_dict(cls, cfg: dict[str, Any], base: Path | None = None) -> BiencoderTrainingConfig:
         paths = dict(cfg.get("paths", {}))
+        check_keys(paths, "paths", ("base_model", "output", "data_root"))
         training = dict(cfg.get("training", {}))
         known = {f.name for f in fields(cls)} - {"base_model", "output", "sources"}
         unknown = set(training) - known

