@@ -173,3 +173,17 @@ def test_an_output_under_a_file_is_refused_before_any_work(tmp_path: Path) -> No
         check_output(corpus / "p.jsonl", corpus)
     with pytest.raises(XlinkError, match=r"good\.pubtator is a file, so no folder can be made there"):
         check_replaceable_folder(corpus / "index", TEST_FOLDER)
+
+
+def test_a_folder_of_another_kind_that_holds_the_marker_is_refused(tmp_path: Path) -> None:
+    """A trained reranker holds xlink_training.json too, the bi-encoder's marker: training a bi-encoder there is refused."""
+    from xlink.candidates.biencoder_training import BIENCODER_FOLDER
+    from xlink.rerank.cross_encoder import RERANKER_FOLDER
+
+    reranker = tmp_path / "rr"
+    reranker.mkdir()
+    (reranker / RERANKER_FOLDER.marker).write_text("{}", encoding="utf-8")
+    (reranker / "xlink_training.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(XlinkError, match="another kind of xlink folder, not an xlink bi-encoder folder"):
+        check_replaceable_folder(reranker, BIENCODER_FOLDER)
+    check_replaceable_folder(reranker, RERANKER_FOLDER)  # its own kind may replace it

@@ -241,6 +241,9 @@ class FolderKind:
 
     marker: str
     what: str
+    #: files that mark a folder of another kind which also holds ``marker`` (a reranker folder
+    #: holds a bi-encoder's ``xlink_training.json`` too): such a folder is not replaced
+    excludes: tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
@@ -252,9 +255,9 @@ def atomic_folder(target: str | Path, kind: FolderKind) -> Iterator[Path]:
     path can only replace what xlink wrote there before: an existing ``target`` is replaced only
     when it is an empty folder or holds ``kind.marker`` (``manifest.json`` for an index). A file,
     or a folder of the user's own files, is refused before anything is written (the command verbs
-    check even before their work, with :func:`check_replaceable_folder`): xlink never deletes what
-    it did not write. The finished folder gets the modes the user's umask asks for, as a plain
-    ``mkdir`` would give it.
+    check even before their work, with :func:`check_replaceable_folder`). A folder of xlink's own
+    kind is replaced whole, files a user added inside it included: keep your own files beside it.
+    The finished folder gets the modes the user's umask asks for, as a plain ``mkdir`` would give it.
     """
     target = Path(target)
     check_replaceable_folder(target, kind)
@@ -284,6 +287,11 @@ def check_replaceable_folder(target: Path, kind: FolderKind) -> None:
         return
     if not target.is_dir():
         raise XlinkError(f"{target} is a file; give a folder path for {kind.what} (xlink writes a folder there)")
+    other = next((name for name in kind.excludes if (target / name).exists()), None)
+    if other is not None:
+        raise XlinkError(
+            f"{target} holds {other}, so it is another kind of xlink folder, not {kind.what}; give a new folder path"
+        )
     if (target / kind.marker).exists() or not any(target.iterdir()):
         return
     raise XlinkError(

@@ -35,6 +35,7 @@ def test_loss_decreases_and_best_dev_model_is_saved(
     assert len(report.evaluations) == 12 and report.best_step >= 0
     saved = json.loads((tmp_path / "model" / "xlink_training.json").read_text())
     assert saved["best_dev_acc1"] == report.best_dev_acc1 and saved["steps"] == report.steps
+    assert saved["complete"] is True and report.complete
     model = CrossEncoderReranker.load(tmp_path / "model", device="cpu")
     assert model.config.k == 4 and model.config.max_length == 48
 
@@ -153,3 +154,20 @@ def test_split_names_match_whole_name_parts(file_name: str, word: str, expected:
     from xlink.corpus.io import names_split
 
     assert names_split(file_name, word) is expected
+
+
+def test_a_checkpoint_saved_during_the_run_says_how_far_it_was(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted run leaves its best checkpoint; its report must not read as a finished run of 0 steps."""
+    import xlink.rerank.train as train_module
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "_save_report_only", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, epochs=2, lam=0.0))
+    saved = json.loads((tmp_path / "model" / "xlink_training.json").read_text())
+    assert saved["complete"] is False and saved["steps"] == saved["best_step"] > 0
+    assert saved["last_loss"] == saved["last_loss"]  # a number, not NaN

@@ -41,7 +41,8 @@ from xlink.training_config import check_keys, check_values, read_training_config
 logger = logging.getLogger(__name__)
 
 #: a bi-encoder folder written by xlink holds its training report, xlink_training.json
-BIENCODER_FOLDER = FolderKind("xlink_training.json", "an xlink bi-encoder folder")
+#: a reranker folder holds its own xlink_training.json, beside xlink_reranker.json (RERANKER_FOLDER's marker)
+BIENCODER_FOLDER = FolderKind("xlink_training.json", "an xlink bi-encoder folder", excludes=("xlink_reranker.json",))
 
 #: Training sources whose file names look like an evaluation split are refused.
 _ST_FILES = ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -89,8 +90,18 @@ def progress(items: Iterable[T], total: int | None, description: str) -> Iterato
 
 
 def print_json(obj: object) -> None:
-    """Print one JSON object on stdout."""
-    print(json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False))
+    """Print one JSON object on stdout; NaN and infinity become null (strict JSON has neither)."""
+    print(json.dumps(_finite(obj), indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False))
+
+
+def _finite(obj: object) -> object:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(value) for value in obj]
+    return obj
 
 
 def check_output(output: Path, *inputs: Path | None, option: str = "--output") -> None:

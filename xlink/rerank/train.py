@@ -185,6 +185,8 @@ class TrainingReport:
     epochs_done: float = 0.0
     seconds: float = 0.0
     stopped_early: bool = False
+    #: false in the report of a checkpoint saved during the run (an interrupted run leaves one)
+    complete: bool = False
     first_loss: float = float("nan")
     last_loss: float = float("nan")
     losses: list[float] = field(default_factory=list)
@@ -498,6 +500,8 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
         if better:
             report.best_dev_acc1 = result["acc@1"]
             report.best_step = step
+            report.steps, report.epochs_done = step, epoch  # a checkpoint's report says how far the run was
+            report.last_loss = report.losses[-1] if report.losses else float("nan")
             _save(reranker, cfg, report, started)
         reranker.model.train()
 
@@ -538,6 +542,7 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
     report.steps = step
     report.last_loss = report.losses[-1] if report.losses else float("nan")
     report.seconds = round(time.perf_counter() - started, 1)
+    report.complete = True
     if not dev_linked:
         _save(reranker, cfg, report, started)
     else:
