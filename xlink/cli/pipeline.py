@@ -70,14 +70,28 @@ def prepare_ner(
     """Convert corpus splits to .spacy DocBin files for `spacy train`."""
     import spacy
 
-    from xlink.corpus.io import detect_corpus_format, load_corpus
+    from xlink.corpus.io import detect_corpus_format, load_corpus, names_split
     from xlink.corpus.ner_data import ner_docs, write_docbin
 
-    nlp = spacy.blank(lang)
-    base = shared_data_dir() / "el" / "ncbi_disease"
     given = {"train": train, "dev": dev, "test": test}
-    for split, path in given.items():
-        path = path or base / _NCBI_FILES[split]
+    if any(given.values()) and not all(given.values()):
+        missing = [f"--{split}" for split, path in given.items() if path is None]
+        raise XlinkError(
+            f"give all three splits or none (none: NCBI Disease's); {', '.join(missing)} missing, which would "
+            "otherwise mix NCBI Disease files into your data"
+        )
+    if train is not None and (names_split(train.name, "test") or names_split(train.name, "dev")):
+        raise XlinkError(f"--train {train} looks like a dev or test split (its name); the NER trains on a training split")
+    paths = {split: path or shared_data_dir() / "el" / "ncbi_disease" / _NCBI_FILES[split] for split, path in given.items()}
+    if output.exists() and not output.is_dir():
+        raise XlinkError(f"--output {output} is a file; give a folder for train/dev/test .spacy files")
+    for split in paths:
+        check_output(output / f"{split}.spacy", *paths.values(), option="--output")
+    try:
+        nlp = spacy.blank(lang)
+    except ImportError as err:
+        raise XlinkError(f"--lang {lang!r}: spaCy has no such language ({err}); use a code such as en, de, fr") from None
+    for split, path in paths.items():
         corpus = load_corpus(path, corpus_format or detect_corpus_format(path))
         stats = write_docbin(ner_docs(nlp, corpus, label or None), output / f"{split}.spacy")
         console.print(
@@ -387,6 +401,11 @@ def build_vectors_cmd(
     if not terminology and not corpus:
         raise XlinkError("give at least one --terminology or --corpus: the vocabulary comes from their texts")
     check_replaceable_folder(output, VECTORS_FOLDER)
+    from xlink.corpus.io import names_split
+
+    test = next((path for path in corpus or [] if names_split(path.name, "test")), None)
+    if test is not None:
+        raise XlinkError(f"--corpus {test} looks like a test split (its name): its words would leak into the model")
     texts: list[str] = []
     for path in terminology or []:
         for concept in load_terminology(path):
