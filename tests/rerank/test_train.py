@@ -171,3 +171,15 @@ def test_a_checkpoint_saved_during_the_run_says_how_far_it_was(
     saved = json.loads((tmp_path / "model" / "xlink_training.json").read_text())
     assert saved["complete"] is False and saved["steps"] == saved["best_step"] > 0
     assert saved["last_loss"] == saved["last_loss"]  # a number, not NaN
+
+
+def test_every_input_is_checked_before_the_training_split_is_linked(
+    tiny_cross_encoder: Path, tiny_corpora: dict[str, Path], tmp_path: Path
+) -> None:
+    for overrides, message in (
+        ({"dev": str(tmp_path / "dev_missing.txt")}, "dev corpus .*dev_missing.txt does not exist"),
+        ({"linking_config": str(tmp_path / "nope.cfg")}, "paths.linking_config .*nope.cfg does not exist"),
+        ({"base_model": "./no_model_here"}, "base_model ./no_model_here does not exist"),
+    ):
+        with pytest.raises(TrainingConfigError, match=message):
+            train_reranker(_config(tiny_cross_encoder, tiny_corpora, tmp_path, **overrides))

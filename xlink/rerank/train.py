@@ -37,6 +37,7 @@ import numpy as np
 
 from xlink.corpus.io import names_split
 from xlink.errors import TrainingConfigError
+from xlink.files import looks_like_local_path
 from xlink.linker import LinkedMention
 from xlink.rerank.cross_encoder import CrossEncoderReranker, EncodedPairs, RerankerConfig
 from xlink.rerank.data import MISSING_GOLD, ListStats, TrainingList, build_training_lists
@@ -417,6 +418,15 @@ def train_reranker(cfg: RerankerTrainingConfig) -> TrainingReport:
         raise TrainingConfigError(f"paths.train {cfg.train} is a folder; give the training corpus file")
     if not Path(cfg.train).is_file() and not (cfg.train_candidates and Path(cfg.train_candidates).is_file()):
         raise TrainingConfigError(f"training corpus {cfg.train} does not exist; set paths.train")
+    # every other input, before the minutes of linking the training split
+    if cfg.dev and not Path(cfg.dev).is_file() and not (cfg.dev_candidates and Path(cfg.dev_candidates).is_file()):
+        raise TrainingConfigError(f"dev corpus {cfg.dev} does not exist; set paths.dev, or leave it empty to train without selection")
+    for key in ("terminology", "linking_config"):
+        value = getattr(cfg, key)
+        if value and not Path(value).is_file():
+            raise TrainingConfigError(f"paths.{key} {value} does not exist")
+    if cfg.base_model and looks_like_local_path(cfg.base_model) and not Path(cfg.base_model).expanduser().exists():
+        raise TrainingConfigError(f"base_model {cfg.base_model} does not exist; give a model folder, a hub id or leave it unset")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _seed_everything(cfg.seed)
