@@ -364,3 +364,10 @@ def test_a_carriage_return_inside_a_table_text_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"text,label\r\n\"one\rtwo\",a\r\n")
     assert read_texts(path, "text", "label").texts == ["one\rtwo"]
+
+
+def test_doubled_carriage_returns_before_the_newline_end_the_line(tmp_path: Path) -> None:
+    """'\\r\\r\\n' (a Windows newline translated twice) is a line end, not a record merged into another."""
+    path = tmp_path / "dict.txt"
+    path.write_bytes(b"D1||gout\r\r\nD2||asthma\r\r\n")
+    assert [c.concept_id for c in load_terminology(path, "biosyn")] == ["D1", "D2"]

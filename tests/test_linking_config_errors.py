@@ -34,7 +34,7 @@ def test_a_misspelt_section_is_refused_not_ignored(tmp_path: Path) -> None:
         ({"analyzer": "chars"}, "analyzer = 'chars'; choose one of char_wb, char, word"),
         ({"tie_break": "random"}, "tie_break = 'random'; choose one of names, order"),
         ({"ngram_min": 4, "ngram_max": 2}, "ngram_max = 2 is below ngram_min = 4"),
-        ({"min_df": 0}, "min_df = 0; give a whole number of at least 1"),
+        ({"min_df": 0}, "min_df = 0; give a count of at least 1, or a share"),
         ({"ngram_max": "3"}, "ngram_max = '3'; give a whole number"),
     ],
 )

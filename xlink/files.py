@@ -84,7 +84,7 @@ def numbered_lines(path: Path, expected: str, *, keep_lone_cr: bool = False) -> 
                 if lineno == 1:
                     _refuse_utf16(path, raw)
                     _refuse_cr_line_ends(path, raw)
-                if not keep_lone_cr and b"\r" in raw.removesuffix(b"\n").removesuffix(b"\r"):
+                if not keep_lone_cr and b"\r" in raw.removesuffix(b"\n").rstrip(b"\r"):  # "\r\r\n" ends a line too
                     raise mixed_line_ends(path, lineno)
                 line = _decode(path, lineno, offset, raw)
                 offset += len(raw)
@@ -114,7 +114,17 @@ def read_text(path: Path, expected: str) -> str:
 
 
 def _umask() -> int:
-    """The process's umask (reading it means setting it, so it is set back at once)."""
+    """The process's umask: read from /proc where Linux shows it, else by setting it and back.
+
+    Setting it to 0 for a moment would give files that other threads create meanwhile 0666.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     umask = os.umask(0)
     os.umask(umask)
     return umask
@@ -124,8 +134,8 @@ def _umask() -> int:
 def atomic_file(target: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Yield a handle on a temporary sibling of ``target`` that replaces it only if the block succeeds.
 
-    Every single file xlink writes (corpora, predictions, terminologies, package metadata)
-    goes through here, so that a crash or an error never leaves a half-written file where a
+    The files xlink writes as outputs (corpora, predictions, terminologies, package metadata,
+    DocBins) go through here, so that a crash or an error never leaves a half-written file where a
     complete one is expected. ``mode`` is ``"w"`` (UTF-8 text, ``\n`` line ends) or ``"wb"``.
     A name ending in ``.gz`` is gzipped, as the name says (every reader of xlink's unzips by
     the magic bytes). The file gets the permissions a plain ``open`` would give (``mkstemp``

@@ -8,6 +8,7 @@ reported (:class:`~xlink.errors.TrainingConfigError` naming it).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from xlink.errors import TrainingConfigError, missing_file
+
+logger = logging.getLogger(__name__)
 
 
 def read_training_config(
@@ -47,11 +50,20 @@ def read_training_config(
     return config
 
 
-def check_keys(section: Mapping[str, Any], name: str, allowed: Iterable[str]) -> None:
-    """Refuse keys of ``[name]`` that the trainer does not read (a misspelt key would be ignored)."""
+def check_keys(section: Mapping[str, Any], name: str, allowed: Iterable[str], *, variables: bool = False) -> None:
+    """Refuse keys of ``[name]`` that the trainer does not read (a misspelt key would be ignored).
+
+    With ``variables`` (``[paths]``, which configs also use for ``${paths.x}`` interpolation)
+    such keys are warned about instead.
+    """
     known = set(allowed)
     unknown = sorted(set(section) - known)
-    if unknown:
+    if unknown and variables:
+        logger.warning(
+            "[%s] %s: not read by this trainer (fine as variables for ${%s.…}; a misspelt setting is ignored); it reads %s",
+            name, ", ".join(unknown), name, ", ".join(sorted(known)),
+        )
+    elif unknown:
         raise TrainingConfigError(f"unknown keys in [{name}]: {unknown}; allowed: {sorted(known)}")
 
 

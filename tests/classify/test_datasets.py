@@ -115,3 +115,10 @@ def test_a_quote_left_open_is_warned_about(tmp_path: Path, caplog: pytest.LogCap
     with caplog.at_level(logging.WARNING):
         read_texts(_write(tmp_path, "ok.csv", f'text,label\n"{long_text}",a\n'.encode()), "text", "label")
     assert not caplog.records  # a long quoted text without delimiters is just a long text
+
+
+def test_a_quote_left_open_before_the_text_column_is_still_a_format_error(tmp_path: Path) -> None:
+    rows = "".join(f"b,row {i}\n" for i in range(12))
+    path = _write(tmp_path, "d.csv", f'label,text\n"a,first text\n{rows}'.encode())
+    with pytest.raises(FormatError, match=r"d\.csv:14: 1 fields"):
+        read_texts(path, "text", "label")

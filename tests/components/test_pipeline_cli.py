@@ -233,3 +233,12 @@ def test_a_rebuild_deletes_nothing_it_refuses_and_keeps_the_users_folders(termin
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(XlinkError, match="is a file; give a folder path"):
         build_pipeline(config, package_dir=tmp_path / "file" / "out")
+
+
+def test_the_shipped_pipeline_config_passes_the_output_check() -> None:
+    """Its NER sits in the package's assets/ folder, beside (not inside) what the build writes."""
+    from xlink.components.pipelines import _check_package_output, model_dir_name
+
+    repo = Path(__file__).resolve().parents[2]
+    config = PipelineBuildConfig.from_disk(repo / "configs" / "pipeline_disease_medic.cfg")
+    _check_package_output(config, config.package_dir / config.name / model_dir_name("en", config.name, config.version))

@@ -203,8 +203,10 @@ def test_a_pipeline_rebuilt_from_its_config_keeps_its_pruner(tiny_model: Path, p
     nlp = spacy.blank("en")
     nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "p")})
     rebuilt = spacy.util.load_model_from_config(nlp.config)
+    doc = rebuilt("song album guitar")  # the pruner is read at first use (from_disk may follow from_config)
     component = rebuilt.get_pipe("xlink_zeroshot")
     assert component.pruner is not None and component.labels == list(LABELS)
+    assert set(doc._.xlink_label_set) == set(component.pruner.predict_set(["song album guitar"])[0].labels)
 
 
 def test_two_zero_shot_pipes_keep_their_own_labels_and_extensions(tiny_model: Path, tmp_path: Path) -> None:

@@ -147,7 +147,11 @@ def test_shipped_configs_parse(name: str) -> None:
         ("validation.jsonl", "dev", True),
         ("test_dictionary.txt", "test", True),  # BioSyn's, which holds the test mentions
         ("CTD_diseases_latest.tsv", "test", False),
-        ("valid_ids_train.txt", "dev", True),
+        ("valid_ids.txt", "dev", True),
+        ("devel.tsv", "dev", True),
+        ("CDR_DevelopmentSet.PubTator.txt", "dev", True),
+        ("testing.txt", "test", True),
+        ("train_dev.tsv", "dev", False),  # a merged training set
     ],
 )
 def test_split_names_match_whole_name_parts(file_name: str, word: str, expected: bool) -> None:

@@ -128,7 +128,7 @@ class BiencoderTrainingConfig:
     @classmethod
     def from_dict(cls, cfg: dict[str, Any], base: Path | None = None) -> BiencoderTrainingConfig:
         paths = dict(cfg.get("paths", {}))
-        check_keys(paths, "paths", ("base_model", "output", "data_root"))
+        check_keys(paths, "paths", ("base_model", "output", "data_root"), variables=True)
         training = dict(cfg.get("training", {}))
         known = {f.name for f in fields(cls)} - {"base_model", "output", "sources"}
         unknown = set(training) - known

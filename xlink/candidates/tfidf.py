@@ -62,7 +62,8 @@ class TfidfConfig:
     analyzer: str = "char_wb"
     ngram_min: int = 2
     ngram_max: int = 3
-    min_df: int = 1
+    #: names an n-gram must occur in: a count, or (a float) a share of the names, as scikit-learn reads it
+    min_df: int | float = 1
     sublinear_tf: bool = True
     #: How equal scores are ordered: "names" puts the concept with more distinct
     #: names first (a proxy for how central a concept is; measured on NCBI dev),
@@ -78,7 +79,12 @@ class TfidfConfig:
             raise XlinkError(f"TF-IDF analyzer = {self.analyzer!r}; choose one of {', '.join(TFIDF_ANALYZERS)}")
         if self.tie_break not in TIE_BREAKS:
             raise XlinkError(f"TF-IDF tie_break = {self.tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
-        for key in ("ngram_min", "ngram_max", "min_df", "max_block_cells"):
+        min_df = self.min_df
+        if isinstance(min_df, bool) or not (
+            (isinstance(min_df, int) and min_df >= 1) or (isinstance(min_df, float) and 0 < min_df <= 1)
+        ):
+            raise XlinkError(f"TF-IDF min_df = {min_df!r}; give a count of at least 1, or a share of names in (0, 1]")
+        for key in ("ngram_min", "ngram_max", "max_block_cells"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise XlinkError(f"TF-IDF {key} = {value!r}; give a whole number of at least 1")

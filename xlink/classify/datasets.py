@@ -177,7 +177,8 @@ def _read_delimited(
         start, previous_end = previous_end + 1, number
         if not row or all(not cell.strip() for cell in row):
             continue
-        if not tabs and number - start >= _SWALLOW_LINES and any(delimiter in line for line in row[t_idx].split("\n")[1:]):
+        swallowed = next((cell for cell in row if "\n" in cell), "")  # the quoted field, whichever column it is
+        if not tabs and number - start >= _SWALLOW_LINES and any(delimiter in line for line in swallowed.split("\n")[1:]):
             logger.warning(
                 "%s:%d: the row that starts here runs to line %d and its text holds lines with %r: a quote that "
                 "opens a field without closing it may have swallowed the rows in between; check line %d",

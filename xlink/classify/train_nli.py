@@ -80,7 +80,7 @@ class DataSetSpec:
     limit: int | None = None
 
 
-#: the NLI pool beside a checkout (relative to the working folder when no config names one)
+#: the NLI pool beside a checkout, relative to the working folder (the repository root)
 DEFAULT_NLI_ROOT = "../shared/data/nli"
 
 
@@ -124,16 +124,20 @@ class NLITrainingConfig:
     def from_file(cls, path: str | Path, overrides: dict[str, object] | None = None) -> NLITrainingConfig:
         """Read ``[paths]``, ``[data]``, ``[data.train.*]`` and ``[training]`` sections.
 
-        ``data.root`` is relative to the config file; ``$XLINK_NLI_DATA``, when set, replaces it.
+        ``data.root`` is relative to the working folder, as spaCy reads paths. A ``--set
+        data.root=...`` wins; else ``$XLINK_NLI_DATA`` when set; else the file's ``root``.
         """
-        return cls.from_dict(read_training_config(path, overrides, ("paths", "data", "training")), base=Path(path).parent)
+        cfg = read_training_config(path, overrides, ("paths", "data", "training"))
+        if "data.root" not in (overrides or {}) and os.environ.get("XLINK_NLI_DATA"):
+            cfg["data"] = {**dict(cfg.get("data", {})), "root": os.environ["XLINK_NLI_DATA"]}
+        return cls.from_dict(cfg)
 
     @classmethod
-    def from_dict(cls, cfg: dict, base: Path | None = None) -> NLITrainingConfig:
+    def from_dict(cls, cfg: dict) -> NLITrainingConfig:
         data = dict(cfg.get("data", {}))
         training = dict(cfg.get("training", {}))
         paths = dict(cfg.get("paths", {}))
-        check_keys(paths, "paths", ("base_model", "output"))
+        check_keys(paths, "paths", ("base_model", "output"), variables=True)
         check_keys(data, "data", ("root", "eval_path", "eval_limit", "train"))
         sets = []
         for name, spec in (data.get("train") or {}).items():
@@ -147,9 +151,7 @@ class NLITrainingConfig:
         unknown = set(training) - known
         if unknown:
             raise TrainingConfigError(f"unknown [training] settings: {sorted(unknown)}")
-        root = Path(os.environ.get("XLINK_NLI_DATA") or data.get("root") or DEFAULT_NLI_ROOT)
-        if not root.is_absolute() and base is not None and not os.environ.get("XLINK_NLI_DATA"):
-            root = (base / root).resolve()
+        root = Path(data.get("root") or DEFAULT_NLI_ROOT)
         eval_limit = data.get("eval_limit", 1000)
         if isinstance(eval_limit, bool) or not isinstance(eval_limit, int):
             raise TrainingConfigError(f"[data] eval_limit = {eval_limit!r}: give a whole number")

@@ -193,6 +193,7 @@ def classify_command(
             "leave out --labels/--labels-file to use the pruner's labels"
         )
     mapping = read_label_map(label_map)
+    model_from_pruner = cp is not None and model is None and cp.nli_model is not None
     if cp is not None:  # the zero-shot model the pruner was calibrated for: its defaults, or an error
         model, pruner_template, mapping = cp.nli_settings(model, None if template == _DEFAULT_TEMPLATE else template, mapping)
         template = pruner_template or template
@@ -205,7 +206,15 @@ def classify_command(
     if model:
         from xlink.classify.input_checks import check_local_model
 
-        check_local_model("--model", model)
+        try:
+            check_local_model("--model", model)
+        except XlinkError:
+            if not model_from_pruner:
+                raise
+            raise XlinkError(
+                f"--pruner {pruner}: it was calibrated with NLI model {model}, which is not on this machine; copy the "
+                "model to that path, or calibrate a pruner here (xlink calibrate)"
+            ) from None
     if len(label_list) == 1 and not multi_label:
         _warn(
             f"one label ({label_list[0]!r}): in single-label mode its score is a softmax over one label, always "
@@ -459,6 +468,8 @@ def evaluate_zeroshot_command(
         timing_repeats=repeats, separate_selection=separate_selection,
     )
     if details is not None:
+        if not details.name.endswith(".npz"):  # as np.savez_compressed names a path it is given
+            details = details.with_name(details.name + ".npz")
         with atomic_file(details, "wb") as handle:
             np.savez_compressed(handle, **asdict(arrays), alpha=np.array(alpha))
     payload = asdict(result)

@@ -357,6 +357,8 @@ def evaluate_linking_cmd(
     t1 = time.perf_counter()
     docs, fmt = _load_corpus(corpus, corpus_format)
     _require_mentions(docs, corpus)
+    mentions = docs.mentions()
+    refuse_all_nil(len(mentions), sum(1 for m in mentions if not m.gold), corpus)  # before the index is built
     linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration, corpus)
     _warn_gold_coverage(docs, term, corpus)
     t2 = time.perf_counter()

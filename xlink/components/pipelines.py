@@ -638,8 +638,8 @@ def _check_package_output(config: PipelineBuildConfig, target: Path) -> None:
     blocking = next((p for p in [out, *out.parents] if p.is_file()), None)
     if blocking is not None:
         raise XlinkError(f"package output {config.package_dir}: {blocking} is a file; give a folder path")
-    ner = config.ner_model.resolve()
-    if out == ner or ner in out.parents or out in ner.parents:
+    ner, written = config.ner_model.resolve(), (out / config.name).resolve()
+    if written == ner or ner in written.parents or written in ner.parents:  # the package folder itself may hold assets/
         raise XlinkError(
             f"package output {config.package_dir} overlaps the NER model {config.ner_model}, an input; "
             "give another --output folder"

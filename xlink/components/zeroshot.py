@@ -159,35 +159,68 @@ class ZeroShotComponent:
         self.name = name
         self.label_set_attr = label_set_attr
         self.scores_attr = scores_attr
-        if loading is None:  # built outside the factory: only spacy.load's from_config means "saved data follows"
-            loading = inside_from_config()
-        # spacy.load of a saved pipeline: its settings and pruner come from from_disk, not from config paths
-        self.pruner = None
-        if isinstance(pruner, ConformalLabelPruner):
-            self.pruner = pruner
-        elif pruner is not None and not loading:
-            self.pruner = ConformalLabelPruner.load(pruner)
-        label_descriptions = dict(label_descriptions or {})
-        if self.pruner is not None:  # the zero-shot model the pruner was calibrated for, or an error
-            unset = None if hypothesis_template == DEFAULT_TEMPLATE else hypothesis_template
-            model, template, label_descriptions = self.pruner.nli_settings(model, unset, label_descriptions)
-            hypothesis_template = template or hypothesis_template
-            if not labels:
-                labels = list(self.pruner.labels)
-        if model and not loading:
-            check_local_model(name, model)
-        self.model = model
-        self.hypothesis_template = validate_template(hypothesis_template)
-        self.label_descriptions = label_descriptions
         self.multi_label = multi_label
         self.batch_size = batch_size
         self.nli_batch_size = nli_batch_size
         self.max_length = max_length
         self.bf16 = bf16
-        self.labels = validate_labels(labels) if labels else []
-        if not loading:
-            self._check_settings()
+        self.pruner: ConformalLabelPruner | None = None
         self._classifier: ZeroShotClassifier | None = None
+        #: a pruner folder read at first use: built inside Language.from_config without the saved-pipeline
+        #: mark (``spacy assemble``, or a pipeline saved by an older xlink), where from_disk may still follow
+        self._pending_pruner: str | Path | None = None
+        if loading is None:  # built outside the factory: only a saved pipeline's from_config defers to from_disk
+            loading = inside_from_config()
+        if loading or (isinstance(pruner, str | Path) and inside_from_config()):
+            # the saved settings and pruner come from from_disk; the config's paths may not exist here
+            self.model = model
+            self.hypothesis_template = validate_template(hypothesis_template)
+            self.label_descriptions = dict(label_descriptions or {})
+            self.labels = validate_labels(labels) if labels else []
+            self._pending_pruner = None if loading else pruner  # type: ignore[assignment]
+            return
+        self._apply_sources(labels, model, hypothesis_template, label_descriptions, pruner)
+
+    def _apply_sources(
+        self,
+        labels: list[str] | None,
+        model: str | None,
+        hypothesis_template: str,
+        label_descriptions: dict[str, str] | None,
+        pruner: str | Path | ConformalLabelPruner | None,
+    ) -> None:
+        """Read the pruner, take the NLI settings it was calibrated for, and check everything."""
+        self.pruner = ConformalLabelPruner.load(pruner) if isinstance(pruner, str | Path) else pruner
+        label_descriptions = dict(label_descriptions or {})
+        model_from_pruner = False
+        if self.pruner is not None:  # the zero-shot model the pruner was calibrated for, or an error
+            unset = None if hypothesis_template == DEFAULT_TEMPLATE else hypothesis_template
+            model_from_pruner = model is None and self.pruner.nli_model is not None
+            model, template, label_descriptions = self.pruner.nli_settings(model, unset, label_descriptions)
+            hypothesis_template = template or hypothesis_template
+            if not labels:
+                labels = list(self.pruner.labels)
+        if model:
+            try:
+                check_local_model(self.name, model)
+            except XlinkError:
+                if not model_from_pruner:
+                    raise
+                raise XlinkError(
+                    f"{self.name}: the pruner was calibrated with NLI model {model}, which is not on this machine; "
+                    "copy the model to that path, or calibrate a pruner here (xlink calibrate)"
+                ) from None
+        self.model = model
+        self.hypothesis_template = validate_template(hypothesis_template)
+        self.label_descriptions = label_descriptions
+        self.labels = validate_labels(labels) if labels else []
+        self._check_settings()
+
+    def _resolve_pending(self) -> None:
+        """Read a pruner whose reading was deferred at construction (no from_disk came)."""
+        if self._pending_pruner is not None:
+            pending, self._pending_pruner = self._pending_pruner, None
+            self._apply_sources(self.labels or None, self.model, self.hypothesis_template, self.label_descriptions, pending)
 
     def _check_settings(self) -> None:
         """What ``xlink classify`` checks, at ``add_pipe`` rather than at the first Doc."""
@@ -239,6 +272,7 @@ class ZeroShotComponent:
             yield from docs
 
     def _classify(self, docs: list[Doc]) -> None:
+        self._resolve_pending()
         if not self.labels:
             raise XlinkError(f"{self.name}: no labels configured (set components.{self.name}.labels)")
         texts = [doc.text for doc in docs]
@@ -313,6 +347,7 @@ class ZeroShotComponent:
         self.scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
         register_extensions(self.label_set_attr, self.scores_attr)
         self.pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
+        self._pending_pruner = None  # the saved copy decides
         if self.pruner is not None:
             self._check_pruner_labels()
         self._classifier = None
@@ -320,6 +355,7 @@ class ZeroShotComponent:
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None, labels: list[str] | None = None) -> None:
         """Optionally set the labels at ``nlp.initialize()`` time."""
+        self._resolve_pending()
         if labels:
             self.labels = validate_labels(labels)
             self._check_settings()

@@ -114,15 +114,19 @@ def save_corpus(corpus: Corpus, path: str | Path, format: str) -> None:
 def names_split(file_name: str, split: str) -> bool:
     """Whether a file name names the held-out ``split`` ("dev" or "test"), by whole name parts.
 
-    "test.txt", "NCBItestset_corpus.txt", "ncbi_test2.jsonl", "dev-v2.jsonl", "validation.jsonl"
-    and BioSyn's "test_dictionary.txt" do; "CTD_diseases_latest.tsv", "latest_train.txt" and
-    "device_notes.txt" do not, because a word that merely contains "test" or "dev" is no split.
+    "test.txt", "NCBItestset_corpus.txt", "ncbi_test2.jsonl", "dev-v2.jsonl", "validation.jsonl",
+    "devel.tsv", "CDR_DevelopmentSet.PubTator.txt" and BioSyn's "test_dictionary.txt" do;
+    "CTD_diseases_latest.tsv", "device_notes.txt" do not, because a word that merely contains
+    "test" or "dev" is no split, and neither does a name with "train" in it ("train_dev.tsv",
+    a merged training set).
     The trainers refuse such files as training data, so that no model is selected or reported
     on what it learned from.
     """
-    sets = (f"{split}set", "developset") if split == "dev" else (f"{split}set",)
-    whole = ("val", "valid", "validation") if split == "dev" else ()
+    parts = re.split(r"[^a-z0-9]+", file_name.lower())
+    if any("train" in part for part in parts):  # "train_dev.tsv", "NCBItrainset": training data, merged or not
+        return False
+    sets = (f"{split}set", "developset", "developmentset") if split == "dev" else (f"{split}set",)
+    whole = ("val", "valid", "validation", "devel", "development") if split == "dev" else ("testing",)
     return any(
-        re.fullmatch(rf"{split}\d*", part) is not None or part in whole or any(s in part for s in sets)
-        for part in re.split(r"[^a-z0-9]+", file_name.lower())
+        re.fullmatch(rf"{split}\d*", part) is not None or part in whole or any(s in part for s in sets) for part in parts
     )

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, DocBin, Span
 
 from xlink.corpus.model import Corpus, Document
 from xlink.corpus.spacy_docs import corpus_to_docs
+from xlink.files import atomic_file
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def write_docbin(docs: Iterable[Doc], path: str | Path) -> NerDataStats:
         n_docs += 1
         n_ents += len(doc.ents)
         n_tokens += len(doc)
-    docbin.to_disk(path)
+    with atomic_file(path, "wb") as handle:  # as DocBin.to_disk writes it, but never half-written
+        handle.write(docbin.to_bytes())
     logger.info("%s: %d docs, %d entities, %d tokens", path, n_docs, n_ents, n_tokens)
     return NerDataStats(str(path), n_docs, n_ents, n_tokens)
