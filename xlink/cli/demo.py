@@ -117,7 +117,9 @@ def _classification_demo(console: Console) -> None:
     for column in ("text", "labels kept", "top label", "score"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.text, f"{len(row.label_set)}/{len(LABELS)}", row.top_label or "", f"{row.score:.3f}")
+        # a set of one label is decided without the NLI model: its 1.0 is no confidence
+        score = f"{row.score:.3f}" if len(row.label_set) > 1 else "[dim]only label kept[/dim]"
+        table.add_row(row.text, f"{len(row.label_set)}/{len(LABELS)}", row.top_label or "", score)
     console.print(table)
 
 
