@@ -9,7 +9,7 @@ span is linked to the picker's first concept when the shipped linker's best TF-I
 ``xlink evaluate-pipeline`` scores (equivalent ids count). A probe, not a component setting. Use a
 dev split.
 
-    python benchmarks/pipeline_picker_nil_probe.py --picker runs/pipe_ens/pkg/xlink_disease_medic/en_xlink_disease_medic-0.1.0 \\
+    python benchmarks/pipeline_picker_nil_probe.py --picker runs/pipe_ens/pkg/xlink_disease_medic_ensemble/en_xlink_disease_medic_ensemble-0.1.0 \\
         [--nil-threshold 0.8] [--corpus ../shared/data/el/ncbi_disease/NCBIdevelopset_corpus.txt] [--out results.json]
 """
 
