@@ -365,6 +365,10 @@ def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
     calibration = options.pop("calibration", None)
     if not options.get("model"):
         return None
+    if alpha is not None:
+        from xlink.conformal.candidates import check_alpha
+
+        check_alpha(alpha, "conformal_alpha")
     from xlink.rerank.cross_encoder import load_reranker
 
     try:
@@ -375,7 +379,7 @@ def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
         logger.warning("linking without a reranker: %s", err)
         return None
     logger.info("reranking the top %d candidates with %s", reranker.config.k, reranker.source)
-    if alpha is None:
+    if alpha is None and not calibration:
         return reranker
     if not calibration:
         raise XlinkError(
@@ -384,8 +388,9 @@ def build_reranker(terminology: Terminology, options: dict[str, Any] | None):
         )
     from xlink.conformal.candidates import ConformalCandidatePruner, ConformalReranker
 
-    pruner = ConformalCandidatePruner.load(calibration, alpha=float(alpha))
-    logger.info("conformal candidate pruning at alpha=%s with %s", alpha, calibration)
+    # without conformal_alpha, the level saved with the calibration (calibrate-linker --alpha)
+    pruner = ConformalCandidatePruner.load(calibration, alpha=None if alpha is None else float(alpha))
+    logger.info("conformal candidate pruning at alpha=%s with %s", pruner.alpha, calibration)
     return ConformalReranker(reranker, pruner)
 
 

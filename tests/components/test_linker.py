@@ -333,6 +333,34 @@ def test_set_reranker_swaps_it_on_a_built_linker(terminology_path: Path, tmp_pat
     assert linker.linker.reranker is None and linker.settings()["reranker"] is None
 
 
+@pytest.mark.slow  # loads torch and transformers
+def test_set_reranker_survives_to_disk_and_a_refused_calibration_leaves_the_old_linker(
+    terminology_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xlink.linking_config
+
+    nlp = _nlp(terminology_path, tmp_path / "cache")
+    component = nlp.get_pipe("xlink_linker")
+    model = _tiny_reranker(tmp_path / "ce")
+    component.set_reranker({"model": str(model), "k": 4})
+    nlp.to_disk(tmp_path / "model")  # config.cfg still says reranker = null: the saved settings decide
+    loaded = spacy.load(tmp_path / "model").get_pipe("xlink_linker")
+    assert loaded.linker.reranker is not None and loaded.linker.reranker.config.k == 4
+    component.set_reranker(None)
+    nlp.to_disk(tmp_path / "model")
+    assert not (tmp_path / "model" / "xlink_linker" / "reranker").exists()  # no stale copy left to reload
+    assert spacy.load(tmp_path / "model").get_pipe("xlink_linker").linker.reranker is None
+
+    def refuse(*args: object) -> None:
+        raise XlinkError("stale calibration")
+
+    before = component.linker
+    monkeypatch.setattr(xlink.linking_config, "check_calibration", refuse)
+    with pytest.raises(XlinkError, match="stale calibration"):
+        component.set_reranker({"model": str(model), "k": 4})
+    assert component.linker is before and component.linker.reranker is None
+
+
 def test_missing_reranker_fails_at_add_pipe_unless_optional(terminology_path: Path, tmp_path: Path) -> None:
     with pytest.raises(XlinkError):
         _nlp(terminology_path, tmp_path, reranker={"model": str(tmp_path / "no_such_reranker")})

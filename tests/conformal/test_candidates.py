@@ -87,18 +87,28 @@ def test_too_few_calibration_mentions_is_refused() -> None:
         ConformalCandidatePruner(k=8, alpha=0.2).fit_conformalize([([0.5], [""])] * 30, [1] * 30)
 
 
-def test_calibrate_linker_refuses_too_few_mentions_before_linking_them() -> None:
-    """The reranking takes minutes on a real split; a corpus too small for alpha is refused first."""
+def test_calibrate_linker_refuses_bad_settings_and_too_few_mentions_before_linking_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reranking takes minutes on a real split; what can be checked before it is."""
+    from types import SimpleNamespace
+
+    import xlink.conformal.candidates as candidates
     from xlink.conformal.candidates import calibrate_linker
 
     class Linker:
-        reranker = object()  # a plain reranker
+        reranker = SimpleNamespace(config=SimpleNamespace(k=8))  # a plain reranker
 
         def link(self, mentions: object) -> object:
-            raise AssertionError("linked before the size check")
+            raise AssertionError("linked before the checks")
 
+    monkeypatch.setattr(candidates, "linker_fingerprints", lambda linker: Fingerprints())
     with pytest.raises(CalibrationError, match="50 mentions are too few to calibrate at alpha=0.01"):
         calibrate_linker(Linker(), [object()] * 50, alpha=0.01)  # type: ignore[arg-type, list-item]
+    for kwargs, message in (({"alpha": 0.0}, "alpha must be between 0 and 1"), ({"conformity_score": "foo"}, "foo"),
+                            ({"fit_fraction": 0.0}, "fit_fraction")):
+        with pytest.raises(CalibrationError, match=message):
+            calibrate_linker(Linker(), [object()] * 5000, **kwargs)  # type: ignore[arg-type, list-item]
 
 
 def test_save_load_round_trip_without_pickle(tmp_path: Path) -> None:
@@ -143,4 +153,18 @@ def test_malformed_calibration_names_the_file(tmp_path: Path) -> None:
         ConformalCandidatePruner.load(folder)
     meta.write_text("{not json", encoding="utf-8")
     with pytest.raises(FormatError, match="candidate_pruner.json"):
+        ConformalCandidatePruner.load(folder)
+
+
+
+def test_a_damaged_calibration_or_a_bad_alpha_is_named(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    lists, targets = synthetic(800, 8, seed=8)
+    folder = ConformalCandidatePruner(k=8, alpha=0.1).fit_conformalize(lists, targets).save(tmp_path / "cal")
+    with pytest.raises(CalibrationError, match="conformal alpha must be between 0 and 1"):
+        ConformalCandidatePruner.load(folder, alpha=1.5)
+    assert ConformalCandidatePruner.load(folder).alpha == 0.1  # the level saved with the calibration
+    (folder / "calibration.npz").write_bytes((folder / "calibration.npz").read_bytes()[:40])
+    with pytest.raises(FormatError, match=r"calibration\.npz: cannot use the calibration arrays"):
         ConformalCandidatePruner.load(folder)

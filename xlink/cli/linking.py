@@ -48,7 +48,8 @@ AlphaOpt = Annotated[
     typer.Option(
         "--conformal-alpha",
         help="Rerank only each mention's conformal candidate set, which keeps the reranker's full-list "
-        "top candidate with probability >= 1 - alpha (needs a reranker and --calibration).",
+        "top candidate with probability >= 1 - alpha (needs a reranker and --calibration; without it, "
+        "--calibration uses the alpha saved by calibrate-linker).",
     ),
 ]
 CalibrationOpt = Annotated[
@@ -100,6 +101,9 @@ def _linker(
                 "reranker; pass --config configs/linking/tfidf_rerank.cfg (or another config with [reranker])"
             )
         if conformal_alpha is not None:
+            from xlink.conformal.candidates import check_alpha
+
+            check_alpha(conformal_alpha, "--conformal-alpha")
             config.reranker["conformal_alpha"] = conformal_alpha
         if calibration is not None:
             if not calibration.exists():

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -342,6 +343,7 @@ class EntityLinkerComponent:
             self.set_generator(linker.terminology, linker.generator)
         except Exception:
             self.reranker_options = previous  # the old linker and its settings stay in use
+            self.linker = linker  # set_generator may have replaced it before its calibration check failed
             raise
 
     def initialize(
@@ -515,6 +517,10 @@ class EntityLinkerComponent:
         path.mkdir(parents=True, exist_ok=True)
         linker.terminology.to_jsonl(path / TERMINOLOGY_FILE)
         save_generator(linker.generator, path / INDEX_FOLDER, self.name)
+        for stale, keep in ((RERANKER_FOLDER, linker.reranker is not None),
+                            (CALIBRATION_FOLDER, getattr(linker.reranker, "pruner", None) is not None)):
+            if not keep and (path / stale).is_dir():  # a copy saved here before set_reranker removed it
+                shutil.rmtree(path / stale)
         if linker.reranker is not None:
             linker.reranker.save(path / RERANKER_FOLDER)  # type: ignore[attr-defined]
         pruner = getattr(linker.reranker, "pruner", None)
@@ -557,8 +563,15 @@ class EntityLinkerComponent:
         term = Terminology.from_jsonl(term_path, name=saved.get("terminology_name") or None)
         term.require_nonempty(term_path)
         self.pending_sources = None
+        if "reranker" in saved:  # what set_reranker chose, which config.cfg does not record
+            self.reranker_options = dict(saved["reranker"]) if saved["reranker"] else None
+        has_reranker = saved.get("reranker_saved", True) and self.reranker_options is not None
+        if saved.get("reranker_saved") and self.reranker_options is None:  # saved by a version without the options
+            has_reranker = True
         self.set_generator(
-            term, load_generator(path / INDEX_FOLDER, term, self.generator_options), path / RERANKER_FOLDER
+            term,
+            load_generator(path / INDEX_FOLDER, term, self.generator_options),
+            path / RERANKER_FOLDER if has_reranker else None,
         )
         return self
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,6 +235,7 @@ class ConformalCandidatePruner:
     ) -> None:
         if k < 1:
             raise CalibrationError(f"k must be >= 1, got {k}")
+        check_alpha(alpha)
         if conformity_score not in CONFORMITY_SCORES:
             raise CalibrationError(f"unknown conformity score {conformity_score!r}; use one of {CONFORMITY_SCORES}")
         if not 0.0 < fit_fraction < 1.0:
@@ -334,6 +336,8 @@ class ConformalCandidatePruner:
         """Read a pruner; ``alpha`` overrides the saved one; ``expect`` fingerprints must match."""
         from xlink.errors import FormatError
 
+        if alpha is not None:  # the caller's value, not the file's: named as such
+            check_alpha(alpha, "conformal alpha")
         directory = Path(directory)
         meta_path = directory / META_FILE
         if not meta_path.exists():
@@ -367,9 +371,22 @@ class ConformalCandidatePruner:
             ) from None
         if expect is not None:
             fps.check(expect, str(directory))
-        with np.load(directory / STATE_FILE, allow_pickle=False) as arrays:
-            state = {name: arrays[name] for name in arrays.files}
-        obj.conformal = SplitConformalSets.from_state(state, obj.alpha, obj.conformity_score, obj.seed)
+        state_path = directory / STATE_FILE
+        try:
+            with np.load(state_path, allow_pickle=False) as arrays:
+                state = {name: arrays[name] for name in arrays.files}
+            probs = state["calibration_probs"]
+            n_features = len(obj.scorer.feature_names)
+            if probs.ndim != 2 or probs.shape[1] != obj.k or len(obj.scorer.weights) not in (0, n_features):
+                raise ValueError(
+                    f"arrays for {probs.shape[-1]} slots and a scorer of {len(obj.scorer.weights)} weights, for "
+                    f"k = {obj.k} and {n_features} features"
+                )
+            obj.conformal = SplitConformalSets.from_state(state, obj.alpha, obj.conformity_score, obj.seed)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+            raise FormatError(
+                state_path, None, f"cannot use the calibration arrays ({err})", "the files 'xlink calibrate-linker' wrote; re-run it"
+            ) from None
         return obj
 
 
@@ -515,6 +532,12 @@ def reference_slots(linked: Iterable[LinkedMention], k: int, reranker: Any) -> t
     return lists, slots, nil
 
 
+def check_alpha(alpha: float, option: str = "alpha") -> None:
+    """Refuse a miscoverage level outside (0, 1): 0 and 1 have no conformal meaning (and 0 divides by zero)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0.0 < alpha < 1.0:
+        raise CalibrationError(f"{option} must be between 0 and 1 (exclusive), got {alpha!r}; e.g. 0.05")
+
+
 def check_enough_mentions(n: int, alpha: float, fit_fraction: float, what: str = "mentions") -> None:
     """Raise :class:`CalibrationError` when ``n`` mentions cannot be split into a fit part of 10 and a
     calibration part of ceil(1/alpha); :func:`calibrate_linker` checks the corpus before reranking it."""
@@ -548,12 +571,13 @@ def calibrate_linker(
             "calibration needs a linker with a plain cross-encoder reranker (a [reranker] section with a model, "
             "and no conformal_alpha)"
         )
-    check_enough_mentions(len(mentions), alpha, fit_fraction)  # before the reranking, which takes minutes
+    # every setting, before the reranking, which takes minutes
+    k = int(reranker.config.k)
+    pruner = ConformalCandidatePruner(k, alpha, conformity_score, seed, fit_fraction, linker_fingerprints(linker))
+    check_enough_mentions(len(mentions), alpha, fit_fraction)
     start = time.perf_counter()
     linked = list(linker.link(mentions))
-    k = int(reranker.config.k)
     lists, slots, nil = reference_slots(linked, k, reranker)
-    pruner = ConformalCandidatePruner(k, alpha, conformity_score, seed, fit_fraction, linker_fingerprints(linker))
     pruner.fit_conformalize(lists, slots)
     counts = np.bincount(np.asarray(slots, dtype=int), minlength=k).tolist() if slots else [0] * k
     report = CalibrationReport(

@@ -27,6 +27,13 @@ def export_onnx(reranker: CrossEncoderReranker, folder: str | Path, quantize: bo
     """Write ``model.onnx`` (and ``model.int8.onnx`` with ``quantize``) into ``folder``; return the one to use."""
     import torch
 
+    try:  # before anything is written: the export needs onnx, the int8 copy onnxruntime
+        import onnx  # noqa: F401
+
+        if quantize:
+            import onnxruntime  # noqa: F401
+    except ImportError:
+        raise XlinkError("ONNX export needs onnx and onnxruntime: pip install 'xlink[onnx]'") from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model = reranker.model
