@@ -90,12 +90,7 @@ def validate_template(template: str) -> str:
 
 def validate_labels(labels: Sequence[str]) -> list[str]:
     """Refuse empty lists, empty labels and duplicates (which would double-count probability)."""
-    if isinstance(labels, str):
-        raise ZeroShotError("labels must be a list of strings, not one string")
-    labels = list(labels)
-    bad = next((i for i, label in enumerate(labels) if not isinstance(label, str)), None)
-    if bad is not None:
-        raise ZeroShotError(f"label {bad} is a {type(labels[bad]).__name__} ({labels[bad]!r}), not a string")
+    labels = _strings(labels, "label")
     if not labels:
         raise ZeroShotError("the label list is empty: give at least one candidate label")
     empty = [label for label in labels if not label.strip()]
@@ -114,13 +109,18 @@ def validate_texts(texts: Iterable[str]) -> list[str]:
     Any iterable is taken (a generator too). ``None`` would otherwise be classified as the
     text "None", and one string as one text per character.
     """
-    if isinstance(texts, str):
-        raise ZeroShotError("texts must be a list of strings, not one string")
-    texts = list(texts)
-    bad = next((i for i, text in enumerate(texts) if not isinstance(text, str)), None)
+    return _strings(texts, "text")
+
+
+def _strings(items: Iterable[str], what: str) -> list[str]:
+    """``items`` as a list of strings; one string, or an item that is not one, is a :class:`ZeroShotError`."""
+    if isinstance(items, str):
+        raise ZeroShotError(f"{what}s must be a list of strings, not one string")
+    items = list(items)
+    bad = next((i for i, item in enumerate(items) if not isinstance(item, str)), None)
     if bad is not None:
-        raise ZeroShotError(f"text {bad} is a {type(texts[bad]).__name__} ({texts[bad]!r:.40}), not a string")
-    return texts
+        raise ZeroShotError(f"{what} {bad} is a {type(items[bad]).__name__} ({items[bad]!r:.40}), not a string")
+    return items
 
 
 def default_description(label: str) -> str:
