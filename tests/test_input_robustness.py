@@ -371,3 +371,10 @@ def test_doubled_carriage_returns_before_the_newline_end_the_line(tmp_path: Path
     path = tmp_path / "dict.txt"
     path.write_bytes(b"D1||gout\r\r\nD2||asthma\r\r\n")
     assert [c.concept_id for c in load_terminology(path, "biosyn")] == ["D1", "D2"]
+
+
+def test_doubled_carriage_returns_keep_pubtator_offsets(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(PUBTATOR.replace("\n", "\r\r\n").encode())
+    (document,) = read_pubtator(path).documents
+    assert document.passages[0].text == [TITLE] and document.entities[0].surface == "Wilson disease"

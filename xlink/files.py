@@ -90,7 +90,7 @@ def numbered_lines(path: Path, expected: str, *, keep_lone_cr: bool = False) -> 
                 offset += len(raw)
                 if lineno == 1:
                     line = line.removeprefix(_UTF8_BOM)
-                yield lineno, line.removesuffix("\n").removesuffix("\r")
+                yield lineno, line.removesuffix("\n").rstrip("\r")
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
         raise FormatError(path, lineno + 1, f"broken gzip data ({err})", expected) from None
 

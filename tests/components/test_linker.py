@@ -508,3 +508,30 @@ def test_n_process_2_with_a_reranker_after_the_parent_ran_it(terminology_path: P
     finally:
         torch.set_num_threads(previous)
     assert got == expected and any(expected)
+
+
+
+@pytest.mark.slow  # loads torch and transformers
+def test_a_pipeline_whose_saved_calibration_no_longer_fits_loads_without_pruning(
+    terminology_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Calibrations saved before the reranker fingerprint read xlink_reranker.json: load, warn, no pruning."""
+    import logging
+
+    import xlink.linking_config
+    from xlink.conformal.candidates import StaleCalibrationError
+
+    nlp = _nlp(terminology_path, tmp_path / "cache", reranker={"model": str(_tiny_reranker(tmp_path / "ce")), "k": 4})
+    nlp.to_disk(tmp_path / "model")
+    calls = []
+
+    def stale_once(linker: object, where: str = "") -> None:
+        calls.append(where)
+        if len(calls) == 1:
+            raise StaleCalibrationError("made for another reranker")
+
+    monkeypatch.setattr(xlink.linking_config, "check_calibration", stale_once)
+    with caplog.at_level(logging.WARNING):
+        loaded = spacy.load(tmp_path / "model").get_pipe("xlink_linker")
+    assert loaded.linker.reranker is not None and len(calls) == 2
+    assert any("loads without conformal pruning" in r.getMessage() for r in caplog.records)

@@ -222,3 +222,44 @@ def test_two_zero_shot_pipes_keep_their_own_labels_and_extensions(tiny_model: Pa
     nlp.to_disk(tmp_path / "two")
     again = spacy.load(tmp_path / "two")("rain storm and a goal")
     assert again.cats == pytest.approx(doc.cats, abs=1e-5) and set(again._.weather_nli_scores) == {"weather", "music"}
+
+
+def test_a_pipe_rebuilt_from_its_config_saves_its_pruner_before_any_use(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    pruner.save(tmp_path / "p")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "pruner": str(tmp_path / "p")})
+    rebuilt = spacy.util.load_model_from_config(nlp.config)
+    assert rebuilt.get_pipe("xlink_zeroshot").pruner is not None  # read at once, not at first use
+    rebuilt.to_disk(tmp_path / "saved")
+    assert (tmp_path / "saved" / "xlink_zeroshot" / "pruner" / "pruner.json").exists()
+    assert set(spacy.load(tmp_path / "saved")("rain storm cloud").cats) == set(LABELS)
+
+
+def test_sources_that_cannot_be_read_inside_from_config_raise_at_every_use(tiny_model: Path, tmp_path: Path) -> None:
+    """A pipeline saved by an older xlink may name paths that are gone; without from_disk they must not pass silently."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model)})
+    config = nlp.config.copy()
+    config["components"]["xlink_zeroshot"]["pruner"] = str(tmp_path / "gone")
+    rebuilt = spacy.util.load_model_from_config(config)
+    for _ in range(2):  # the first error does not leave the pipe to run unpruned
+        with pytest.raises(FileNotFoundError):
+            rebuilt("rain storm cloud")
+
+
+def test_a_pruner_object_given_inside_from_config_is_kept(tiny_model: Path, pruner: ConformalLabelPruner) -> None:
+    from spacy.language import Language
+
+    from xlink.components.zeroshot import ZeroShotComponent
+
+    @Language.factory("xlink_test_zeroshot_with_pruner")
+    def make(nlp: Language, name: str) -> ZeroShotComponent:
+        return ZeroShotComponent(nlp, name, model=str(tiny_model), pruner=pruner)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_test_zeroshot_with_pruner")
+    rebuilt = spacy.util.load_model_from_config(nlp.config)
+    component = rebuilt.get_pipe("xlink_test_zeroshot_with_pruner")
+    assert component.pruner is pruner and component.labels == list(LABELS)

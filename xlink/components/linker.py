@@ -206,7 +206,7 @@ CALIBRATION_FOLDER = "candidate_calibration"
 
 
 def _build_reranker(
-    options: dict[str, Any] | None, terminology: Terminology, saved: Path | None = None
+    options: dict[str, Any] | None, terminology: Terminology, saved: Path | None = None, use_calibration: bool = True
 ) -> MentionReranker | None:
     """The cross-encoder that ``options`` names (or the copy saved in ``saved``), or None.
 
@@ -223,6 +223,9 @@ def _build_reranker(
         calibration = saved.parent / CALIBRATION_FOLDER
         if calibration.is_dir():
             options["calibration"] = str(calibration)
+    if not use_calibration:
+        options.pop("calibration", None)
+        options.pop("conformal_alpha", None)
     return build_reranker(terminology, options)
 
 
@@ -311,21 +314,30 @@ class EntityLinkerComponent:
         self.set_generator(term, generator)
 
     def set_generator(
-        self, terminology: Terminology, generator: CandidateGenerator, saved_reranker: Path | None = None
+        self,
+        terminology: Terminology,
+        generator: CandidateGenerator,
+        saved_reranker: Path | None = None,
+        use_calibration: bool = True,
     ) -> None:
-        """Use ``generator`` (built for ``terminology``) and the configured reranker from now on."""
-        self.linker = Linker(
+        """Use ``generator`` (built for ``terminology``) and the configured reranker from now on.
+
+        The new linker replaces the current one only once its calibration is checked, so a
+        refused one is never used, not even by a concurrent ``pipe``.
+        """
+        from xlink.linking_config import check_calibration
+
+        linker = Linker(
             terminology,
             generator,
             k=self.k,
             use_abbreviations=self.abbreviations,
             split_composites=self.split_composites,
             composite_threshold=self.composite_threshold,
-            reranker=_build_reranker(self.reranker_options, terminology, saved_reranker),
+            reranker=_build_reranker(self.reranker_options, terminology, saved_reranker, use_calibration),
         )
-        from xlink.linking_config import check_calibration
-
-        check_calibration(self.linker, f"{self.name}: candidate calibration")
+        check_calibration(linker, f"{self.name}: candidate calibration")
+        self.linker = linker
 
     def set_reranker(self, reranker: dict[str, Any] | None) -> None:
         """Rerank with ``reranker`` (a ``[reranker]`` table, or None for none) from now on.
@@ -568,11 +580,19 @@ class EntityLinkerComponent:
         has_reranker = saved.get("reranker_saved", True) and self.reranker_options is not None
         if saved.get("reranker_saved") and self.reranker_options is None:  # saved by a version without the options
             has_reranker = True
-        self.set_generator(
-            term,
-            load_generator(path / INDEX_FOLDER, term, self.generator_options),
-            path / RERANKER_FOLDER if has_reranker else None,
-        )
+        from xlink.conformal.candidates import StaleCalibrationError
+
+        generator = load_generator(path / INDEX_FOLDER, term, self.generator_options)
+        saved_reranker = path / RERANKER_FOLDER if has_reranker else None
+        try:
+            self.set_generator(term, generator, saved_reranker)
+        except StaleCalibrationError as err:  # e.g. saved before the reranker fingerprint read xlink_reranker.json
+            logger.warning(
+                "%s: the saved candidate calibration does not fit its reranker (%s); the pipeline loads without "
+                "conformal pruning: recalibrate with 'xlink calibrate-linker' and set it with set_reranker()",
+                path, err,
+            )
+            self.set_generator(term, generator, saved_reranker, use_calibration=False)
         return self
 
 

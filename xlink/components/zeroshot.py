@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -166,20 +167,25 @@ class ZeroShotComponent:
         self.bf16 = bf16
         self.pruner: ConformalLabelPruner | None = None
         self._classifier: ZeroShotClassifier | None = None
-        #: a pruner folder read at first use: built inside Language.from_config without the saved-pipeline
-        #: mark (``spacy assemble``, or a pipeline saved by an older xlink), where from_disk may still follow
-        self._pending_pruner: str | Path | None = None
-        if loading is None:  # built outside the factory: only a saved pipeline's from_config defers to from_disk
-            loading = inside_from_config()
-        if loading or (isinstance(pruner, str | Path) and inside_from_config()):
-            # the saved settings and pruner come from from_disk; the config's paths may not exist here
-            self.model = model
-            self.hypothesis_template = validate_template(hypothesis_template)
-            self.label_descriptions = dict(label_descriptions or {})
-            self.labels = validate_labels(labels) if labels else []
-            self._pending_pruner = None if loading else pruner  # type: ignore[assignment]
+        self._lock = threading.Lock()
+        # the component's sources, while their reading is deferred (see below); None once read
+        self._pending: tuple[Any, ...] | None = None
+        self.model = model
+        self.hypothesis_template = validate_template(hypothesis_template)
+        self.label_descriptions = dict(label_descriptions or {})
+        self.labels = validate_labels(labels) if labels else []
+        if loading:  # spacy.load of a saved pipeline: its settings and pruner come from from_disk
             return
-        self._apply_sources(labels, model, hypothesis_template, label_descriptions, pruner)
+        sources = (labels, model, hypothesis_template, label_descriptions, pruner)
+        try:
+            self._apply_sources(*sources)
+        except (XlinkError, FileNotFoundError):
+            if not inside_from_config():
+                raise
+            # built by Language.from_config without the saved-pipeline mark: a pipeline saved by an
+            # older xlink, whose config paths may be gone (from_disk then follows and decides), or a
+            # `spacy assemble` whose sources are wrong (the first use raises the same error again)
+            self._pending = sources
 
     def _apply_sources(
         self,
@@ -189,17 +195,17 @@ class ZeroShotComponent:
         label_descriptions: dict[str, str] | None,
         pruner: str | Path | ConformalLabelPruner | None,
     ) -> None:
-        """Read the pruner, take the NLI settings it was calibrated for, and check everything."""
-        self.pruner = ConformalLabelPruner.load(pruner) if isinstance(pruner, str | Path) else pruner
+        """Read the pruner, take the NLI settings it was calibrated for, check everything, then set it all."""
+        loaded = ConformalLabelPruner.load(pruner) if isinstance(pruner, str | Path) else pruner
         label_descriptions = dict(label_descriptions or {})
         model_from_pruner = False
-        if self.pruner is not None:  # the zero-shot model the pruner was calibrated for, or an error
+        if loaded is not None:  # the zero-shot model the pruner was calibrated for, or an error
             unset = None if hypothesis_template == DEFAULT_TEMPLATE else hypothesis_template
-            model_from_pruner = model is None and self.pruner.nli_model is not None
-            model, template, label_descriptions = self.pruner.nli_settings(model, unset, label_descriptions)
+            model_from_pruner = model is None and loaded.nli_model is not None
+            model, template, label_descriptions = loaded.nli_settings(model, unset, label_descriptions)
             hypothesis_template = template or hypothesis_template
             if not labels:
-                labels = list(self.pruner.labels)
+                labels = list(loaded.labels)
         if model:
             try:
                 check_local_model(self.name, model)
@@ -210,33 +216,53 @@ class ZeroShotComponent:
                     f"{self.name}: the pruner was calibrated with NLI model {model}, which is not on this machine; "
                     "copy the model to that path, or calibrate a pruner here (xlink calibrate)"
                 ) from None
-        self.model = model
-        self.hypothesis_template = validate_template(hypothesis_template)
-        self.label_descriptions = label_descriptions
-        self.labels = validate_labels(labels) if labels else []
-        self._check_settings()
+        template = validate_template(hypothesis_template)
+        checked = validate_labels(labels) if labels else []
+        self._check_settings(model, template, label_descriptions, checked, loaded)
+        self.pruner, self.model, self.hypothesis_template = loaded, model, template
+        self.label_descriptions, self.labels = label_descriptions, checked
+        self._classifier = None
 
     def _resolve_pending(self) -> None:
-        """Read a pruner whose reading was deferred at construction (no from_disk came)."""
-        if self._pending_pruner is not None:
-            pending, self._pending_pruner = self._pending_pruner, None
-            self._apply_sources(self.labels or None, self.model, self.hypothesis_template, self.label_descriptions, pending)
+        """Read sources whose reading was deferred at construction and no from_disk replaced.
 
-    def _check_settings(self) -> None:
-        """What ``xlink classify`` checks, at ``add_pipe`` rather than at the first Doc."""
+        Cleared only once they read, so that a wrong path raises at every use instead of
+        leaving the pipe to run unpruned after the first error.
+        """
+        if self._pending is None:
+            return
+        with self._lock:
+            if self._pending is not None:
+                self._apply_sources(*self._pending)
+                self._pending = None
+
+    def _check_settings(
+        self,
+        model: str | None = None,
+        template: str | None = None,
+        descriptions: dict[str, str] | None = None,
+        labels: list[str] | None = None,
+        pruner: ConformalLabelPruner | None = None,
+    ) -> None:
+        """What ``xlink classify`` checks, at ``add_pipe`` rather than at the first Doc (defaults: the current settings)."""
+        model = self.model if model is None else model
+        template = template or self.hypothesis_template
+        descriptions = self.label_descriptions if descriptions is None else descriptions
+        labels = self.labels if labels is None else labels
+        pruner = self.pruner if pruner is None else pruner
         if isinstance(self.max_length, bool) or not isinstance(self.max_length, int) or self.max_length < 1:
             raise XlinkError(f"{self.name}: max_length = {self.max_length!r}; give at least 1 token (the default is 128)")
-        limit = model_max_positions(self.model)
+        limit = model_max_positions(model)
         if limit is not None and self.max_length > limit:
             raise XlinkError(f"{self.name}: max_length = {self.max_length} is more than the model takes ({limit} tokens)")
-        if self.labels:
-            check_hypothesis_collisions(self.labels, self.hypothesis_template, self.label_descriptions)
-            unknown = label_map_warning(self.label_descriptions, self.labels)
+        if labels:
+            check_hypothesis_collisions(labels, template, descriptions)
+            unknown = label_map_warning(descriptions, labels)
             if unknown:
                 logger.warning("%s: %s", self.name, unknown.replace("--label-map", "label_descriptions"))
-        if self.pruner is not None:
-            self._check_pruner_labels()
-        if self.multi_label and self.pruner is not None:
+        if pruner is not None and set(pruner.labels) != set(labels):
+            raise XlinkError(f"{self.name}: the pruner's labels differ from the component's labels")
+        if self.multi_label and pruner is not None:
             logger.warning(
                 "%s: multi_label with a pruner: the sets keep the zero-shot model's *top* label with probability "
                 "1 - alpha, not every label that would pass on its own; a pruned label reads 0.0",
@@ -312,6 +338,7 @@ class ZeroShotComponent:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write the settings, the pruner, and a copy of a local NLI model (a packaged or hub model is named)."""
+        self._resolve_pending()  # a pipe built from a config and saved before its first use
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         local = self._local_model()
@@ -347,7 +374,7 @@ class ZeroShotComponent:
         self.scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
         register_extensions(self.label_set_attr, self.scores_attr)
         self.pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
-        self._pending_pruner = None  # the saved copy decides
+        self._pending = None  # the saved copy decides
         if self.pruner is not None:
             self._check_pruner_labels()
         self._classifier = None
@@ -357,5 +384,6 @@ class ZeroShotComponent:
         """Optionally set the labels at ``nlp.initialize()`` time."""
         self._resolve_pending()
         if labels:
-            self.labels = validate_labels(labels)
-            self._check_settings()
+            checked = validate_labels(labels)
+            self._check_settings(labels=checked)  # before the labels change, so a refusal leaves them
+            self.labels = checked

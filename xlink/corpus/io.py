@@ -123,7 +123,8 @@ def names_split(file_name: str, split: str) -> bool:
     on what it learned from.
     """
     parts = re.split(r"[^a-z0-9]+", file_name.lower())
-    if any("train" in part for part in parts):  # "train_dev.tsv", "NCBItrainset": training data, merged or not
+    # "train_dev.tsv", "training.txt", "NCBItrainset": training data, merged or not ("constraints" is no "train")
+    if any(part.startswith("train") or "trainset" in part for part in parts):
         return False
     sets = (f"{split}set", "developset", "developmentset") if split == "dev" else (f"{split}set",)
     whole = ("val", "valid", "validation", "devel", "development") if split == "dev" else ("testing",)
