@@ -263,3 +263,16 @@ def test_a_pruner_object_given_inside_from_config_is_kept(tiny_model: Path, prun
     rebuilt = spacy.util.load_model_from_config(nlp.config)
     component = rebuilt.get_pipe("xlink_test_zeroshot_with_pruner")
     assert component.pruner is pruner and component.labels == list(LABELS)
+
+
+def test_the_component_pickles_for_spawned_workers(tiny_model: Path, pruner: ConformalLabelPruner) -> None:
+    """nlp.pipe(n_process=2) pickles the pipeline where workers are spawned (macOS, Windows, Python 3.14 Linux)."""
+    import pickle
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"labels": LABELS, "model": str(tiny_model)})
+    nlp.get_pipe("xlink_zeroshot").pruner = pruner
+    copy = pickle.loads(pickle.dumps(nlp.get_pipe("xlink_zeroshot")))
+    assert copy.labels == LABELS and copy.pruner is not None
+    with copy._lock:  # rebuilt, not shared with the original
+        assert copy._lock is not nlp.get_pipe("xlink_zeroshot")._lock

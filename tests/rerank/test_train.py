@@ -154,6 +154,9 @@ def test_shipped_configs_parse(name: str) -> None:
         ("train_dev.tsv", "dev", False),  # a merged training set
         ("test_constraints.txt", "test", True),  # "constraints" holds "train" but is no training split
         ("dev_strains.tsv", "dev", True),
+        ("NCBItrain_dev.txt", "dev", False),
+        ("pretrain_test.txt", "test", False),
+        ("validset.txt", "dev", True),
     ],
 )
 def test_split_names_match_whole_name_parts(file_name: str, word: str, expected: bool) -> None:

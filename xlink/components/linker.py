@@ -593,6 +593,10 @@ class EntityLinkerComponent:
                 path, err,
             )
             self.set_generator(term, generator, saved_reranker, use_calibration=False)
+            if self.reranker_options:  # so that saving this pipeline again records what it does: no pruning
+                self.reranker_options = {
+                    k: v for k, v in self.reranker_options.items() if k not in ("conformal_alpha", "calibration")
+                }
         return self
 
 

@@ -179,7 +179,7 @@ class ZeroShotComponent:
         sources = (labels, model, hypothesis_template, label_descriptions, pruner)
         try:
             self._apply_sources(*sources)
-        except (XlinkError, FileNotFoundError):
+        except Exception:
             if not inside_from_config():
                 raise
             # built by Language.from_config without the saved-pipeline mark: a pipeline saved by an
@@ -222,6 +222,16 @@ class ZeroShotComponent:
         self.pruner, self.model, self.hypothesis_template = loaded, model, template
         self.label_descriptions, self.labels = label_descriptions, checked
         self._classifier = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (``nlp.pipe(n_process=2)`` under spawn): a lock cannot be pickled, so it is rebuilt."""
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _resolve_pending(self) -> None:
         """Read sources whose reading was deferred at construction and no from_disk replaced.

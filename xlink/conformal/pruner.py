@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xlink.conformal.base import BaseClassifier, load_base, make_base, portable_model
+from xlink.conformal.base import BASES, BaseClassifier, load_base, make_base, portable_model
 from xlink.conformal.core import (
     CalibrationError,
     LabelMixCheck,
@@ -348,7 +348,10 @@ class ConformalLabelPruner:
             raise FormatError(
                 meta_path, None, f"missing or malformed field {err}; recalibrate with 'xlink calibrate'", expected
             ) from None
-        obj.base = load_base(directory, obj.labels, meta["base"])
+        try:
+            obj.base = load_base(directory, obj.labels, meta["base"])
+        except KeyError as err:  # a base kind this xlink does not know (written by a newer one?)
+            raise FormatError(meta_path, None, f"unknown base classifier {err}", f"one of {sorted(BASES)}; upgrade xlink") from None
         state_path = directory / "calibration.npz"
         try:
             with np.load(state_path, allow_pickle=False) as arrays:

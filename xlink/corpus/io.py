@@ -123,10 +123,11 @@ def names_split(file_name: str, split: str) -> bool:
     on what it learned from.
     """
     parts = re.split(r"[^a-z0-9]+", file_name.lower())
-    # "train_dev.tsv", "training.txt", "NCBItrainset": training data, merged or not ("constraints" is no "train")
-    if any(part.startswith("train") or "trainset" in part for part in parts):
+    # "train_dev.tsv", "training.txt", "NCBItrain_dev.txt": training data, merged or not; "constraints",
+    # "strains" hold "strain", which is no "train"
+    if any(re.search(r"(?<!s)train", part) for part in parts):
         return False
-    sets = (f"{split}set", "developset", "developmentset") if split == "dev" else (f"{split}set",)
+    sets = (f"{split}set", "developset", "developmentset", "validset") if split == "dev" else (f"{split}set",)
     whole = ("val", "valid", "validation", "devel", "development") if split == "dev" else ("testing",)
     return any(
         re.fullmatch(rf"{split}\d*", part) is not None or part in whole or any(s in part for s in sets) for part in parts
