@@ -276,3 +276,19 @@ def test_the_component_pickles_for_spawned_workers(tiny_model: Path, pruner: Con
     assert copy.labels == LABELS and copy.pruner is not None
     with copy._lock:  # rebuilt, not shared with the original
         assert copy._lock is not nlp.get_pipe("xlink_zeroshot")._lock
+
+
+def test_from_disk_changes_nothing_when_the_saved_pruner_does_not_fit(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
+    component.pruner = pruner
+    component.to_disk(tmp_path / "zs")
+    settings = json.loads((tmp_path / "zs" / "settings.json").read_text(encoding="utf-8"))
+    settings["labels"] = ["a", "b"]
+    (tmp_path / "zs" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    fresh = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": ["x", "y"]})
+    with pytest.raises(XlinkError, match="saved pruner's labels differ"):
+        fresh.from_disk(tmp_path / "zs")
+    assert fresh.labels == ["x", "y"] and fresh.pruner is None

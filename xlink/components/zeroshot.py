@@ -279,11 +279,6 @@ class ZeroShotComponent:
                 self.name,
             )
 
-    def _check_pruner_labels(self) -> None:
-        assert self.pruner is not None
-        if set(self.pruner.labels) != set(self.labels):
-            raise XlinkError(f"{self.name}: the pruner's labels differ from the component's labels")
-
     @property
     def classifier(self) -> ZeroShotClassifier:
         """The NLI classifier, loaded on first use."""
@@ -362,31 +357,34 @@ class ZeroShotComponent:
             self.pruner.save(path / "pruner")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ZeroShotComponent:
+        """Read what :meth:`to_disk` wrote; the component changes only once everything read and fits."""
         path = Path(path)
         settings = json.loads((path / "settings.json").read_text(encoding="utf-8"))
-        self.labels = list(settings["labels"])
-        self.model = settings["model"]
+        labels = list(settings["labels"])
+        model = settings["model"]
         if settings.get("model_saved"):  # the copy travels with the pipeline
-            self.model = str(path / NLI_MODEL_COPY)
-        elif self.model and looks_like_local_path(self.model) and not Path(self.model).expanduser().exists():
+            model = str(path / NLI_MODEL_COPY)
+        elif model and looks_like_local_path(model) and not Path(model).expanduser().exists():
             raise XlinkError(
-                f"{path}: the NLI model folder {self.model} is not on this machine; copy it to that path, or save "
+                f"{path}: the NLI model folder {model} is not on this machine; copy it to that path, or save "
                 "the pipeline again with a newer xlink (which copies a local model into the pipeline)"
             )
-        self.hypothesis_template = validate_template(settings["hypothesis_template"])
+        template = validate_template(settings["hypothesis_template"])
+        pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
+        if pruner is not None and set(pruner.labels) != set(labels):
+            raise XlinkError(f"{path}: the saved pruner's labels differ from the saved labels; save the pipeline again")
+        label_set_attr = str(settings.get("label_set_attr", "xlink_label_set"))
+        scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
+        register_extensions(label_set_attr, scores_attr)
+        self.labels, self.model, self.hypothesis_template, self.pruner = labels, model, template, pruner
         self.label_descriptions = dict(settings["label_descriptions"])
         self.multi_label = bool(settings["multi_label"])
         self.batch_size = int(settings["batch_size"])
         self.nli_batch_size = int(settings["nli_batch_size"])
         self.max_length = int(settings["max_length"])
         self.bf16 = bool(settings.get("bf16", False))  # folders saved before the option: float32
-        self.label_set_attr = str(settings.get("label_set_attr", "xlink_label_set"))
-        self.scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
-        register_extensions(self.label_set_attr, self.scores_attr)
-        self.pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
+        self.label_set_attr, self.scores_attr = label_set_attr, scores_attr
         self._pending = None  # the saved copy decides
-        if self.pruner is not None:
-            self._check_pruner_labels()
         self._classifier = None
         return self
 
