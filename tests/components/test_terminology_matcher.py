@@ -98,3 +98,12 @@ def test_missing_terminology_fails_at_add_pipe(tmp_path: Path) -> None:
     nlp = spacy.blank("en")
     with pytest.raises(FileNotFoundError, match="none.obo not found; set the component's 'terminology'"):
         nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(tmp_path / "none.obo")})
+
+
+def test_a_name_that_spacy_splits_by_case_matches_either_spelling(tmp_path: Path) -> None:
+    """spaCy keeps "T2DM" whole but splits "t2dm" into t2|dm: lower-casing the name first lost the cased text."""
+    path = tmp_path / "t.jsonl"
+    Terminology.from_concepts([Concept("D003924", "Type 2 Diabetes Mellitus", ("T2DM",))], name="t").to_jsonl(path)
+    nlp = _matcher(path)
+    assert [e.kb_id_ for e in nlp("patients with T2DM.").ents] == ["D003924"]
+    assert [e.kb_id_ for e in nlp("patients with t2dm.").ents] == ["D003924"]

@@ -146,7 +146,11 @@ class TerminologyMatcher:
             if not self._usable(name, key):
                 continue
             by_name.setdefault(key, {})[concept_id] = None
-            surfaces.setdefault(name.lower() if self.attr == "LOWER" else name, key)
+            surfaces.setdefault(name, key)
+            if self.attr == "LOWER":
+                # spaCy may split a name by its case ("T2DM" is one token, "t2dm" two): the name as
+                # written and in lower case are tokenized each, so that either spelling matches
+                surfaces.setdefault(name.lower(), key)
         matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
         patterns: dict[str, list[Doc]] = {}
         texts = list(surfaces)
