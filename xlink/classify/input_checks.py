@@ -192,18 +192,25 @@ def overlap_warning(texts: Sequence[str], calibration_texts: Sequence[str]) -> s
     return f"{shared} of the evaluated texts are also calibration texts; the figures will be optimistic"
 
 
-def check_local_model(name: str, model: str) -> None:
+def check_local_model(name: str, model: str, from_pruner: bool = False) -> None:
     """Refuse, at ``add_pipe``, a ``model`` that reads as a local path but names no model folder.
 
     The model itself loads at the first Doc; without this, a mistyped path fails only there,
     with the hub's "Repo id must be in the form ..." message. Hub ids ("org/name") and packaged
-    names are left to the loader.
+    names are left to the loader. ``from_pruner``: the model is the one a pruner was calibrated
+    with, not one the user named, and the message says so.
     """
     path = Path(model).expanduser()
+    if path.exists() and (path / "config.json").exists():
+        return
+    if from_pruner and (path.exists() or looks_like_local_path(model)):
+        raise XlinkError(
+            f"{name}: the pruner was calibrated with NLI model {model}, which is not on this machine; copy the "
+            "model to that path, or calibrate a pruner here (xlink calibrate)"
+        )
     if path.exists():
-        if not (path / "config.json").exists():
-            raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
-    elif looks_like_local_path(model):
+        raise XlinkError(f"{name}: model {model} holds no config.json, so it is not a model folder")
+    if looks_like_local_path(model):
         raise XlinkError(
             f"{name}: model folder {model} not found; give a folder written by 'xlink train nli', a hub id, "
             "or leave 'model' unset for the shipped xlink-nli-minilm"

@@ -206,15 +206,7 @@ def classify_command(
     if model:
         from xlink.classify.input_checks import check_local_model
 
-        try:
-            check_local_model("--model", model)
-        except XlinkError:
-            if not model_from_pruner:
-                raise
-            raise XlinkError(
-                f"--pruner {pruner}: it was calibrated with NLI model {model}, which is not on this machine; copy the "
-                "model to that path, or calibrate a pruner here (xlink calibrate)"
-            ) from None
+        check_local_model(f"--pruner {pruner}" if model_from_pruner else "--model", model, model_from_pruner)
     if len(label_list) == 1 and not multi_label:
         _warn(
             f"one label ({label_list[0]!r}): in single-label mode its score is a softmax over one label, always "

@@ -144,7 +144,6 @@ def _warn_gold_coverage(corpus, terminology, path: Path) -> None:
     from xlink.evaluation.linking import gold_coverage
 
     coverage = gold_coverage(corpus, terminology)
-    refuse_all_nil(coverage.n_mentions, coverage.n_nil, path)
     if coverage.n_nil:
         logger.warning(
             "%s: %d of %d gold mentions have no concept id (NIL); acc@k leaves them out (n_nil_gold), and "

@@ -577,9 +577,8 @@ class EntityLinkerComponent:
         self.pending_sources = None
         if "reranker" in saved:  # what set_reranker chose, which config.cfg does not record
             self.reranker_options = dict(saved["reranker"]) if saved["reranker"] else None
-        has_reranker = saved.get("reranker_saved", True) and self.reranker_options is not None
-        if saved.get("reranker_saved") and self.reranker_options is None:  # saved by a version without the options
-            has_reranker = True
+        # a saved copy is used when the settings say one was saved (older settings: when options name one)
+        has_reranker = bool(saved.get("reranker_saved", self.reranker_options is not None))
         from xlink.conformal.candidates import StaleCalibrationError
 
         generator = load_generator(path / INDEX_FOLDER, term, self.generator_options)

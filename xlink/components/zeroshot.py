@@ -207,15 +207,7 @@ class ZeroShotComponent:
             if not labels:
                 labels = list(loaded.labels)
         if model:
-            try:
-                check_local_model(self.name, model)
-            except XlinkError:
-                if not model_from_pruner:
-                    raise
-                raise XlinkError(
-                    f"{self.name}: the pruner was calibrated with NLI model {model}, which is not on this machine; "
-                    "copy the model to that path, or calibrate a pruner here (xlink calibrate)"
-                ) from None
+            check_local_model(self.name, model, model_from_pruner)
         template = validate_template(hypothesis_template)
         checked = validate_labels(labels) if labels else []
         self._check_settings(model, template, label_descriptions, checked, loaded)
