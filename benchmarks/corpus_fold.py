@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--held-out", type=Path, default=None, help="write the held-out documents here too")
     args = parser.parse_args()
 
-    from xlink.corpus._common import atomic_write_lines
+    from xlink.files import atomic_write_lines
 
     blocks = split_documents(args.corpus.read_text(encoding="utf-8"))
     ids = sorted({block.split("|", 1)[0] for block in blocks})

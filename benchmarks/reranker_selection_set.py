@@ -23,7 +23,7 @@ import argparse
 import json
 from pathlib import Path
 
-from xlink.corpus._common import atomic_write_lines
+from xlink.files import atomic_write_lines
 
 
 def document_ids(path: Path) -> list[tuple[str, str]]:
