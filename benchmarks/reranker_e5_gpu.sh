@@ -27,12 +27,21 @@ gunzip -c $DEV/el/select.jsonl.gz > $W/cache/select.jsonl
 gunzip -c $DEV/el/medic.txt.gz > $W/medic.txt
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 # name | overrides
+if [ "${ROUND:-1}" = 2 ]; then
+# round 2 (after round 1 put e_lr8 at 88.04, still rising at its last epoch): same rule and threshold
+ARMS=(
+  "e_lr8_e4|--set training.epochs=4"
+  "e_lr8_s14|--set training.seed=14"
+  "e_lr12|--set training.learning_rate=0.00012"
+)
+else
 ARMS=(
   "e_lr8|"
   "e_lr4|--set training.learning_rate=0.00004"
   "e_lr2|--set training.learning_rate=0.00002"
   "e_lr4_len96|--set training.learning_rate=0.00004 --set model.max_length=96"
 )
+fi
 for arm in "${ARMS[@]}"; do
   name=${arm%%|*}; over=${arm#*|}
   $PY -m xlink train reranker --config configs/train_reranker_gpu.cfg --set paths.base_model=$W/e5_bio \
@@ -47,7 +56,7 @@ $PY - "$W" "$OUT" <<'PYEOF'
 import json, shutil, sys
 from pathlib import Path
 w, out = Path(sys.argv[1]), Path(sys.argv[2])
-order = ["e_lr8", "e_lr4", "e_lr2", "e_lr4_len96"]
+order = ["e_lr8", "e_lr4", "e_lr2", "e_lr4_len96", "e_lr8_e4", "e_lr8_s14", "e_lr12"]
 rows = []
 for f in sorted((w / "runs").glob("*/xlink_training.json")):
     r = json.loads(f.read_text())
