@@ -9,6 +9,8 @@
 # the candidate (ties: the earlier arm in ARMS). It replaces 0.2.0 only if it beats 88.21, the best of the
 # six selection-set runs of 0.2.0's MiniLM recipe (86.93-87.71 over seeds 13-17, 87.54 for 0.2.0 itself)
 # plus 0.5 points; then the exact-match guard on or off by the selection set; then NCBI test, once.
+# (Correction after round 2, before any ensemble figure: the best kept MiniLM run was 87.82, seed 14's
+# second epoch, so the bar meant here is 88.32; both e5 seeds, at 88.04, are below either.)
 #
 #   DEV=.devgpu bash benchmarks/reranker_e5_gpu.sh   # $DEV holds e5_bio.npz, whl/, el/{train_fold,select}.jsonl.gz, el/medic.txt.gz
 set -u
@@ -69,8 +71,8 @@ for r in rows:
     print(r["arm"], r["best"], r["step"], r["seconds"], r["stopped_early"], r["evaluations"])
 best = max(rows, key=lambda r: (r["best"], -rows.index(r)))
 print("generator alone on the selection set:", rows[0]["generator"] if rows else None)
-print("selected:", best["arm"], best["best"], "replaces 0.2.0 by the rule:", best["best"] >= 88.21)
-(out / "selection.json").write_text(json.dumps({"selected": best["arm"], "threshold": 88.21, "arms": rows}, indent=1) + "\n")
+print("selected:", best["arm"], best["best"], "replaces 0.2.0 by the rule:", best["best"] >= 88.32)
+(out / "selection.json").write_text(json.dumps({"selected": best["arm"], "threshold": 88.32, "arms": rows}, indent=1) + "\n")
 (out / "selected.txt").write_text(best["arm"] + "\n")
 PYEOF
 SEL=$(cat $OUT/selected.txt)
