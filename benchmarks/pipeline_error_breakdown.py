@@ -14,9 +14,9 @@ loose_n_gold by a few.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
-import sys
 from pathlib import Path
 
 from xlink.cli.pipeline import load_pipeline
@@ -26,12 +26,16 @@ from xlink.evaluation.ids import normalize_concept_id
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path, help="a PubTator or BigBIO corpus with gold mentions and ids")
+    parser.add_argument("threshold", type=float, nargs="?", help="the linker's NIL threshold (default: the pipeline's)")
+    args = parser.parse_args()
+    corpus = args.corpus
     gold = load_corpus(corpus, detect_corpus_format(corpus))
     nlp = load_pipeline(None)
     linker = nlp.get_pipe("xlink_linker")
-    if len(sys.argv) > 2:
-        linker.threshold = float(sys.argv[2])
+    if args.threshold is not None:
+        linker.threshold = args.threshold
     result = evaluate_pipeline(nlp, gold)
     terminology = linker.terminology
 
