@@ -138,8 +138,11 @@ def test_ctrl_c_exits_130_not_0() -> None:
     import sys
     import time
 
+    # A shell starts background jobs with SIGINT ignored, and Python keeps that; restore the
+    # terminal's default so the test does not depend on how the suite was launched.
     code = (
-        "import time\nfrom xlink.cli import app, main\n"
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from xlink.cli import app, main\n"
         "@app.command('sleepy')\ndef sleepy() -> None:\n    print('ready', flush=True)\n    time.sleep(60)\nmain()"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, "sleepy"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
