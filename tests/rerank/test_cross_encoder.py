@@ -189,3 +189,35 @@ def test_residual_prior_with_a_silent_head_keeps_the_generator_order(
     assert [p.concept_id for p in out.predictions] == ids
     z = reranker.with_prior(np.zeros(4, dtype=np.float32), lm.predictions)
     assert z.mean() == pytest.approx(0.0, abs=1e-5) and z.std() == pytest.approx(1.0, abs=1e-3)  # z-scored prior
+
+
+def _write_tiny_sentencepiece_base(folder: Path) -> Path:
+    """A 1-layer BERT with a SentencePiece-style (Unigram, metaspace) tokenizer, as XLM-R and e5 use."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+    pieces = ["<s>", "<pad>", "</s>", "<unk>", "\u2581", "\u2581wilson", "\u2581disease", "\u2581in", "\u2581the", "\u2581liver"]
+    backend = Tokenizer(models.Unigram([(p, -1.0) for p in pieces], unk_id=3, byte_fallback=False))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
+    backend.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", cls_token="<s>",
+                                        sep_token="</s>", pad_token="<pad>", unk_token="<unk>")
+    config = BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, num_labels=1, pad_token_id=1)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_markers_take_the_space_before_them(tmp_path: Path, tiny_cross_encoder: Path) -> None:
+    """A SentencePiece base spends no lone '▁' piece on a marker; a WordPiece base keeps its ids."""
+    spm = CrossEncoderReranker.from_base(_write_tiny_sentencepiece_base(tmp_path / "spm"))
+    ids = spm.tokenizer("in the [START] wilson disease [END] in the liver", add_special_tokens=False)["input_ids"]
+    assert spm.tokenizer.convert_ids_to_tokens(ids) == ["\u2581in", "\u2581the", "[START]", "\u2581wilson", "\u2581disease", "[END]", "\u2581in", "\u2581the", "\u2581liver"]
+    wordpiece = CrossEncoderReranker.from_base(tiny_cross_encoder)
+    ids = wordpiece.tokenizer("in the [START] wilson disease [END] in the liver")["input_ids"]
+    start, end = wordpiece.tokenizer.convert_tokens_to_ids(["[START]", "[END]"])
+    words = [wordpiece.tokenizer.convert_tokens_to_ids(w) for w in ("in", "the", "wilson", "disease")]
+    assert ids[1:-1][:6] == [words[0], words[1], start, words[2], words[3], end]

@@ -203,7 +203,7 @@ class CrossEncoderReranker:
         """A reranker with a new one-logit head on ``base_model`` (default: packaged all-MiniLM-L6-v2).
 
         The mention markers are added to the vocabulary as special tokens, so
-        they are never split into word pieces.
+        they are never split into word pieces; each takes the space before it.
         """
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -217,7 +217,11 @@ class CrossEncoderReranker:
             model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=torch.float32)
         except OSError as err:
             raise XlinkError(f"cannot load base model {path!r} for the reranker ({err})") from None
-        markers = [config.inputs.start_marker, config.inputs.end_marker]
+        from tokenizers import AddedToken
+
+        # lstrip: the marker takes the space before it, so a SentencePiece tokenizer (XLM-R, e5)
+        # does not spend a lone "▁" piece on it; WordPiece ids are the same either way
+        markers = [AddedToken(m, lstrip=True, special=True) for m in (config.inputs.start_marker, config.inputs.end_marker)]
         added = tokenizer.add_special_tokens({"additional_special_tokens": markers})
         if added:
             model.resize_token_embeddings(len(tokenizer))
