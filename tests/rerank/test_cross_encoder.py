@@ -213,10 +213,17 @@ def _write_tiny_sentencepiece_base(folder: Path) -> Path:
 
 def test_markers_take_the_space_before_them(tmp_path: Path, tiny_cross_encoder: Path) -> None:
     """A SentencePiece base spends no lone '▁' piece on a marker; a WordPiece base keeps its ids."""
-    spm = CrossEncoderReranker.from_base(_write_tiny_sentencepiece_base(tmp_path / "spm"))
-    ids = spm.tokenizer("in the [START] wilson disease [END] in the liver", add_special_tokens=False)["input_ids"]
+    spm = CrossEncoderReranker.from_base(_write_tiny_sentencepiece_base(tmp_path / "spm"), device="cpu")
+    text = "in the [START] wilson disease [END] in the liver"
+    ids = spm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    spm.save(tmp_path / "saved")
+    reloaded = CrossEncoderReranker.load(tmp_path / "saved", device="cpu")
+    assert reloaded.tokenizer(text, add_special_tokens=False)["input_ids"] == ids  # the flag survives saving
+    trained_further = CrossEncoderReranker.from_base(tmp_path / "saved", device="cpu")  # markers kept as saved
+    assert trained_further.tokenizer(text, add_special_tokens=False)["input_ids"] == ids
+    assert len(trained_further.tokenizer) == len(spm.tokenizer)
     assert spm.tokenizer.convert_ids_to_tokens(ids) == ["\u2581in", "\u2581the", "[START]", "\u2581wilson", "\u2581disease", "[END]", "\u2581in", "\u2581the", "\u2581liver"]
-    wordpiece = CrossEncoderReranker.from_base(tiny_cross_encoder)
+    wordpiece = CrossEncoderReranker.from_base(tiny_cross_encoder, device="cpu")
     ids = wordpiece.tokenizer("in the [START] wilson disease [END] in the liver")["input_ids"]
     start, end = wordpiece.tokenizer.convert_tokens_to_ids(["[START]", "[END]"])
     words = [wordpiece.tokenizer.convert_tokens_to_ids(w) for w in ("in", "the", "wilson", "disease")]

@@ -220,11 +220,13 @@ class CrossEncoderReranker:
         from tokenizers import AddedToken
 
         # lstrip: the marker takes the space before it, so a SentencePiece tokenizer (XLM-R, e5)
-        # does not spend a lone "▁" piece on it; WordPiece ids are the same either way
-        markers = [AddedToken(m, lstrip=True, special=True) for m in (config.inputs.start_marker, config.inputs.end_marker)]
-        added = tokenizer.add_special_tokens({"additional_special_tokens": markers})
-        if added:
-            model.resize_token_embeddings(len(tokenizer))
+        # does not spend a lone "▁" piece on it; WordPiece ids are the same either way. A base that
+        # already has the markers (a reranker trained further) keeps them as they are.
+        names = (config.inputs.start_marker, config.inputs.end_marker)
+        if not all(m in tokenizer.get_added_vocab() for m in names):
+            markers = [AddedToken(m, lstrip=True, special=True) for m in names]
+            if tokenizer.add_special_tokens({"additional_special_tokens": markers}):
+                model.resize_token_embeddings(len(tokenizer))
         if tokenizer.pad_token_id is None:
             raise XlinkError(f"base model {path!r}: its tokenizer has no padding token")
         return cls(model, tokenizer, config, terminology, device, source=path)
