@@ -41,9 +41,9 @@ PACKAGED_MODELS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-#: what decides a model's outputs besides its weights (xlink_reranker.json: a reranker's inputs, prior weight and score scale)
-# the vocabulary files of slow tokenizers too (WordPiece vocab.txt, SentencePiece models), for a
-# folder saved without tokenizer.json; a folder without them keeps its fingerprint
+#: what decides a model's outputs besides its weights: config, tokenizer (and the vocabulary files of
+#: slow tokenizers, for a folder saved without tokenizer.json; a folder without them keeps its
+#: fingerprint), and xlink_reranker.json (a reranker's inputs, prior weight and score scale)
 _FINGERPRINT_FILES = (
     "config.json", "tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model",
     "xlink_reranker.json",

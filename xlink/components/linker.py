@@ -203,6 +203,8 @@ CONTEXT_CHARS = 256
 
 
 CALIBRATION_FOLDER = "candidate_calibration"
+#: the [reranker] settings of conformal candidate pruning
+_PRUNING_OPTIONS = ("calibration", "conformal_alpha")
 
 
 def _build_reranker(
@@ -224,8 +226,8 @@ def _build_reranker(
         if calibration.is_dir():
             options["calibration"] = str(calibration)
     if not use_calibration:
-        options.pop("calibration", None)
-        options.pop("conformal_alpha", None)
+        for key in _PRUNING_OPTIONS:
+            options.pop(key, None)
     return build_reranker(terminology, options)
 
 
@@ -354,8 +356,7 @@ class EntityLinkerComponent:
         try:
             self.set_generator(linker.terminology, linker.generator)
         except Exception:
-            self.reranker_options = previous  # the old linker and its settings stay in use
-            self.linker = linker  # set_generator may have replaced it before its calibration check failed
+            self.reranker_options = previous  # set_generator replaces the linker only on success
             raise
 
     def initialize(
@@ -594,7 +595,7 @@ class EntityLinkerComponent:
             self.set_generator(term, generator, saved_reranker, use_calibration=False)
             if self.reranker_options:  # so that saving this pipeline again records what it does: no pruning
                 self.reranker_options = {
-                    k: v for k, v in self.reranker_options.items() if k not in ("conformal_alpha", "calibration")
+                    k: v for k, v in self.reranker_options.items() if k not in _PRUNING_OPTIONS
                 }
         return self
 
