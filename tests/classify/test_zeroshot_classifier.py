@@ -99,8 +99,10 @@ def test_bad_labels_and_templates(classifier: ZeroShotClassifier, tiny_nli: Path
         ZeroShotClassifier(str(tiny_nli), hypothesis_template="This is about sports.")
     with pytest.raises(ZeroShotError, match="exactly one"):
         ZeroShotClassifier(str(tiny_nli), hypothesis_template="{} or {}")
-    with pytest.raises(ZeroShotError, match="cannot be formatted"):
+    with pytest.raises(ZeroShotError, match="exactly one"):
         ZeroShotClassifier(str(tiny_nli), hypothesis_template="About {} in {year}")
+    with pytest.raises(ZeroShotError, match="cannot be formatted"):
+        ZeroShotClassifier(str(tiny_nli), hypothesis_template="About {} in {")
 
 
 def test_empty_texts_are_documented(classifier: ZeroShotClassifier) -> None:
@@ -172,3 +174,35 @@ def test_bf16_scores_are_close_to_float32(tiny_nli: Path) -> None:
         NLIModel(str(tiny_nli), int8=True, bf16=True, device="cpu")
     clf = ZeroShotClassifier(str(tiny_nli), bf16=True)
     assert clf.nli.bf16 and clf.predict(["my card"], LABELS)[0].top_label in LABELS
+
+
+def test_template_placeholders_are_read_as_format_reads_them(tiny_nli: Path) -> None:
+    for literal_only in ("Topic: {{}}", "{{}} and {{}}"):  # no field: every label would read the same
+        with pytest.raises(ZeroShotError, match="exactly one"):
+            ZeroShotClassifier(str(tiny_nli), hypothesis_template=literal_only)
+    for bad in ("About {0}.", "About {!r}.", "About {:>9}."):
+        with pytest.raises(ZeroShotError, match="bare"):
+            ZeroShotClassifier(str(tiny_nli), hypothesis_template=bad)
+    braces = ZeroShotClassifier(str(tiny_nli), hypothesis_template="{} is {{}}")
+    assert braces.hypothesis("sports") == "sports is {}"
+
+
+def test_the_many_labels_warning_counts_the_pairs_that_run(tiny_nli: Path, caplog: pytest.LogCaptureFixture) -> None:
+    labels = [f"label {i}" for i in range(250)]
+    classifier = ZeroShotClassifier(str(tiny_nli), batch_size=500)
+    pred = classifier.predict(["the team plays"], labels, label_sets=[["label 1", "label 2"]])[0]
+    assert pred.n_pairs == 2 and "labels" not in caplog.text
+    classifier.predict(["the team plays"], labels, label_sets=[labels])
+    assert "250 labels (the widest of the 1 label sets)" in caplog.text
+
+
+def test_max_length_beyond_the_model_is_clamped_and_below_one_refused(
+    tiny_nli: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    classifier = ZeroShotClassifier(str(tiny_nli), max_length=1000)  # the tiny model takes 128 positions
+    assert classifier.nli.max_length == 128 and "using 128" in caplog.text
+    pred = classifier.predict(["word " * 700], ["sports", "music"])[0]  # would fail past 128 positions
+    assert sum(pred.scores.values()) == pytest.approx(1.0, abs=1e-4)
+    for bad in (0, -3, True):
+        with pytest.raises(NLIModelError, match="at least 1 token"):
+            ZeroShotClassifier(str(tiny_nli), max_length=bad)

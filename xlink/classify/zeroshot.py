@@ -25,6 +25,7 @@ a warning above ``warn_labels``.
 from __future__ import annotations
 
 import logging
+import string
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,16 +76,32 @@ class ZeroShotPrediction:
 
 
 def validate_template(template: str) -> str:
-    """Check that the template has exactly one ``{}`` placeholder and formats cleanly."""
-    if template.count("{}") != 1:
+    """Check that the template has exactly one ``{}`` placeholder and formats cleanly.
+
+    Fields are read as :meth:`str.format` reads them, so an escaped ``{{}}`` is literal text,
+    not a placeholder (a template with only that would give every label the same hypothesis).
+    """
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as err:  # an unmatched brace
+        fields = None
+        problem = err
+    if fields is not None and len(fields) != 1:
         raise ZeroShotError(
             f"hypothesis template {template!r} must contain exactly one '{{}}' placeholder for the label, "
             "e.g. 'This example is about {}.'"
         )
     try:
+        if fields is None:
+            raise problem
         template.format("label")
+        if fields != [("", "", None)]:
+            raise ValueError("the placeholder must be a bare '{}', without a name, index, conversion or format")
     except (IndexError, KeyError, ValueError) as err:
-        raise ZeroShotError(f"hypothesis template {template!r} cannot be formatted: {err}") from err
+        raise ZeroShotError(
+            f"hypothesis template {template!r} cannot be formatted: {err}; write one '{{}}' for the label "
+            "(and '{{' / '}}' for literal braces)"
+        ) from err
     return template
 
 
@@ -192,8 +209,12 @@ class ZeroShotClassifier:
                 if unknown:
                     raise ZeroShotError(f"label set {i} has labels outside the label list: {unknown[:5]}")
                 sets.append(subset)
-        if len(labels) > self.warn_labels:
-            logger.warning("%d labels: %d NLI pairs per text; consider pruning with a conformal label set", len(labels), len(labels))
+        widest = max((len(subset) for subset in sets), default=0)
+        if widest > self.warn_labels:
+            pruned = "" if label_sets is None else f" (the widest of the {len(sets)} label sets)"
+            logger.warning(
+                "%d labels%s: %d NLI pairs per text; consider pruning with a conformal label set", widest, pruned, widest
+            )
         hypotheses = {label: self.hypothesis(label) for label in labels}
         owners: list[int] = []
         premises: list[str] = []

@@ -48,7 +48,7 @@ from xlink.classify.zeroshot import (
     validate_template,
 )
 from xlink.components._persist import inside_from_config, loading_from_disk, mark_serialized
-from xlink.conformal.pruner import ConformalLabelPruner
+from xlink.conformal.pruner import PRUNER_FILE, ConformalLabelPruner
 from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder, atomic_write_text, looks_like_local_path
 
@@ -174,6 +174,12 @@ class ZeroShotComponent:
         self.hypothesis_template = validate_template(hypothesis_template)
         self.label_descriptions = dict(label_descriptions or {})
         self.labels = validate_labels(labels) if labels else []
+        # what the config gave, saved with the pipeline: spacy.load(..., config=...) overrides are
+        # told from saved values by comparing the two (see from_disk)
+        self._configured: dict[str, Any] = {
+            "labels": list(self.labels), "multi_label": multi_label, "batch_size": batch_size,
+            "nli_batch_size": nli_batch_size, "max_length": max_length, "bf16": bf16,
+        }
         if loading:  # spacy.load of a saved pipeline: its settings and pruner come from from_disk
             return
         sources = (labels, model, hypothesis_template, label_descriptions, pruner)
@@ -307,7 +313,8 @@ class ZeroShotComponent:
             cats = dict.fromkeys(self.labels, 0.0)
             cats.update(prediction.scores)
             doc.cats = {**doc.cats, **cats}  # other categorizers' labels stay, as with spaCy's textcat
-            doc._.set(self.label_set_attr, tuple(prediction.labels))
+            # an empty text is scored on no label (its cats read 0.0)
+            doc._.set(self.label_set_attr, tuple(prediction.labels) if prediction.top_label is not None else ())
             doc._.set(self.scores_attr, dict(prediction.entailment_logits))
 
     # serialization -------------------------------------------------------------------
@@ -343,13 +350,24 @@ class ZeroShotComponent:
         if local is not None and local.resolve() != target.resolve():
             with atomic_folder(target, _NLI_COPY_KIND) as tmp:
                 shutil.copytree(local, tmp, dirs_exist_ok=True)
-        settings = {**self._settings(), "model_saved": local is not None}
-        atomic_write_text(path / "settings.json", json.dumps(settings, indent=2) + "\n")
+        settings = {
+            **self._settings(), "model_saved": local is not None, "pruner_saved": self.pruner is not None,
+            "configured": self._configured,
+        }
         if self.pruner is not None:
             self.pruner.save(path / "pruner")
+        elif (path / "pruner" / PRUNER_FILE).is_file():  # saved over a pipeline that had one: it must not come back
+            shutil.rmtree(path / "pruner")
+        atomic_write_text(path / "settings.json", json.dumps(settings, indent=2) + "\n")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ZeroShotComponent:
-        """Read what :meth:`to_disk` wrote; the component changes only once everything read and fits."""
+        """Read what :meth:`to_disk` wrote; the component changes only once everything read and fits.
+
+        The saved settings win over ``config.cfg`` (they hold changes made on the live component
+        before saving), except where the config this component was built from differs from the
+        one it was saved with: a ``spacy.load(path, config={...})`` override, which is checked
+        and applied.
+        """
         path = Path(path)
         settings = json.loads((path / "settings.json").read_text(encoding="utf-8"))
         labels = list(settings["labels"])
@@ -362,19 +380,43 @@ class ZeroShotComponent:
                 "the pipeline again with a newer xlink (which copies a local model into the pipeline)"
             )
         template = validate_template(settings["hypothesis_template"])
-        pruner = ConformalLabelPruner.load(path / "pruner") if (path / "pruner").exists() else None
+        has_pruner = settings.get("pruner_saved")
+        if has_pruner is None:  # folders saved before the flag
+            has_pruner = (path / "pruner").exists()
+        pruner = ConformalLabelPruner.load(path / "pruner") if has_pruner else None
+        values = {key: settings[key] for key in ("multi_label", "batch_size", "nli_batch_size", "max_length")}
+        values["bf16"] = settings.get("bf16", False)  # folders saved before the option: float32
+        values["labels"] = labels
+        saved_config = settings.get("configured")
+        overridden = [
+            key for key in values if isinstance(saved_config, dict) and key in saved_config
+            and self._configured[key] != saved_config[key]
+        ]
+        for key in overridden:
+            values[key] = self._configured[key]
+        if overridden:
+            logger.info("%s: the config overrides the saved %s", self.name, ", ".join(overridden))
+        labels = validate_labels(values["labels"]) if values["labels"] else []
         if pruner is not None and set(pruner.labels) != set(labels):
-            raise XlinkError(f"{path}: the saved pruner's labels differ from the saved labels; save the pipeline again")
+            where = "the labels given in the config differ from" if "labels" in overridden else "the saved labels differ from"
+            raise XlinkError(f"{path}: {where} the saved pruner's; give the pruner's labels, or save the pipeline again")
+        for key in ("batch_size", "nli_batch_size", "max_length"):
+            value = values[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise XlinkError(f"{self.name}: {key} = {value!r}; give a whole number of at least 1")
+        limit = model_max_positions(model)
+        if limit is not None and values["max_length"] > limit:
+            raise XlinkError(f"{self.name}: max_length = {values['max_length']} is more than the model takes ({limit} tokens)")
         label_set_attr = str(settings.get("label_set_attr", "xlink_label_set"))
         scores_attr = str(settings.get("scores_attr", "xlink_nli_scores"))
         register_extensions(label_set_attr, scores_attr)
         self.labels, self.model, self.hypothesis_template, self.pruner = labels, model, template, pruner
         self.label_descriptions = dict(settings["label_descriptions"])
-        self.multi_label = bool(settings["multi_label"])
-        self.batch_size = int(settings["batch_size"])
-        self.nli_batch_size = int(settings["nli_batch_size"])
-        self.max_length = int(settings["max_length"])
-        self.bf16 = bool(settings.get("bf16", False))  # folders saved before the option: float32
+        self.multi_label = bool(values["multi_label"])
+        self.batch_size = int(values["batch_size"])
+        self.nli_batch_size = int(values["nli_batch_size"])
+        self.max_length = int(values["max_length"])
+        self.bf16 = bool(values["bf16"])
         self.label_set_attr, self.scores_attr = label_set_attr, scores_attr
         self._pending = None  # the saved copy decides
         self._classifier = None

