@@ -53,11 +53,25 @@ def is_gzipped(path: Path) -> bool:
         return handle.read(2) == _GZIP_MAGIC
 
 
+#: archives and compressions that xlink does not read, by their magic bytes
+_OTHER_ARCHIVES = ((b"PK\x03\x04", "a zip archive", "unzip it"), (b"\xfd7zXZ\x00", "xz-compressed", "unxz it"),
+                   (b"BZh", "bzip2-compressed", "bunzip2 it"), (b"\x28\xb5\x2f\xfd", "zstd-compressed", "unzstd it"))
+
+
 def open_binary(path: Path) -> BinaryIO:
-    """Open a file for reading bytes, gunzipping it if it is gzipped."""
+    """Open a file for reading bytes, gunzipping it if it is gzipped.
+
+    A zip, xz, bzip2 or zstd file is refused with what it is and how to read it (reading its
+    bytes as text would end in a misleading encoding or line-end error).
+    """
     require_file(path, "a file")
-    if is_gzipped(path):
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    if head.startswith(_GZIP_MAGIC):
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    for magic, what, fix in _OTHER_ARCHIVES:
+        if head.startswith(magic) and not (magic == b"BZh" and head[3:4] not in b"123456789"):
+            raise FormatError(path, None, f"is {what}, which xlink does not read", f"plain or gzipped text: {fix}, or gzip it")
     return open(path, "rb")
 
 
@@ -144,22 +158,31 @@ def atomic_file(target: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
     target = Path(target)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # /dev/null, /dev/stdout, a named pipe, a shell's >(...): a stream to write to, not a file to
+        # replace (renaming over a device node would turn it into a regular file)
+        with contextlib.ExitStack() as stack:
+            yield _wrap(stack, stack.enter_context(open(target, "wb")), target, mode)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with contextlib.ExitStack() as stack:
-            raw: IO[bytes] = stack.enter_context(os.fdopen(fd, "wb"))
-            if target.name.endswith(".gz"):  # mtime 0: the same content gives the same bytes
-                raw = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0))  # type: ignore[arg-type]
-            handle: IO[Any] = raw
-            if mode == "w":
-                handle = stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline="\n"))
-            yield handle
+            yield _wrap(stack, stack.enter_context(os.fdopen(fd, "wb")), target, mode)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _wrap(stack: contextlib.ExitStack, raw: IO[bytes], target: Path, mode: str) -> IO[Any]:
+    """The handle :func:`atomic_file` yields over ``raw``: gzipped for a ``.gz`` name, text for mode ``"w"``."""
+    if target.name.endswith(".gz"):  # mtime 0: the same content gives the same bytes
+        raw = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0))  # type: ignore[arg-type]
+    if mode == "w":
+        return stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline="\n"))
+    return raw
 
 
 def atomic_write_text(target: str | Path, text: str) -> None:

@@ -151,3 +151,14 @@ def test_ctrl_c_exits_130_not_0() -> None:
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "xlink: interrupted" in err
+
+
+def test_predictions_written_twice_and_a_path_through_a_file_are_named(tmp_path: Path, cache: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    assert xlink("link", str(CORPUS), "-t", str(TERM), "-c", str(TFIDF), "-o", str(pred), cache=cache).returncode == 0
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(pred.read_text(encoding="utf-8") * 2, encoding="utf-8")
+    assert_clear_error(xlink("evaluate", str(twice), str(CORPUS), cache=cache), "predicted twice")
+    through = tmp_path / "pred.jsonl" / "corpus.txt"  # an input under a file
+    run = xlink("link", str(through), "-t", str(TERM), "-c", str(TFIDF), "-o", str(tmp_path / "o.jsonl"), cache=cache)
+    assert_clear_error(run, "is a file, not a folder")

@@ -51,3 +51,17 @@ def test_build_vectors_refuses_a_test_split(tmp_path: Path) -> None:
     paths = _splits(tmp_path)
     code, text = _run("build-vectors", "-o", str(tmp_path / "vec"), "--corpus", str(paths["test"]))
     assert code != 0 and "looks like a test split" in text
+
+
+def test_a_bad_split_leaves_the_output_folder_as_it_was(tmp_path: Path) -> None:
+    paths = _splits(tmp_path)
+    out = tmp_path / "out"
+    assert _run("prepare-ner", "-o", str(out), *(f"--{s}={p}" for s, p in paths.items()))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    paths["train"].write_text(SAMPLE.read_text(encoding="utf-8").replace("Breast", "Lung"), encoding="utf-8")
+    lines = paths["dev"].read_text(encoding="utf-8").split("\n")
+    lines[3] = "not a pubtator line"
+    paths["dev"].write_text("\n".join(lines), encoding="utf-8")
+    code, text = _run("prepare-ner", "-o", str(out), *(f"--{s}={p}" for s, p in paths.items()))
+    assert code != 0 and "dev_corpus.txt:4" in text
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # not a new train beside the old dev

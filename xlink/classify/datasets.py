@@ -63,7 +63,7 @@ def read_texts(
     if not path.exists():
         raise missing_file(path)
     require_file(path, "a CSV, TSV, JSONL or JSON file")
-    suffix = path.suffix.lower()
+    suffix = Path(path.name.lower().removesuffix(".gz")).suffix  # "texts.csv.gz" reads as .csv (gunzipped)
     if suffix in (".jsonl", ".json"):
         return _read_json(path, text_column, label_column, label_name)
     if suffix in (".csv", ".tsv", ".txt"):

@@ -35,10 +35,14 @@ def run_safely(app: typer.Typer) -> int:
     except KeyboardInterrupt:
         print("xlink: interrupted", file=sys.stderr)
         return 130
-    except (XlinkError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
+    except (XlinkError, OSError) as err:  # OSError: a missing file, a folder, no permission, a name too long...
         message = str(err)
         if isinstance(err, FileNotFoundError) and err.filename:
             message = f"{err.filename}: no such file"
+        elif isinstance(err, NotADirectoryError) and err.filename:
+            message = f"{err.filename}: a part of this path is a file, not a folder"
+        elif isinstance(err, OSError) and not isinstance(err, XlinkError) and err.filename and err.strerror:
+            message = f"{err.filename}: {err.strerror}"
         print(f"xlink: error: {message}", file=sys.stderr)
         return 2
     except typer.Exit as err:

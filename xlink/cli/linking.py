@@ -271,8 +271,15 @@ def evaluate(
     gold_mentions = {m.key: m for m in docs.mentions()}
     joined = []
     missing = 0
+    seen: set[tuple[str, str]] = set()
     for lm in preds:
         g = gold_mentions.pop(lm.mention.key, None)
+        if g is None and lm.mention.key in seen:
+            raise XlinkError(
+                f"{predictions}: mention {lm.mention.key} is predicted twice; was the file written twice into one "
+                "(cat a b)? Link the corpus again into a new file"
+            )
+        seen.add(lm.mention.key)
         if g is None:
             raise XlinkError(
                 f"{predictions}: mention {lm.mention.key} is not in {gold}; "

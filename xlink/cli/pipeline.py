@@ -91,8 +91,9 @@ def prepare_ner(
         nlp = spacy.blank(lang)
     except ImportError as err:
         raise XlinkError(f"--lang {lang!r}: spaCy has no such language ({err}); use a code such as en, de, fr") from None
-    for split, path in paths.items():
-        corpus = load_corpus(path, corpus_format or detect_corpus_format(path))
+    # every split is read before any is written: a bad line in one leaves the folder as it was
+    corpora = {split: load_corpus(path, corpus_format or detect_corpus_format(path)) for split, path in paths.items()}
+    for split, corpus in corpora.items():
         stats = write_docbin(ner_docs(nlp, corpus, label or None), output / f"{split}.spacy")
         console.print(
             f"{split}: {stats.n_docs} docs, {stats.n_entities} entities, "

@@ -146,7 +146,7 @@ def read_input(path: Path, text_column: str = "text", id_column: str | None = No
     from xlink.corpus.pubtator import read_pubtator
 
     require_file(path, "a corpus (PubTator, BigBIO) or a CSV/TSV/JSONL/JSON table of texts")
-    suffix = path.suffix.lower()
+    suffix = Path(path.name.lower().removesuffix(".gz")).suffix  # "notes.jsonl.gz" reads as .jsonl (gunzipped)
     corpus = None
     if suffix in (".pubtator", ".txt") and _detected(path) == "pubtator":
         corpus = read_pubtator(path, text_only=True)

@@ -119,6 +119,8 @@ def _document(record: Any, path: Path, lineno: int | None) -> Document:
             for p in _list(record, "passages")
         ]
         entities = [_entity(e) for e in _list(record, "entities")]
+        relations, events = _list(record, "relations"), _list(record, "events")
+        coreferences = _list(record, "coreferences")
     except (KeyError, TypeError, ValueError) as error:
         detail = f"missing key {error}" if isinstance(error, KeyError) else str(error)
         raise fail(f"document {doc_id}: {detail}") from None
@@ -127,9 +129,9 @@ def _document(record: Any, path: Path, lineno: int | None) -> Document:
         document_id=str(record.get("document_id", doc_id)),
         passages=passages,
         entities=entities,
-        relations=_list(record, "relations"),
-        events=_list(record, "events"),
-        coreferences=_list(record, "coreferences"),
+        relations=relations,
+        events=events,
+        coreferences=coreferences,
     )
 
 

@@ -112,6 +112,12 @@ def _query(line: str, path: Path, lineno: int) -> Document:
             passage_type = "context"
             text = context[: marked.start()] + inside + context[marked.end() :]
             start, end = marked.start(), marked.start() + len(inside)
+    if any(part.strip() and len(part.split()) > 1 for part in re.split(r"[|+,]", ids)):
+        raise FormatError(
+            path, lineno, f"the ids field {ids.strip()[:60]!r} holds words, not ids: this looks like a BioSyn "
+            "dictionary line (ids||name); give a dictionary as the terminology (-t), not as the corpus",
+            expected=_EXPECTED_LINE,
+        )
     groups = parse_id_groups(ids)
     return Document(
         id=doc_id,

@@ -48,6 +48,13 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
             ids = [i.strip() for i in ids_field.split("|")]
             if not all(ids):
                 raise FormatError(path, lineno, f"empty id in {ids_field!r}", _EXPECTED)
+            query_context = names_field.count("||") >= 2 and "START" in names_field and "END" in names_field
+            if query_context or any(len(i.split()) > 1 for i in ids):
+                raise FormatError(
+                    path, lineno, f"{ids_field[:60]!r} is not an id field: this looks like a BioSyn query line "
+                    "(mention||ids||...); give a query file as the corpus (--corpus), not as the terminology",
+                    _EXPECTED,
+                )
             names = cleaner.clean(
                 html.unescape(n) if "&" in n else n for n in names_field.split("|")
             )

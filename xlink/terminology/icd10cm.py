@@ -10,6 +10,8 @@ fast and reports line numbers for errors.
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -114,6 +116,10 @@ def load_icd10cm(path: str | Path, *, name: str | None = None) -> Terminology:
         except expat.ExpatError as err:
             raise FormatError(
                 path, err.lineno, f"invalid XML ({expat.ErrorString(err.code)})", _EXPECTED
+            ) from None
+        except (gzip.BadGzipFile, EOFError, zlib.error) as err:  # a truncated or damaged .gz
+            raise FormatError(
+                path, parser.CurrentLineNumber, f"broken gzip data ({err or 'the file ends early'})", _EXPECTED
             ) from None
     return Terminology.from_concepts(
         [concept for concept in reader.slots if concept is not None],

@@ -75,6 +75,11 @@ class Concept:
 
     @classmethod
     def from_json(cls, record: dict[str, object]) -> Concept:
+        """A concept from one JSONL record; a field under another tool's name is refused with the name to use."""
+        for key, meant in _MEANT_KEYS.items():
+            if key in record and meant not in record:
+                raise ValueError(f"field {key!r} is not read: name it {meant!r}")
+
         def strings(key: str) -> tuple[str, ...]:
             value = record.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -99,6 +104,16 @@ class Concept:
             alt_ids=strings("alt_ids"),
             xrefs=strings("xrefs"),
         )
+
+
+#: the fields :meth:`Concept.from_json` reads
+CONCEPT_KEYS = frozenset(("concept_id", "canonical_name", "aliases", "types", "definition", "source", "alt_ids", "xrefs"))
+#: fields that other tools' files use for one of xlink's, and that would otherwise be lost unread
+_MEANT_KEYS = {
+    "id": "concept_id", "cui": "concept_id", "name": "canonical_name", "preferred_name": "canonical_name",
+    "names": "aliases", "synonyms": "aliases", "synonym": "aliases", "alias": "aliases",
+    "type": "types", "semantic_types": "types",
+}
 
 
 def _merge(a: Concept, b: Concept) -> Concept:
@@ -308,6 +323,7 @@ class Terminology:
         """Read a terminology saved by :meth:`to_jsonl`, scispaCy or xMEN."""
         path = Path(path)
         expected = 'a JSON object with "concept_id", "canonical_name" and "aliases"'
+        unread: set[str] = set()  # each unknown field is told once
 
         def records() -> Iterator[Concept]:
             # numbered_lines: a BOM, CRLF, non-UTF-8 bytes and names holding U+2028
@@ -325,5 +341,10 @@ class Terminology:
                     yield Concept.from_json(record)
                 except ValueError as err:
                     raise FormatError(path, lineno, str(err), expected) from None
+                for key in record.keys() - CONCEPT_KEYS - unread:
+                    unread.add(key)
+                    logger.warning(
+                        "%s:%d: field %r is not read (xlink reads %s)", path, lineno, key, ", ".join(sorted(CONCEPT_KEYS))
+                    )
 
         return cls.from_concepts(records(), name=name or path.stem)

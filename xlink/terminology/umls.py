@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlink.errors import FormatError
+from xlink.errors import FormatError, XlinkError
 from xlink.files import numbered_lines
 from xlink.terminology._reading import NameCleaner, terminology_name
 from xlink.terminology.model import Concept, Terminology
@@ -103,8 +103,11 @@ def load_umls(
     if mrsty is None and (path.parent / MRSTY_FILE).is_file():
         mrsty = path.parent / MRSTY_FILE
     types = read_semantic_types(mrsty, include_type_names) if mrsty is not None else {}
-    langs = None if languages is None else set(languages)
-    sabs = None if sources is None else set(sources)
+    langs = None if languages is None else {lang.upper() for lang in languages}  # UMLS writes them upper case
+    sabs = None if sources is None else {sab.upper() for sab in sources}
+    seen_langs: set[str] = set()
+    seen_sabs: set[str] = set()
+    kept_rows = 0
     cleaner = NameCleaner()
     atoms: dict[str, _Atoms] = {}
     for lineno, line in numbered_lines(path, "MRCONSO.RRF rows"):
@@ -114,10 +117,13 @@ def load_umls(
         cui = fields[_C["CUI"]]
         if not cui:
             raise FormatError(path, lineno, "empty CUI", "|".join(MRCONSO_COLUMNS))
+        seen_langs.add(fields[_C["LAT"]])
         if langs is not None and fields[_C["LAT"]] not in langs:
             continue
+        seen_sabs.add(fields[_C["SAB"]])
         if sabs is not None and fields[_C["SAB"]] not in sabs:
             continue
+        kept_rows += 1
         if not include_suppressed and fields[_C["SUPPRESS"]] in SUPPRESSED:
             continue
         names = cleaner.clean((fields[_C["STR"]],))
@@ -144,6 +150,16 @@ def load_umls(
             source=SOURCE,
         )
 
+    if not kept_rows and seen_langs:  # every row was there, and the filters left none
+        if langs is not None and not langs & seen_langs:
+            raise XlinkError(
+                f"{path}: no row has a language in {sorted(langs)}; the file's languages (LAT): "
+                f"{', '.join(sorted(seen_langs)[:20])}"
+            )
+        raise XlinkError(
+            f"{path}: no row of the languages {sorted(langs or seen_langs)} has a source in {sorted(sabs or [])}; "
+            f"the sources (SAB) of those rows: {', '.join(sorted(seen_sabs)[:20])}"
+        )
     return Terminology.from_concepts(
         [concept(cui, entry) for cui, entry in atoms.items()],
         name=name or terminology_name(path),
