@@ -155,3 +155,28 @@ def test_entry_point_adds_the_pipe_without_importing_xlink(tmp_path: Path) -> No
         ["WD", "Wilson disease"],
         ["WD", "Wilson disease"],
     ]
+
+
+def test_offsets_are_the_texts_own_and_spans_never_take_in_other_words(nlp: Language) -> None:
+    doc = nlp("Serum interleukin (IL)-10 was high in Wilson disease(WD) and in WD.")
+    text = doc.text
+    found = {(text[s:e], text[ls:le]) for s, e, ls, le in doc._.abbreviation_offsets}
+    assert ("IL", "interleukin") in found  # not the token "IL)-10"
+    assert {short for short, _ in found} <= {"IL", "WD"}
+    for short in doc._.abbreviations:  # a Span only where token boundaries add punctuation at most
+        assert short.text in {"IL", "WD"} and short._.long_form.text in {"interleukin", "Wilson disease"}
+    clean = nlp("Wilson disease (WD) and WD.")
+    assert [(s.text, s._.long_form.text) for s in clean._.abbreviations] == [("WD", "Wilson disease")] * 2
+
+
+def test_a_long_text_in_chunks_keeps_span_mode_abbreviations() -> None:
+    from xlink.components.chunking import pipe_texts
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_abbreviations")  # the default mode, whose Span values cannot be copied between Docs
+    text = (TEXT + " ") * 40
+    (doc,) = pipe_texts(nlp, [text], max_chars=500)
+    assert doc.text == text
+    shorts = doc._.abbreviations
+    assert len(shorts) == len(doc._.abbreviation_offsets) > 40
+    assert all(s.text == "WD" and s._.long_form.text == "Wilson disease" for s in shorts)

@@ -242,3 +242,37 @@ def test_the_shipped_pipeline_config_passes_the_output_check() -> None:
     repo = Path(__file__).resolve().parents[2]
     config = PipelineBuildConfig.from_disk(repo / "configs" / "pipeline_disease_medic.cfg")
     _check_package_output(config, config.package_dir / config.name / model_dir_name("en", config.name, config.version))
+
+
+def _pipeline(terminology_path: Path, tmp_path: Path, name: str, spans_key: str | None = None, **linker: object) -> Path:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_terminology_matcher",
+                 config={"terminology": str(terminology_path), "label": "DISEASE", "spans_key": spans_key})
+    nlp.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path),
+                                         "spans_key": spans_key, **linker})
+    nlp.to_disk(tmp_path / name)
+    return tmp_path / name
+
+
+def test_a_named_nil_id_is_scored_and_written_as_no_id(terminology_path: Path, corpus_path: Path, tmp_path: Path) -> None:
+    empty = _pipeline(terminology_path, tmp_path, "empty_nil", threshold=1.5)
+    named = _pipeline(terminology_path, tmp_path, "named_nil", threshold=1.5, nil_id="NIL")
+    assert spacy.load(named)("Wilson disease.").ents[0].kb_id_ == "NIL"
+    scores = [_evaluate(str(corpus_path), "--pipeline", str(path)) for path in (empty, named)]
+    assert scores[0]["strict_tp"] == 0 and scores[0]["ner_strict_tp"] == 3
+    timing = [key for key in scores[0] if "second" in key or key.endswith("_per_s") or key == "pipeline"]
+    assert {k: v for k, v in scores[0].items() if k not in timing} == {k: v for k, v in scores[1].items() if k not in timing}
+    result = CliRunner().invoke(app, ["annotate", "Wilson disease.", "--pipeline", str(named), "--json"])
+    assert result.exit_code == 0, result.output
+    (mention,) = json.loads(result.stdout)["mentions"]
+    assert mention["concept_id"] == "" and mention["text"] == "Wilson disease"
+
+
+def test_annotate_and_evaluate_read_the_spans_the_linker_links(
+    terminology_path: Path, corpus_path: Path, tmp_path: Path
+) -> None:
+    keyed = _pipeline(terminology_path, tmp_path, "keyed", spans_key="dict")
+    result = CliRunner().invoke(app, ["annotate", "Wilson disease and breast cancer.", "--pipeline", str(keyed), "--json"])
+    assert result.exit_code == 0, result.output
+    assert [m["concept_id"] for m in json.loads(result.stdout)["mentions"]] == ["D014883", "D001943"]
+    assert _evaluate(str(corpus_path), "--pipeline", str(keyed))["strict_tp"] == 3

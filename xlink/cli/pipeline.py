@@ -50,7 +50,10 @@ PipelineOpt = Annotated[
     str | None,
     typer.Option("--pipeline", "-p", help=f"Package name or folder (default: {DEFAULT_PIPELINE})."),
 ]
-SpansKeyOpt = Annotated[str | None, typer.Option(help="Read the spans from doc.spans[KEY] instead of doc.ents.")]
+SpansKeyOpt = Annotated[
+    str | None,
+    typer.Option(help="Read the spans from doc.spans[KEY] instead of doc.ents (default: where the pipeline's xlink_linker writes)."),
+]
 NProcessOpt = Annotated[int, typer.Option(min=1, help="Processes for nlp.pipe.")]
 BatchSizeOpt = Annotated[int, typer.Option(min=1, help="Texts per nlp.pipe batch.")]
 MaxCharsOpt = Annotated[int, typer.Option(min=1, help="Texts longer than this are processed in chunks.")]
@@ -157,6 +160,8 @@ def evaluate_pipeline_cmd(
     from xlink.components.pipelines import (
         evaluate_pipeline,
         filter_gold_types,
+        linker_spans_key,
+        nil_ids_of,
         predicted_corpus,
         predicted_labels,
         select_gold_types,
@@ -177,6 +182,7 @@ def evaluate_pipeline_cmd(
         )
     gold = load_corpus(corpus, fmt)
     nlp = load_pipeline(pipeline)
+    spans_key = spans_key if spans_key is not None else linker_spans_key(nlp)
     types = select_gold_types(gold, predicted_labels(nlp), gold_types)
     gold = filter_gold_types(gold, types)
     result = evaluate_pipeline(
@@ -186,7 +192,7 @@ def evaluate_pipeline_cmd(
         from xlink.corpus.io import save_corpus
 
         out_format = _OUTPUT_SUFFIXES[output.suffix.lower()]
-        save_corpus(predicted_corpus(result.docs, gold, spans_key), output, out_format)
+        save_corpus(predicted_corpus(result.docs, gold, spans_key, nil_ids_of(nlp)), output, out_format)
     record = {
         **result.to_json(),
         "pipeline": pipeline or DEFAULT_PIPELINE,
@@ -249,7 +255,12 @@ def annotate_cmd(
         read_text_files,
         tsv_lines,
     )
-    from xlink.components.pipelines import candidates_attribute, predicted_corpus
+    from xlink.components.pipelines import (
+        candidates_attribute,
+        linker_spans_key,
+        nil_ids_of,
+        predicted_corpus,
+    )
     from xlink.corpus.model import Corpus
 
     out_format = None
@@ -274,6 +285,8 @@ def annotate_cmd(
     inputs.check(pubtator_ids=out_format == "pubtator")
     corpus = Corpus(documents=inputs.documents, name="input")
     nlp = load_pipeline(pipeline)
+    spans_key = spans_key if spans_key is not None else linker_spans_key(nlp)
+    nil_ids = nil_ids_of(nlp)
     if candidates and candidates_attribute(nlp) is None:
         logger.warning("pipeline %s has no xlink_linker, so there are no candidates to list", pipeline or DEFAULT_PIPELINE)
     predicted = []
@@ -290,7 +303,7 @@ def annotate_cmd(
             n_mentions += len(annotation.text.mentions)
             keys_seen.update(annotation.doc.spans)
             if output is not None:
-                predicted.extend(predicted_corpus([annotation.doc], Corpus([document]), spans_key).documents)
+                predicted.extend(predicted_corpus([annotation.doc], Corpus([document]), spans_key, nil_ids).documents)
             if as_json:
                 print(json.dumps(annotation.text.to_json(candidates), ensure_ascii=False))
             elif output is None:

@@ -81,18 +81,20 @@ class AbbreviationDetector:
         definitions = find_abbreviations(text, relaxed=self.relaxed)
         found = definitions + find_abbreviation_uses(text, definitions)
         pairs: list[tuple[Span, Span]] = []
+        offsets: list[tuple[int, int, int, int]] = []
         seen: set[tuple[int, int]] = set()
         for abbreviation in sorted(found, key=lambda a: a.short_start):
+            where = (abbreviation.short_start, abbreviation.short_end, abbreviation.long_start, abbreviation.long_end)
+            if where[0] >= where[1] or where[2] >= where[3] or where[:2] in seen:
+                continue
+            seen.add(where[:2])
+            # the text's own offsets: "IL" of "(IL)-10" stays "IL" for the linker, not the token "IL)-10"
+            offsets.append(where)
             short = _token_span(doc, abbreviation.short_start, abbreviation.short_end)
             long = _token_span(doc, abbreviation.long_start, abbreviation.long_end)
-            if short is None or long is None or (short.start, short.end) in seen:
-                continue
-            seen.add((short.start, short.end))
-            pairs.append((short, long))
-        doc._.abbreviation_offsets = [
-            (short.start_char, short.end_char, long.start_char, long.end_char)
-            for short, long in pairs
-        ]
+            if short is not None and long is not None:
+                pairs.append((short, long))
+        doc._.abbreviation_offsets = offsets
         if not self.make_serializable:
             for short, long in pairs:
                 short._.long_form = long
@@ -117,12 +119,20 @@ def abbreviation_pairs(doc: Doc) -> list[tuple[Span, Span]]:
 
 
 def _token_span(doc: Doc, start: int, end: int) -> Span | None:
-    """The Span of ``[start, end)``, widened to token boundaries if it cuts a token."""
+    """The Span of ``[start, end)``, widened to token boundaries over punctuation only.
+
+    A widening that would take in letters or digits ("WD" inside the token "disease(WD")
+    names another string, so there is no Span for it (its offsets are still recorded).
+    """
     if start >= end:
         return None
     span = doc.char_span(start, end, alignment_mode="strict")
     if span is None:
         span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            added = doc.text[span.start_char : start] + doc.text[end : span.end_char]
+            if any(c.isalnum() for c in added):
+                return None
     if span is None or len(span) == 0:
         return None
     return span

@@ -236,24 +236,32 @@ def iter_annotations(
     (:func:`xlink.components.chunking.pipe_texts`), so offsets are those of the input text.
     """
     from xlink.components.chunking import pipe_texts
-    from xlink.components.pipelines import candidates_attribute, doc_spans, require_components
+    from xlink.components.pipelines import (
+        candidates_attribute,
+        doc_spans,
+        linked_id,
+        nil_ids_of,
+        require_components,
+    )
 
     require_components(nlp)
     attr = candidates_attribute(nlp)
+    nil_ids = nil_ids_of(nlp)  # a linker's "NIL" or "-1" is written as no id
     texts = (document.text for document in corpus.documents)
     docs = pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process)
     for document, doc in zip(corpus.documents, docs, strict=True):
         mentions = []
         for span in doc_spans(doc, spans_key):
             candidates = _candidates(span, attr)
-            best = next((c for c in candidates if c[0] == span.kb_id_), None) if span.kb_id_ else None
+            concept_id = linked_id(span, nil_ids)
+            best = next((c for c in candidates if c[0] == concept_id), None) if concept_id else None
             mentions.append(
                 AnnotatedMention(
                     start=span.start_char,
                     end=span.end_char,
                     text=span.text,
                     label=span.label_,
-                    concept_id=span.kb_id_,
+                    concept_id=concept_id,
                     name=best[1] if best else "",
                     score=best[2] if best else None,
                     candidates=candidates,

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from xlink.errors import XlinkError
 
@@ -94,6 +94,7 @@ def _join(docs: list[Doc]) -> Doc:
         return docs[0]
     offsets: list[tuple[int, int, int, int]] = []
     has_abbreviations = Doc.has_extension("abbreviation_offsets")
+    spans_mode = has_abbreviations and any(doc._.abbreviations is not None for doc in docs)
     shift = 0
     for doc in docs:
         if has_abbreviations and doc._.abbreviation_offsets:
@@ -101,11 +102,23 @@ def _join(docs: list[Doc]) -> Doc:
                 (s + shift, e + shift, ls + shift, le + shift) for s, e, ls, le in doc._.abbreviation_offsets
             )
         shift += len(doc.text)
-        # Doc-level extension values cannot be concatenated by spaCy; they are
-        # merged here (abbreviations) or dropped, without a warning per chunk.
-        for key in [k for k in doc.user_data if isinstance(k, tuple) and len(k) == 4 and k[2] is None]:
+        # Doc-level extension values cannot be concatenated by spaCy; they are merged here
+        # (abbreviations) or dropped, without a warning per chunk. Span-level values that hold
+        # Spans (xlink_abbreviations' long_form) cannot be copied into another Doc: they are
+        # rebuilt on the joined Doc below.
+        for key in [
+            k for k, v in doc.user_data.items()
+            if isinstance(k, tuple) and len(k) == 4 and (k[2] is None or isinstance(v, Span | Doc))
+        ]:
             del doc.user_data[key]
     joined = Doc.from_docs(docs, ensure_whitespace=False)
     if has_abbreviations:
         joined._.abbreviation_offsets = offsets
+    if spans_mode:  # the component's default mode: Span objects, as on an unchunked Doc
+        from xlink.components.abbreviations import abbreviation_pairs
+
+        pairs = abbreviation_pairs(joined)
+        for short, long in pairs:
+            short._.long_form = long
+        joined._.abbreviations = [short for short, _ in pairs]
     return joined

@@ -19,7 +19,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -94,13 +94,33 @@ def doc_spans(doc: Doc, spans_key: str | None = None) -> list[Span]:
     return list(doc.spans[spans_key]) if spans_key in doc.spans else []
 
 
-def predicted_corpus(docs: list[Doc], gold: Corpus, spans_key: str | None = None) -> Corpus:
-    """The predictions as a :class:`Corpus` whose documents match ``gold``'s, in order."""
+def nil_ids_of(nlp: Language) -> frozenset[str]:
+    """The ``nil_id`` values of the pipeline's linkers that are not empty ("NIL", "-1").
+
+    A span whose ``kb_id_`` is one of them is unlinked: it is scored and written as a mention
+    without an id, not as a concept called "NIL".
+    """
+    values = (getattr(pipe, "nil_id", None) for _, pipe in nlp.pipeline)
+    return frozenset(value for value in values if isinstance(value, str) and value)
+
+
+def linked_id(span: Span, nil_ids: Collection[str] = ()) -> str:
+    """The span's concept id, ``""`` when it is unlinked (see :func:`nil_ids_of`)."""
+    return "" if span.kb_id_ in nil_ids else span.kb_id_
+
+
+def predicted_corpus(
+    docs: list[Doc], gold: Corpus, spans_key: str | None = None, nil_ids: Collection[str] = ()
+) -> Corpus:
+    """The predictions as a :class:`Corpus` whose documents match ``gold``'s, in order.
+
+    ``nil_ids``: the linkers' NIL ids (:func:`nil_ids_of`), written as no id.
+    """
     documents = []
     for doc, reference in zip(docs, gold.documents, strict=True):
         entities = []
         for number, span in enumerate(doc_spans(doc, spans_key), start=1):
-            groups = parse_id_groups(span.kb_id_)
+            groups = parse_id_groups(linked_id(span, nil_ids))
             entities.append(
                 Entity(
                     id=f"{reference.id}_P{number}",
@@ -251,6 +271,7 @@ def document_misses(
     spans_key: str | None = None,
     equivalent_ids: EquivalentIds | None = None,
     candidates_attr: str | None = None,
+    nil_ids: Collection[str] = (),
 ) -> DocumentMisses:
     """Sort the gold (document, concept) items of ``gold`` by why the pipeline's ``docs`` missed them.
 
@@ -266,7 +287,7 @@ def document_misses(
         spans = doc_spans(doc, spans_key)
         predicted: set[str] = set()
         for span in spans:
-            for part in parse_id_groups(span.kb_id_):
+            for part in parse_id_groups(linked_id(span, nil_ids)):
                 predicted |= predicted_ids(part[0], equivalent_ids)
         mentions: dict[frozenset[str], list[tuple[int, int]]] = {}
         for entity in reference.entities:
@@ -328,6 +349,15 @@ def require_components(nlp: Language) -> None:
         )
 
 
+def linker_spans_key(nlp: Language) -> str | None:
+    """The ``doc.spans`` key the pipeline's ``xlink_linker`` links (None: it links ``doc.ents``)."""
+    for _, pipe in nlp.pipeline:
+        if isinstance(getattr(pipe, "candidates_attr", None), str):
+            key = getattr(pipe, "spans_key", None)
+            return key if isinstance(key, str) else None
+    return None
+
+
 def candidates_attribute(nlp: Language) -> str | None:
     """The span extension where the pipeline's ``xlink_linker`` keeps its candidates, if any."""
     for _, pipe in nlp.pipeline:
@@ -362,7 +392,8 @@ def evaluate_pipeline(
     start = time.perf_counter()
     docs = list(pipe_texts(nlp, texts, max_chars=max_chars, batch_size=batch_size, n_process=n_process))
     seconds = time.perf_counter() - start
-    predicted = predicted_corpus(docs, gold, spans_key)
+    nil_ids = nil_ids_of(nlp)
+    predicted = predicted_corpus(docs, gold, spans_key, nil_ids)
     _warn_empty_predictions(predicted, gold, spans_key, list(nlp.pipe_names))
     equivalents = equivalent_ids_of(nlp)
     candidates_attr = candidates_attribute(nlp)
@@ -374,7 +405,7 @@ def evaluate_pipeline(
         seconds=seconds,
         docs=docs,
         equivalent_ids=equivalents is not None,
-        misses=document_misses(docs, gold, spans_key, equivalents, candidates_attr),
+        misses=document_misses(docs, gold, spans_key, equivalents, candidates_attr, nil_ids),
     )
 
 
