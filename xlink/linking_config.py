@@ -434,7 +434,7 @@ def load_generator(folder: Path, terminology: Terminology, options: dict[str, An
     ``options`` is the generator's config (``kind`` tfidf, dense or ensemble),
     which the saved index must match.
     """
-    from xlink.candidates.index_store import IndexManifest
+    from xlink.candidates.index_store import MANIFEST, IndexManifest
     from xlink.errors import IndexMismatchError
 
     if folder.exists() and not folder.is_dir():
@@ -447,6 +447,13 @@ def load_generator(folder: Path, terminology: Terminology, options: dict[str, An
     options = dict(options)
     kind = options.pop("kind", "tfidf")
     options.pop("fallback", None)  # a saved index is what it is
+    is_ensemble = (folder / "member_0").is_dir()
+    if (kind == "ensemble") != is_ensemble and (is_ensemble or (folder / MANIFEST).is_file()):
+        built = "an ensemble" if is_ensemble else f"a {IndexManifest.read(folder).kind!r}"
+        raise IndexMismatchError(
+            f"{folder}: it is {built} index, the config asks for {kind!r}; set the generator to the one "
+            "the index was built with (xlink index build -c CONFIG), or build the index again"
+        )
     if kind == "ensemble":
         from xlink.candidates.ensemble import EnsembleGenerator
 

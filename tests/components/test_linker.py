@@ -535,3 +535,53 @@ def test_a_pipeline_whose_saved_calibration_no_longer_fits_loads_without_pruning
         loaded = spacy.load(tmp_path / "model").get_pipe("xlink_linker")
     assert loaded.linker.reranker is not None and len(calls) == 2
     assert any("loads without conformal pruning" in r.getMessage() for r in caplog.records)
+
+
+def test_config_overrides_at_load_win_over_the_saved_decision(terminology_path: Path, tmp_path: Path) -> None:
+    nlp = _nlp(terminology_path, tmp_path / "cache")
+    nlp.get_pipe("xlink_linker").n_candidates = 2  # a live change: saved, and restored over config.cfg
+    nlp.to_disk(tmp_path / "model")
+    overrides = {"components": {"xlink_linker": {"threshold": 1.01, "nil_id": "NIL"}}}
+    pipe = spacy.load(tmp_path / "model", config=overrides).get_pipe("xlink_linker")
+    assert (pipe.threshold, pipe.nil_id, pipe.n_candidates) == (1.01, "NIL", 2)
+    plain = spacy.load(tmp_path / "model").get_pipe("xlink_linker")
+    assert (plain.threshold, plain.nil_id, plain.n_candidates) == (0.0, "", 2)
+
+
+def test_a_renamed_linker_loads_from_its_folder_without_its_sources(tmp_path: Path) -> None:
+    terminology = tmp_path / "source.jsonl"
+    Terminology.from_concepts(CONCEPTS, name="tiny").to_jsonl(terminology)
+    nlp = _nlp(terminology, tmp_path / "cache")
+    nlp.rename_pipe("xlink_linker", "linker")
+    nlp.to_disk(tmp_path / "model")
+    terminology.unlink()  # another machine: the source is gone, the saved folder holds the data
+    loaded = spacy.load(tmp_path / "model")
+    doc = _run(loaded, _with_ents(loaded, TEXT, ["Wilson disease", "diabetes"]))
+    assert [e.kb_id_ for e in doc.ents] == ["D014883", "D003920"]
+
+
+def test_to_bytes_round_trips_the_linker_and_the_matcher(terminology_path: Path, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_terminology_matcher", config={"terminology": str(terminology_path), "label": "DISEASE"})
+    nlp.add_pipe("xlink_linker", config={"terminology": str(terminology_path), "cache_dir": str(tmp_path / "c")})
+    data = nlp.to_bytes()
+    fresh = spacy.blank("en")
+    fresh.add_pipe("xlink_terminology_matcher", config={"label": "DISEASE"})
+    fresh.add_pipe("xlink_linker")
+    fresh.from_bytes(data)
+    doc = fresh("Wilson disease and breast carcinoma were seen.")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [("Wilson disease", "D014883"), ("breast carcinoma", "D001943")]
+    with pytest.raises(XlinkError, match="not written by an xlink component"):
+        fresh.get_pipe("xlink_linker").from_bytes(b"\x80")
+
+
+def test_an_index_of_another_generator_kind_is_named_as_such(terminology_path: Path, tmp_path: Path) -> None:
+    from xlink.linking_config import load_generator
+
+    term = Terminology.from_jsonl(terminology_path)
+    TfidfGenerator(term).build().save(tmp_path / "tfidf_index")
+    with pytest.raises(IndexMismatchError, match="it is a 'tfidf' index, the config asks for 'ensemble'"):
+        load_generator(tmp_path / "tfidf_index", term, {"kind": "ensemble", "members": {}})
+    (tmp_path / "ensemble_index" / "member_0").mkdir(parents=True)
+    with pytest.raises(IndexMismatchError, match="it is an ensemble index, the config asks for 'tfidf'"):
+        load_generator(tmp_path / "ensemble_index", term, {"kind": "tfidf"})

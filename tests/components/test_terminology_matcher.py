@@ -107,3 +107,23 @@ def test_a_name_that_spacy_splits_by_case_matches_either_spelling(tmp_path: Path
     nlp = _matcher(path)
     assert [e.kb_id_ for e in nlp("patients with T2DM.").ents] == ["D003924"]
     assert [e.kb_id_ for e in nlp("patients with t2dm.").ents] == ["D003924"]
+
+
+def test_inverted_names_do_not_match_across_the_commas_of_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "inverted.jsonl"
+    Terminology.from_concepts([
+        Concept("HP:0000253", "Progressive microcephaly", ("Microcephaly, progressive",)),
+        Concept("HP:0000252", "Microcephaly", ()),
+        Concept("HP:0001251", "Ataxia", ("progressive ataxia",)),
+        Concept("D001941", "Breast Diseases", ("Disease, Breast",)),
+        Concept("D006331", "Heart Diseases", ("heart disease",)),
+    ], name="inverted").to_jsonl(path)
+    text = "The child had microcephaly, progressive ataxia and heart disease, breast disease."
+    found = [(e.text, e.kb_id_) for e in _matcher(path)(text).ents]
+    assert found == [("microcephaly", "HP:0000252"), ("progressive ataxia", "HP:0001251"),
+                     ("heart disease", "D006331"), ("breast disease", "D001941")]  # "Disease, Breast" uninverted
+    kept = [e.text for e in _matcher(path, inverted_names="keep")(text).ents]
+    assert "microcephaly, progressive" in kept  # the old behaviour, on request
+    assert [e.text for e in _matcher(path, inverted_names="skip")(text).ents][-1] == "heart disease"
+    with pytest.raises(XlinkError, match="inverted_names must be one of"):
+        _matcher(path, inverted_names="flip")

@@ -357,3 +357,16 @@ def test_an_empty_doc_is_scored_on_no_label(tiny_model: Path, pruner: ConformalL
     component.pruner = pruner
     doc = nlp("   ")
     assert doc._.xlink_label_set == () and set(doc.cats.values()) == {0.0}
+
+
+def test_the_component_batch_size_caps_nlp_pipe_batches(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS, "batch_size": 4})
+    sizes: list[int] = []
+    classify = component._classify
+    monkeypatch.setattr(component, "_classify", lambda docs: (sizes.append(len(docs)), classify(docs))[1])
+    list(nlp.pipe(["the team scores"] * 10, batch_size=1000))
+    assert sizes == [4, 4, 2]
+    sizes.clear()
+    list(nlp.pipe(["the team scores"] * 5, batch_size=2))
+    assert sizes == [2, 2, 1]

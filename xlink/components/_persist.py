@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Span
 
+from xlink.errors import XlinkError
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
@@ -104,3 +106,63 @@ def read_settings(folder: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def saved_component_config(path: Path) -> dict[str, Any] | None:
+    """The settings ``config.cfg`` gave the component saved in ``path`` (``<pipeline>/<name>``), if there is one.
+
+    :meth:`from_disk` compares them with the settings the component was built from in this
+    process: where the two differ, the user overrode the setting at ``spacy.load`` (``config=``).
+    """
+    from spacy.util import load_config
+
+    config_path = path.parent / "config.cfg"
+    if not config_path.is_file():
+        return None
+    try:
+        section = load_config(config_path, interpolate=False).get("components", {}).get(path.name)
+    except Exception:  # noqa: BLE001 - a config spaCy itself could not read would have failed spacy.load first
+        return None
+    return dict(section) if isinstance(section, dict) else None
+
+
+_BYTES_FORMAT = "xlink-component-folder"
+
+
+def folder_to_bytes(write: Callable[[Path], None]) -> bytes:
+    """``nlp.to_bytes`` for a component that saves a folder: ``write`` fills one, packed with msgpack."""
+    import tempfile
+
+    import srsly
+
+    with tempfile.TemporaryDirectory(prefix="xlink-bytes-") as tmp:
+        root = Path(tmp) / "component"
+        write(root)
+        files = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return cast(bytes, srsly.msgpack_dumps({"format": _BYTES_FORMAT, "files": files}))
+
+
+def bytes_to_folder(data: bytes, owner: object) -> Path:
+    """Unpack :func:`folder_to_bytes` into a temporary folder that lives as long as ``owner``.
+
+    The component reads it with its ``from_disk``; what that loads may still read the files
+    later (a memory-mapped index), so the folder is removed only when ``owner`` is collected.
+    """
+    import shutil
+    import tempfile
+    import weakref
+
+    import srsly
+
+    record = srsly.msgpack_loads(data)
+    if not isinstance(record, dict) or record.get("format") != _BYTES_FORMAT:
+        raise XlinkError("these bytes were not written by an xlink component's to_bytes")
+    root = Path(tempfile.mkdtemp(prefix="xlink-bytes-"))
+    weakref.finalize(owner, shutil.rmtree, root, ignore_errors=True)
+    for name, content in record["files"].items():
+        target = root / name
+        if root not in target.resolve().parents:
+            raise XlinkError(f"a file name in the bytes leaves their folder: {name!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return root

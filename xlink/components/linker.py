@@ -82,11 +82,15 @@ from xlink.candidates.base import CandidateGenerator
 from xlink.components._persist import (
     SETTINGS_FILE,
     TERMINOLOGY_FILE,
+    bytes_to_folder,
+    folder_to_bytes,
+    inside_from_config,
     load_source_terminology,
     loading_from_disk,
     mark_serialized,
     read_settings,
     register_span_extension,
+    saved_component_config,
     write_settings,
 )
 from xlink.corpus.model import Mention
@@ -190,7 +194,15 @@ def make_linker(
             # Used only if no from_disk follows (a component re-added to a loaded pipeline).
             component.pending_sources = (terminology, terminology_format, index, train_corpus)
     elif terminology is not None:
-        component.load_sources(terminology, terminology_format, index, train_corpus)
+        try:
+            component.load_sources(terminology, terminology_format, index, train_corpus)
+        except (XlinkError, OSError):
+            if not inside_from_config():
+                raise
+            # spacy.load of a pipeline whose mark names this component otherwise (nlp.rename_pipe,
+            # add_pipe(source=...)), on a machine without its sources: from_disk follows with the
+            # saved data; if none does, the first use reads the sources and raises the same error
+            component.pending_sources = (terminology, terminology_format, index, train_corpus)
     elif index is not None or train_corpus is not None:
         raise XlinkError(f"{name}: 'index' and 'train_corpus' need 'terminology' to be set too")
     mark_serialized(nlp, name)
@@ -270,6 +282,8 @@ class EntityLinkerComponent:
         self.n_candidates = n_candidates
         self.threshold = threshold
         self.nil_id = nil_id
+        # the decision settings as the config gave them, to tell spacy.load overrides (see from_disk)
+        self._configured_decision = {"threshold": threshold, "nil_id": nil_id, "n_candidates": n_candidates}
         self.spans_key = spans_key
         self.abbreviations = abbreviations
         self.relaxed_abbreviations = relaxed_abbreviations
@@ -547,15 +561,25 @@ class EntityLinkerComponent:
         write_settings(path, self.settings())
 
     def _restore_decision(self, decision: dict[str, Any], path: Path) -> None:
-        """Set the saved ``threshold`` / ``nil_id`` / ``n_candidates``, checking their types."""
+        """Set the saved ``threshold`` / ``nil_id`` / ``n_candidates``, checking their types.
+
+        A value that ``spacy.load(path, config=...)`` overrides is kept instead: one where the
+        config this component was built from differs from the saved pipeline's ``config.cfg``.
+        """
+        saved_config = saved_component_config(path) or {}
+        overridden = {
+            key for key, value in self._configured_decision.items() if key in saved_config and saved_config[key] != value
+        }
+        if overridden:
+            logger.info("%s: the config overrides the saved %s", self.name, ", ".join(sorted(overridden)))
         checks: dict[str, tuple[type | tuple[type, ...], str]] = {
             "threshold": ((int, float), "a number"),
             "nil_id": (str, "a string"),
             "n_candidates": (int, "a non-negative integer"),
         }
         for key, value in decision.items():
-            if key not in checks:
-                continue  # written by a newer xlink; ignored rather than guessed
+            if key not in checks or key in overridden:
+                continue  # written by a newer xlink (ignored rather than guessed), or overridden
             kind, what = checks[key]
             bad = isinstance(value, bool) or not isinstance(value, kind)
             if bad or (key == "n_candidates" and int(value) < 0):
@@ -564,6 +588,14 @@ class EntityLinkerComponent:
                     f"fix the file or save the pipeline again"
                 )
             setattr(self, key, float(value) if key == "threshold" else value)
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """What :meth:`to_disk` writes, as bytes (``nlp.to_bytes``)."""
+        return folder_to_bytes(lambda folder: self.to_disk(folder, exclude=exclude))
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:
+        """Read what :meth:`to_bytes` wrote (``nlp.from_bytes``)."""
+        return self.from_disk(bytes_to_folder(data, self), exclude=exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityLinkerComponent:
         """Read what :meth:`to_disk` wrote; refuse an index that does not fit the terminology."""

@@ -13,9 +13,16 @@ punctuation, and names shared by more than ``max_ambiguity`` concepts are
 skipped: short names ("ALL", "MS", "CAT") match ordinary words far more
 often than they name a concept.
 
+Inverted names, as MeSH and HPO write them ("Disease, Breast", "Microcephaly,
+progressive"), would match across the commas of a list ("heart disease, breast
+cancer and ...") and push out the right, shorter mentions. ``inverted_names``
+says what to do with a name holding ", ": ``"uninvert"`` (the default) matches
+its parts in reverse order ("Breast Disease", "progressive Microcephaly"),
+``"skip"`` leaves it out, ``"keep"`` matches it as written.
+
 Config: ``terminology`` (path), ``terminology_format``, ``label``
 ("ENTITY"), ``attr`` ("LOWER" or "NORM"), ``min_length`` (4),
-``max_ambiguity`` (3), ``spans_key`` (null: ``doc.ents``), ``assign_kb_id``
+``max_ambiguity`` (3), ``inverted_names`` ("uninvert"), ``spans_key`` (null: ``doc.ents``), ``assign_kb_id``
 (true), ``overwrite`` (false: entities already in ``doc.ents`` are kept and
 matches that overlap them are dropped; true: matches replace them).
 ``nlp.to_disk`` saves the terminology; ``from_disk`` rebuilds the patterns
@@ -37,6 +44,9 @@ from spacy.util import filter_spans
 
 from xlink.components._persist import (
     TERMINOLOGY_FILE,
+    bytes_to_folder,
+    folder_to_bytes,
+    inside_from_config,
     load_source_terminology,
     loading_from_disk,
     mark_serialized,
@@ -50,6 +60,7 @@ from xlink.text.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 ATTRS = ("LOWER", "NORM", "ORTH")
+INVERTED_NAMES = ("uninvert", "skip", "keep")
 
 
 @Language.factory(
@@ -61,6 +72,7 @@ ATTRS = ("LOWER", "NORM", "ORTH")
         "attr": "LOWER",
         "min_length": 4,
         "max_ambiguity": 3,
+        "inverted_names": "uninvert",
         "spans_key": None,
         "assign_kb_id": True,
         "overwrite": False,
@@ -79,6 +91,7 @@ def make_terminology_matcher(
     spans_key: str | None,
     assign_kb_id: bool,
     overwrite: bool,
+    inverted_names: str = "uninvert",
 ) -> TerminologyMatcher:
     """Build the ``xlink_terminology_matcher`` component (also the entry point spaCy finds)."""
     component = TerminologyMatcher(
@@ -91,13 +104,20 @@ def make_terminology_matcher(
         spans_key=spans_key,
         assign_kb_id=assign_kb_id,
         overwrite=overwrite,
+        inverted_names=inverted_names,
     )
     if terminology is not None:
         if loading_from_disk(nlp, name):
             # Used only if no from_disk follows (a component re-added to a loaded pipeline).
             component.pending_source = (terminology, terminology_format)
         else:
-            component.set_terminology(load_source_terminology(terminology, terminology_format))
+            try:
+                component.set_terminology(load_source_terminology(terminology, terminology_format))
+            except (XlinkError, OSError):
+                if not inside_from_config():
+                    raise
+                # a renamed or sourced component of a saved pipeline, its source gone (see xlink_linker)
+                component.pending_source = (terminology, terminology_format)
     mark_serialized(nlp, name)
     return component
 
@@ -117,7 +137,10 @@ class TerminologyMatcher:
         spans_key: str | None = None,
         assign_kb_id: bool = True,
         overwrite: bool = False,
+        inverted_names: str = "uninvert",
     ) -> None:
+        if inverted_names not in INVERTED_NAMES:
+            raise XlinkError(f"{name}: inverted_names must be one of {INVERTED_NAMES}, not {inverted_names!r}")
         if attr.upper() not in ATTRS:
             raise XlinkError(f"{name}: attr must be one of {ATTRS}, not {attr!r}")
         if not label:
@@ -131,6 +154,7 @@ class TerminologyMatcher:
         self.spans_key = spans_key
         self.assign_kb_id = assign_kb_id
         self.overwrite = overwrite
+        self.inverted_names = inverted_names
         self.terminology: Terminology | None = None
         self.matcher = PhraseMatcher(nlp.vocab, attr=self.attr)
         self.n_patterns = 0
@@ -141,7 +165,10 @@ class TerminologyMatcher:
         """Build the patterns of ``terminology``'s usable names (see the module docstring)."""
         by_name: dict[str, dict[str, None]] = {}
         surfaces: dict[str, str] = {}
-        for concept_id, name in terminology.names():
+        for concept_id, written in terminology.names():
+            name = self._form(written)
+            if name is None:
+                continue
             key = normalize_text(name)
             if not self._usable(name, key):
                 continue
@@ -170,6 +197,15 @@ class TerminologyMatcher:
         self.terminology = terminology
         self.n_patterns = sum(len(d) for d in patterns.values())
         logger.info("%s: %d patterns for %d concepts", self.name, self.n_patterns, len(terminology))
+
+    def _form(self, name: str) -> str | None:
+        """The form of ``name`` to match (see ``inverted_names``), None to leave it out."""
+        if ", " not in name or self.inverted_names == "keep":
+            return name
+        if self.inverted_names == "skip":
+            return None
+        parts = [part.strip() for part in name.split(", ")]
+        return " ".join(reversed(parts)) if all(parts) else None
 
     def _usable(self, name: str, key: str) -> bool:
         stripped = name.strip()
@@ -226,6 +262,14 @@ class TerminologyMatcher:
         path.mkdir(parents=True, exist_ok=True)
         self.terminology.to_jsonl(path / TERMINOLOGY_FILE)
         write_settings(path, {"terminology_name": self.terminology.name, "n_patterns": self.n_patterns})
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """What :meth:`to_disk` writes, as bytes (``nlp.to_bytes``)."""
+        return folder_to_bytes(lambda folder: self.to_disk(folder, exclude=exclude))
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> TerminologyMatcher:
+        """Read what :meth:`to_bytes` wrote (``nlp.from_bytes``)."""
+        return self.from_disk(bytes_to_folder(data, self), exclude=exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TerminologyMatcher:
         path = Path(path)

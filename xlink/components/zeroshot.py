@@ -296,7 +296,10 @@ class ZeroShotComponent:
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
-        for docs in minibatch(stream, size=batch_size or self.batch_size):
+        # spaCy passes nlp.pipe's batch size (1,000 by default): the component's own caps it, so
+        # that the setting bounds the texts (and NLI pairs) held at once
+        size = min(batch_size, self.batch_size) if batch_size else self.batch_size
+        for docs in minibatch(stream, size=size):
             self._classify(docs)
             yield from docs
 
