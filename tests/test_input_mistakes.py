@@ -113,3 +113,13 @@ def test_umls_filters_that_keep_nothing_list_what_the_file_has() -> None:
         load_umls(mrconso, languages=["DEU"])
     with pytest.raises(XlinkError, match=r"has a source in \['NOPE'\].*MSH"):
         load_umls(mrconso, sources=["NOPE"])
+
+
+def test_bigbio_offsets_that_run_backwards_are_refused(tmp_path: Path) -> None:
+    entity = {"id": "e1", "type": "Disease", "text": ["ab"], "offsets": [[5, 2]], "normalized": []}
+    record = {"id": "d1", "document_id": "d1", "passages": [{"id": "p", "type": "abstract", "text": ["0123456789"],
+                                                              "offsets": [[0, 10]]}], "entities": [entity]}
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    with pytest.raises(FormatError, match=r"c.jsonl:1: .*document d1.*\[5, 2\].*not after its end"):
+        read_bigbio_jsonl(path)

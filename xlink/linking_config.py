@@ -12,6 +12,7 @@ import copy
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -222,13 +223,37 @@ def build_generator(
     )
     if use_cache and (folder / "manifest.json").exists():
         logger.info("loading cached index %s", folder)
-        return TfidfGenerator.load(folder, terminology, config)
+        cached = _load_cached(folder, lambda: TfidfGenerator.load(folder, terminology, config))
+        if cached is not None:
+            return cached
+        use_cache = False  # the damaged copy stays until the user deletes it; this run builds its own
     start = time.perf_counter()
     generator = TfidfGenerator(terminology, config).build()
     logger.info("built tfidf index in %.1f s", time.perf_counter() - start)
     if use_cache:
         _cache(generator, folder)
     return generator
+
+
+def _load_cached(folder: Path, load: Callable[[], CandidateGenerator]) -> CandidateGenerator | None:
+    """A cached index, or None (with a warning that names the folder) when its files are damaged.
+
+    A mismatch (another terminology, model or setting) still raises: that is a wrong cache key,
+    not a damaged file. A damaged copy is never replaced in place (another process may read it),
+    so the warning says to delete it.
+    """
+    import zipfile
+
+    try:
+        return load()
+    except IndexMismatchError:
+        raise
+    except (XlinkError, OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        logger.warning(
+            "cached index %s cannot be read (%s: %s); building the index without the cache. Delete that "
+            "folder so that the next run caches a good copy", folder, type(err).__name__, err,
+        )
+        return None
 
 
 def _cache(generator: Any, folder: Path) -> None:
@@ -271,7 +296,10 @@ def _build_dense(
     folder = (cache_dir or default_cache_dir()) / "indexes" / f"dense-{terminology.fingerprint[:16]}-{key}"
     if use_cache and (folder / "manifest.json").exists():
         logger.info("loading cached index %s", folder)
-        return DenseGenerator.load(folder, terminology, config)
+        cached = _load_cached(folder, lambda: DenseGenerator.load(folder, terminology, config))
+        if cached is not None:
+            return cached
+        use_cache = False
     generator.build()
     if use_cache:
         _cache(generator, folder)

@@ -184,6 +184,9 @@ def _offsets(value: Any) -> list[tuple[int, int]]:
         raise TypeError(
             f"'offsets' must be a list of [start, end] integer pairs, not {value!r:.80}"
         )
+    backwards = next((pair for pair in value if pair[0] > pair[1] or pair[0] < 0), None)
+    if backwards is not None:
+        raise ValueError(f"offsets {list(backwards)}: a start must be at least 0 and not after its end")
     return [(int(start), int(end)) for start, end in value]
 
 
