@@ -123,3 +123,10 @@ def test_bigbio_offsets_that_run_backwards_are_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(record) + "\n")
     with pytest.raises(FormatError, match=r"c.jsonl:1: .*document d1.*\[5, 2\].*not after its end"):
         read_bigbio_jsonl(path)
+
+
+def test_a_predictions_file_read_as_a_bigbio_corpus_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "predictions.jsonl"
+    path.write_text(json.dumps({"document_id": "1", "mention_id": "1_T1", "predictions": []}) + "\n")
+    with pytest.raises(FormatError, match=r"predictions.jsonl:1: document 1 has neither 'passages' nor 'entities'.*PREDICTIONS"):
+        read_bigbio_jsonl(path)

@@ -108,6 +108,9 @@ def _document(record: Any, path: Path, lineno: int | None) -> Document:
     if doc_id is None:
         raise fail("document without 'id' or 'document_id'")
     doc_id = str(doc_id)
+    if "passages" not in record and "entities" not in record:
+        hint = " (an 'xlink link' predictions file? give it as PREDICTIONS, the corpus as GOLD)" if "predictions" in record else ""
+        raise fail(f"document {doc_id} has neither 'passages' nor 'entities'{hint}")
     try:
         passages = [
             Passage(
