@@ -152,6 +152,7 @@ def main() -> None:
             {name: r[split]["curve"] for name, r in results.items()},  # type: ignore[misc]
             args.plot.with_name(f"{args.plot.stem}_{split}{args.plot.suffix}"),
             title=f"NCBI Disease {split}, raw protocol, MEDIC 2012",
+            ylabel="recall@k (%)",
         )
     print("| generator | split | recall@1 | recall@5 | recall@64 | acc@1 |")
     print("|---|---|---|---|---|---|")

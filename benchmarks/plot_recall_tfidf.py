@@ -38,7 +38,7 @@ def main() -> None:
         linker = build_linker(term, config, use_cache=False)
         mentions = corpus_mentions(test, config.abbreviations, config.relaxed_abbreviations)
         curves[name] = evaluate_linking(list(linker.link(mentions))).curve
-    plot_recall_curve(curves, args.output, title="NCBI Disease test, raw protocol, MEDIC 2012")
+    plot_recall_curve(curves, args.output, title="NCBI Disease test, raw protocol, MEDIC 2012", ylabel="recall@k (%)")
     print(args.output)
 
 

@@ -92,3 +92,28 @@ def test_no_prediction_and_empty() -> None:
 def test_unknown_rule() -> None:
     with pytest.raises(ValueError, match="unknown rule"):
         evaluate_linking([], rule="loose")
+
+
+def composite(*parts: str) -> PredictedConcept:
+    """A joined composite prediction, as the linker writes it."""
+    return PredictedConcept(concept_id="|".join(parts), name="", score=1.0, ids=parts, source="composite")
+
+
+def test_strict_refuses_a_composite_prediction_with_a_wrong_part() -> None:
+    assert not correct_at([["D1"]], [composite("D1", "D3")], 1)  # it names D3 too
+    assert correct_at([["D1"]], [composite("D1", "D3"), p("D1")], 2)  # the second prediction is right
+    assert correct_at([["D1"], ["D3"]], [composite("D1", "D3")], 1)
+    assert not correct_at([["D1"], ["D2"]], [composite("D1", "D3"), p("D2")], 2)
+    assert correct_at([["D1"]], [composite("D1", "D3")], 1, rule="any")  # BioSyn's check_label: any overlap
+
+
+def test_a_joined_concept_id_read_back_without_ids_is_split() -> None:
+    read_back = PredictedConcept.from_json({"concept_id": "D1|D2", "name": "", "score": 1.0})
+    assert correct_at([["D1"], ["D2"]], [read_back], 1)
+    assert correct_at([["D2"]], [read_back], 1, rule="any")
+
+
+def test_nil_predicted_is_reported() -> None:
+    nil_gold = LinkedMention(mention=Mention("d", "n", "x", gold=()), candidates=[])
+    report = evaluate_linking([nil_gold, lm([["D1"]], [p("D1")])])
+    assert report.to_json()["nil_predicted"] == 1

@@ -31,11 +31,12 @@ def test_loose_counts_alternatives_once_when_their_concepts_are_gold_alone() -> 
     perfect = evaluate_end_to_end(gold, gold)
     assert (perfect.loose.tp, perfect.loose.n_predicted, perfect.loose.n_gold) == (2, 2, 2)
     assert perfect.loose.f1 == pytest.approx(1.0)
-    # naming both alternatives of a lone D1+D2 is one right concept, not one right and one wrong
+    # naming both alternatives of a lone D1+D2: two right concepts that find the one gold item
     gold = [doc("1", (0, 5, "D1+D2"))]
     both = [doc("1", (0, 5, "D1"), (6, 9, "D2"))]
     r = evaluate_end_to_end(both, gold)
-    assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 1, 1)
+    assert (r.loose.tp, r.loose.tp_predicted, r.loose.n_predicted, r.loose.n_gold) == (1, 2, 2, 1)
+    assert r.loose.precision == r.loose.recall == 1.0
     # an id outside every gold set stays a false positive
     r = evaluate_end_to_end([doc("1", (0, 5, "D1"), (6, 9, "D7"))], gold)
     assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 2, 1)
@@ -101,14 +102,6 @@ def test_a_prediction_matches_gold_through_its_concepts_equivalent_ids() -> None
     assert (with_alt.loose.tp, with_alt.loose.n_predicted, with_alt.loose.n_gold) == (1, 2, 2)  # D8 stays wrong
 
 
-def test_one_predicted_concept_fills_one_gold_item_however_many_of_its_ids_are_gold() -> None:
-    # gold names the same concept by two ids in one document: two items, one concept predicted
-    gold = [doc("1", (0, 5, "D1"), (6, 9, "100"))]
-    predicted = [doc("1", (0, 5, "D1"))]
-    r = evaluate_end_to_end(predicted, gold, lambda i: ("OMIM:100",) if i == "D1" else ())
-    assert (r.loose.tp, r.loose.n_predicted, r.loose.n_gold) == (1, 1, 2)
-
-
 def test_evaluate_pipeline_credits_the_linkers_alt_ids(tmp_path) -> None:  # type: ignore[no-untyped-def]
     terminology = Terminology.from_concepts(
         [Concept("MESH:D020371", "Pelizaeus-Merzbacher disease", alt_ids=("OMIM:312080",)), Concept("D2", "gout")],
@@ -161,3 +154,24 @@ def test_evaluate_pipeline_sorts_the_missed_document_concepts_by_cause(tmp_path)
         "miss_wrong_link_not_in_candidates": 1,
     }
     assert result.report.loose.n_gold == 5
+
+
+def test_loose_lets_one_predicted_concept_find_every_gold_item_it_names() -> None:
+    # the gold names one concept by two ids on two spans; the terminology knows they are the same
+    gold = [doc("1", (0, 5, "D010661"), (6, 9, "261600"))]
+    predicted = [doc("1", (0, 5, "MESH:D010661"), (6, 9, "MESH:D010661"))]
+    same = {"MESH:D010661": ("MESH:D010661", "OMIM:261600")}
+    r = evaluate_end_to_end(predicted, gold, lambda i: same.get(i, (i,)))
+    assert r.strict.recall == 1.0
+    assert (r.loose.tp, r.loose.n_gold, r.loose.recall, r.loose.precision) == (2, 2, 1.0, 1.0)
+    # a predicted concept outside the gold is still wrong; a gold concept never named is still missed
+    r = evaluate_end_to_end([doc("1", (0, 5, "D7"))], gold)
+    assert (r.loose.tp, r.loose.precision, r.loose.recall) == (0, 0.0, 0.0)
+
+
+def test_ner_overlap_matches_each_gold_span_once_across_repeated_documents() -> None:
+    from xlink.components.pipelines import ner_overlap
+
+    gold = Corpus([doc("1", (0, 5, "D1"))])
+    twice = Corpus([doc("1", (0, 5, "D1")), doc("1", (0, 5, "D1"))])
+    assert ner_overlap(twice, gold).recall == 1.0

@@ -82,3 +82,21 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"D1||foo\nD2||caf\xe9\n")
     with pytest.raises(FormatError, match=r"dict\.txt:2: not UTF-8"):
         load_biosyn(path)
+
+
+def test_a_line_with_other_ids_than_its_first_ids_line_is_an_entry_of_its_own(
+    tmp_path: Path, write_lines: Writer
+) -> None:
+    path = write_lines(tmp_path / "dict.txt", [
+        "D010051||ovarian cancer",
+        "D001943||breast cancer",
+        "D010051|D001943||breast cancer ovarian cancer",  # a composite training mention
+        "D010051||ovarian neoplasm",
+        "C567755|613097||tooth agenesis selective 6",
+        "C567755||sthag6",  # a part of its first line's ids: merged
+    ])
+    term = load_biosyn(path)
+    assert sorted(c.concept_id for c in term) == ["C567755", "D001943", "D010051", "D010051+D001943"]
+    assert term["D010051"].alt_ids == () and "ovarian neoplasm" in term["D010051"].names
+    assert term["D010051+D001943"].ids == ("D010051+D001943", "D010051", "D001943")
+    assert term["C567755"].alt_ids == ("613097",) and "sthag6" in term["C567755"].names

@@ -254,7 +254,7 @@ def evaluate(
     corpus_format: CorpusFormat = None,
     rule: RuleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Write a recall@k curve PNG here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG of acc@k against k (k = 1..64) here.")] = None,
 ) -> None:
     """Score a predictions file against a gold corpus (acc@k, recall@k)."""
     from dataclasses import replace
@@ -352,7 +352,7 @@ def evaluate_linking_cmd(
     conformal_alpha: AlphaOpt = None,
     calibration: CalibrationOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Write a recall@k curve PNG here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG of acc@k against k (k = 1..64) here.")] = None,
 ) -> None:
     """Link the gold mentions of a corpus and score them, in one step."""
     from xlink.evaluation.linking import evaluate_linking

@@ -146,10 +146,11 @@ def ner_overlap(predicted: Corpus, gold: Corpus) -> PRF:
     """NER counted with *overlapping* spans: each gold span matches at most one prediction."""
     tp = n_pred = n_gold = 0
     check_unique_documents(gold.documents, gold.name)
-    gold_by_doc = {document_key(d): d for d in gold.documents}
+    # one list of unmatched gold spans per gold document, kept across predicted documents that
+    # share its key, so that a gold span is matched at most once (recall never passes 1.0)
+    open_by_doc = {document_key(d): sorted((e.start, e.end) for e in d.entities) for d in gold.documents}
     for doc in predicted.documents:
-        reference = gold_by_doc.get(document_key(doc))
-        open_gold = sorted((e.start, e.end) for e in reference.entities) if reference else []
+        open_gold = open_by_doc.get(document_key(doc), [])
         n_pred += len(doc.entities)
         for entity in doc.entities:
             for i, (start, end) in enumerate(open_gold):

@@ -4,9 +4,11 @@ Two matching rules, because published figures use both:
 
 - ``strict`` (the default): a mention is correct at k when *every* part of its
   gold ids (``|``-separated) has one of its alternatives (``+``-separated)
-  among the ids of the top-k predictions. For the usual one-part mention this
-  is plain acc@k. A two-part composite mention therefore cannot be correct at
-  k=1 unless one prediction carries both ids.
+  among the ids of the top-k predictions that name no wrong concept. For the
+  usual one-part mention this is plain acc@k. A two-part composite mention
+  therefore cannot be correct at k=1 unless one prediction carries both ids,
+  and a composite prediction (``D1|D3``) counts only when each of its parts is
+  a gold part: it is wrong for a gold ``D1`` alone.
 - ``any``: BioSyn's ``check_label``: correct at k when the ids of any of the
   top-k predictions intersect the gold ids, all parts and alternatives pooled.
   This is the rule behind BioSyn's and SapBERT's published NCBI figures.
@@ -34,7 +36,20 @@ RULES = ("strict", "any")
 
 
 def _ids_of(predictions: Sequence[PredictedConcept], k: int) -> list[frozenset[str]]:
-    return [normalize_ids(p.ids or (p.concept_id,)) for p in predictions[:k]]
+    """Every id each of the top-k predictions names, a composite concept id (``a|b``) split."""
+    return [normalize_ids(i for joined in (p.ids or (p.concept_id,)) for i in joined.split("|")) for p in predictions[:k]]
+
+
+def _parts(prediction: PredictedConcept) -> list[frozenset[str]]:
+    """The concepts a prediction names, each as the set of its ids.
+
+    A composite prediction (``D1|D2``: the linker's joined conjuncts, or a BioSyn dictionary
+    entry for a composite training mention) names one concept per id of its ``concept_id``;
+    any other prediction names one concept, with all of its equivalent ``ids``.
+    """
+    if "|" in prediction.concept_id:
+        return [normalize_ids([i]) for i in prediction.concept_id.split("|") if i.strip()]
+    return [normalize_ids(prediction.ids or (prediction.concept_id,))]
 
 
 def correct_at(
@@ -49,8 +64,13 @@ def correct_at(
         return any(ids & pooled for ids in top)
     if rule != "strict":
         raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}")
-    found: frozenset[str] = frozenset().union(*top) if top else frozenset()
-    return all(normalize_ids(part) & found for part in gold)
+    wanted = [normalize_ids(part) for part in gold]
+    found: set[str] = set()
+    for prediction in predictions[:k]:
+        parts = _parts(prediction)
+        if all(any(part & alternatives for alternatives in wanted) for part in parts):  # no wrong concept
+            found.update(*parts)
+    return all(alternatives & found for alternatives in wanted)
 
 
 def first_correct_rank(
@@ -87,6 +107,7 @@ class LinkingReport:
             "n_nil_gold": self.n_nil_gold,
             "n_composite": self.n_composite,
             "n_no_prediction": self.n_no_prediction,
+            "nil_predicted": self.nil_predicted,
             "rule": self.rule,
         }
         for k, v in self.acc.items():

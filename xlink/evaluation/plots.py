@@ -11,8 +11,10 @@ from xlink.files import atomic_file
 PLOT_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
 
 
-def plot_recall_curve(curves: Mapping[str, Sequence[float]], path: str | Path, title: str = "") -> Path:
-    """Draw acc@k / recall@k (percent) against k, one line per named curve."""
+def plot_recall_curve(
+    curves: Mapping[str, Sequence[float]], path: str | Path, title: str = "", ylabel: str = "acc@k (%)"
+) -> Path:
+    """Draw acc@k (or, for a generator alone, recall@k: the same list) in percent against k, one line per curve."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,7 +27,7 @@ def plot_recall_curve(curves: Mapping[str, Sequence[float]], path: str | Path, t
         ax.plot(range(1, len(curve) + 1), curve, label=name)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("k")
-    ax.set_ylabel("recall@k (%)")
+    ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
     if title:

@@ -28,6 +28,12 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
 
     The first id of a line is the concept id; the other ids (the OMIM half
     of ``MeSH|OMIM``, further ids of a merged MEDIC entry) are ``alt_ids``.
+    A line whose ids are not those of its first id's first line, nor a part
+    of them (``D010051|D001943||breast cancer ovarian cancer``, a composite
+    training mention in BioSyn's test dictionaries, after ``D010051||ovarian
+    cancer``) is an entry of its own, ``D010051+D001943``, credited for any of
+    its ids as BioSyn's ``check_label`` credits it: merged into ``D010051``, it
+    would make every ``D010051`` name count for ``D001943`` too.
     Names after ``||`` are joined by ``|``; the first is the canonical name.
     Lines sharing a first id are merged into one concept: in BioSyn's
     dictionaries that is the rule, not a mistake, so it is logged once.
@@ -37,6 +43,8 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
     """
     path = Path(path)
     cleaner = NameCleaner()
+
+    first_ids: dict[str, frozenset[str]] = {}  # a first id -> the ids of its first line
 
     def concepts() -> Iterator[Concept]:
         for lineno, line in numbered_lines(path, _EXPECTED):
@@ -59,6 +67,13 @@ def load_biosyn(path: str | Path, *, name: str | None = None) -> Terminology:
                 html.unescape(n) if "&" in n else n for n in names_field.split("|")
             )
             if not names:
+                continue
+            main = first_ids.setdefault(ids[0], frozenset(ids))
+            if not set(ids) <= main:
+                unique = tuple(dict.fromkeys(ids))
+                yield Concept(
+                    concept_id="+".join(unique), canonical_name=names[0], aliases=names[1:], source=SOURCE, alt_ids=unique
+                )
                 continue
             yield Concept(
                 concept_id=ids[0],
