@@ -130,3 +130,11 @@ def test_a_predictions_file_read_as_a_bigbio_corpus_says_so(tmp_path: Path) -> N
     path.write_text(json.dumps({"document_id": "1", "mention_id": "1_T1", "predictions": []}) + "\n")
     with pytest.raises(FormatError, match=r"predictions.jsonl:1: document 1 has neither 'passages' nor 'entities'.*PREDICTIONS"):
         read_bigbio_jsonl(path)
+
+
+def test_biosyn_queries_that_join_mentions_are_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "q.concept"
+    path.write_text("123||5|20||Disease||breast cancer|ovarian cancer||D001943|D010051\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert len(read_biosyn_queries(path).documents) == 1
+    assert "1 queries join several mentions" in caplog.text
