@@ -64,6 +64,13 @@ def test_a_misspelt_section_is_refused_not_trained_on_defaults(config_class: typ
         (NLITrainingConfig, {"training.threads": -1}, "threads = -1"),
         (NLITrainingConfig, {"training.seed": 1.5}, "seed = 1.5: give a whole number"),
         (NLITrainingConfig, {"data.eval_limt": 5}, r"unknown keys in \[data\]: \['eval_limt'\]"),
+        (NLITrainingConfig, {"data.eval_limit": 0}, "eval_limit = 0"),
+        (NLITrainingConfig, {"data.train.snli.limit": 0}, r"\[data.train.snli\] limit = 0; give a whole number"),
+        (NLITrainingConfig, {"data.train.snli.limit": -1}, r"limit = -1"),
+        (BiencoderTrainingConfig, {"sources.do.merge": "xrefs"}, r"\[sources.do\] merge = 'xrefs'; give null or \"xref\""),
+        (BiencoderTrainingConfig, {"sources.medic.max_pairs": -1}, r"\[sources.medic\] max_pairs = -1"),
+        (BiencoderTrainingConfig, {"sources.medic.repeats": 0}, r"repeats = 0"),
+        (RerankerTrainingConfig, {"training.device": "gpu"}, r"device = 'gpu'"),
     ],
 )
 def test_bad_values_are_refused_before_any_work(config_class: type, override: dict[str, object], message: str) -> None:

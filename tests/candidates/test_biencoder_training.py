@@ -104,3 +104,24 @@ def test_losses_prefer_separated_groups() -> None:
     bad = torch.nn.functional.normalize(torch.ones(6, 3) + 0.05 * torch.randn(6, 3), dim=-1)
     for loss in (MultiSimilarityLoss(), InBatchInfoNCELoss()):
         assert loss(good, labels) < loss(bad, labels)
+
+
+def test_the_saved_pooling_is_the_trained_one_not_the_bases(
+    tiny_model: Path, tiny_terminology: Terminology, tmp_path: Path
+) -> None:
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model, base)
+    (base / "1_Pooling").mkdir(exist_ok=True)
+    (base / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 8, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True}
+    ))
+    (base / "modules.json").write_text(json.dumps([{"idx": 1, "name": "1", "path": "1_Pooling",
+                                                    "type": "sentence_transformers.models.Pooling"}]))
+    terminology = _write_terminology(tiny_terminology, tmp_path / "tiny.jsonl")
+    config = _config(base, terminology, tmp_path / "out")
+    config.pooling, config.epochs = "cls", 1
+    train_biencoder(config)
+    saved = json.loads((tmp_path / "out" / "1_Pooling" / "config.json").read_text())
+    assert (saved["pooling_mode_cls_token"], saved["pooling_mode_mean_tokens"]) == (True, False)

@@ -71,6 +71,23 @@ class SourceSpec:
     repeats: int = 1
 
 
+def _check_source(name: str, spec: dict[str, Any]) -> None:
+    """Refuse a ``[sources.NAME]`` setting that would change the training data silently, or fail late."""
+    checks = (
+        ("kind", spec.get("kind", "terminology") in ("terminology", "corpus"), '"terminology" or "corpus"'),
+        ("merge", spec.get("merge") in (None, "xref"), 'null or "xref"'),
+        ("max_pairs", _whole(spec.get("max_pairs", 0), 0), "a whole number, 0 for no limit"),
+        ("repeats", _whole(spec.get("repeats", 1), 1), "a whole number of at least 1"),
+    )
+    for key, ok, what in checks:
+        if not ok:
+            raise TrainingConfigError(f"[sources.{name}] {key} = {spec.get(key)!r}; give {what}")
+
+
+def _whole(value: object, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
 @dataclass
 class BiencoderTrainingConfig:
     """Everything ``xlink train biencoder`` needs; read from an INI config."""
@@ -144,6 +161,7 @@ class BiencoderTrainingConfig:
             bad = set(spec) - spec_fields
             if bad or "path" not in spec:
                 raise TrainingConfigError(f"[sources.{name}]: needs 'path'; unknown keys {sorted(bad)}")
+            _check_source(name, spec)
             source_path = Path(spec["path"])
             spec["path"] = str(source_path if source_path.is_absolute() else root / source_path)
             sources.append(SourceSpec(name=name, **spec))
@@ -483,6 +501,14 @@ def save_encoder(encoder: TextEncoder, output: Path, report: TrainingReport) -> 
                 shutil.copy2(source / name, tmp / name)
         if not (tmp / "modules.json").exists():
             _write_st_files(tmp, encoder)
+        pooling_config = tmp / "1_Pooling" / "config.json"
+        if pooling_config.is_file():  # copied from the base: say the pooling this model was trained with
+            pooling = json.loads(pooling_config.read_text(encoding="utf-8"))
+            pooling.update(
+                {key: False for key in pooling if key.startswith("pooling_mode_")},
+                pooling_mode_cls_token=encoder.pooling == "cls", pooling_mode_mean_tokens=encoder.pooling == "mean",
+            )
+            pooling_config.write_text(json.dumps(pooling, indent=2), encoding="utf-8")
         (tmp / BIENCODER_FOLDER.marker).write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
     logger.info("saved %s (%.1f MB)", output, (output / "model.safetensors").stat().st_size / 1e6)
 

@@ -114,9 +114,9 @@ class NLITrainingConfig:
     def __post_init__(self) -> None:
         check_values(
             self,
-            at_least_one=("batch_size", "max_length", "replan_every", "log_every", "max_steps"),
+            at_least_one=("batch_size", "max_length", "replan_every", "log_every", "max_steps", "eval_limit"),
             positive=("epochs", "learning_rate", "max_grad_norm"),
-            non_negative=("weight_decay", "eval_limit", "threads", "max_minutes"),
+            non_negative=("weight_decay", "threads", "max_minutes"),
             fractions=("warmup_ratio",),
         )
 
@@ -144,6 +144,11 @@ class NLITrainingConfig:
             if not isinstance(spec, dict) or "path" not in spec:
                 raise TrainingConfigError(f"[data.train.{name}] needs 'path' (a file or glob under data.root, or a list of them)")
             check_keys(spec, f"data.train.{name}", ("path", "limit"))
+            limit = spec.get("limit")
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+                raise TrainingConfigError(
+                    f"[data.train.{name}] limit = {limit!r}; give a whole number of at least 1, or null for every pair"
+                )
             raw = spec["path"]
             sets.append(DataSetSpec(name=name, paths=[str(p) for p in raw] if isinstance(raw, list) else [str(raw)],
                                     limit=spec.get("limit")))
@@ -157,7 +162,7 @@ class NLITrainingConfig:
             raise TrainingConfigError(f"[data] eval_limit = {eval_limit!r}: give a whole number")
         return cls(
             base_model=paths.get("base_model"),
-            output=str(paths.get("output", "runs/nli_minilm")),
+            output=str(paths.get("output") or "runs/nli_minilm"),
             data_root=str(root),
             train_sets=sets,
             eval_path=data.get("eval_path"),

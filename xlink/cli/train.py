@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from xlink.cli._common import print_json
-from xlink.files import check_replaceable_folder
+from xlink.errors import XlinkError
+from xlink.files import check_replaceable_folder, looks_like_local_path
 
 train_app = typer.Typer(help="Train xlink's models.", no_args_is_help=True)
 
@@ -39,6 +40,23 @@ def _log_progress(verbose: bool) -> None:
         logging.getLogger().setLevel(logging.INFO)
 
 
+def _check_output_apart(option_output: Path, **inputs: str | None) -> None:
+    """Refuse an output folder that is, holds or lies in one of the run's inputs (base model, caches).
+
+    The output is replaced whole when the model is saved (and at each dev selection), so a base
+    model there would be lost, and a candidate cache there deleted.
+    """
+    output = option_output.expanduser().resolve()
+    for name, value in inputs.items():
+        if not value or (name == "base_model" and not looks_like_local_path(value)):  # a hub id
+            continue
+        given = Path(value).expanduser().resolve()
+        if given == output or output in given.parents or given in output.parents:
+            raise XlinkError(
+                f"--output {option_output} would replace {name} {value}, which the run reads; give another output folder"
+            )
+
+
 @train_app.command("nli")
 def train_nli_command(
     config: Annotated[Path, typer.Option("--config", "-c", help="Training config (INI), e.g. configs/train_nli.cfg.")],
@@ -57,6 +75,7 @@ def train_nli_command(
     if output is not None:
         cfg.output = str(output)
     check_replaceable_folder(Path(cfg.output), NLI_MODEL_FOLDER)
+    _check_output_apart(Path(cfg.output), base_model=cfg.base_model)
     report = train_nli(cfg)
     if json_output:
         print_json(asdict(report))
@@ -91,6 +110,7 @@ def train_biencoder_command(
     if output is not None:
         cfg.output = str(output)
     check_replaceable_folder(Path(cfg.output), BIENCODER_FOLDER)
+    _check_output_apart(Path(cfg.output), base_model=cfg.base_model)
     report = train_biencoder(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})
@@ -124,6 +144,9 @@ def train_reranker_command(
     if output is not None:
         cfg.output = str(output)
     check_replaceable_folder(Path(cfg.output), RERANKER_FOLDER)
+    _check_output_apart(
+        Path(cfg.output), base_model=cfg.base_model, train_candidates=cfg.train_candidates, dev_candidates=cfg.dev_candidates
+    )
     report = train_reranker(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})

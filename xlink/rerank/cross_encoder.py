@@ -260,6 +260,7 @@ class CrossEncoderReranker:
             raise XlinkError(f"cannot load reranker {folder!r} ({err})") from None
         if int(model.config.num_labels) != 1:
             raise XlinkError(f"reranker {folder!r} has {model.config.num_labels} labels; a reranker has 1")
+        _warn_if_incomplete(Path(folder))
         return cls(model, tokenizer, config, terminology, device, source=str(folder))
 
     def save(self, path: str | Path, extra: dict[str, Any] | None = None, config: RerankerConfig | None = None) -> Path:
@@ -500,3 +501,23 @@ def load_reranker(options: dict[str, Any], terminology: Terminology | None = Non
         if value is not None or key == "skip_margin":
             setattr(reranker.config, key, value)
     return reranker
+
+
+def _warn_if_incomplete(folder: Path) -> None:
+    """Warn when the folder holds the checkpoint of a training run that did not finish.
+
+    Training saves its best dev model as it goes, and marks the report ``complete`` only at
+    the end; a run that was stopped leaves a usable but partly trained model.
+    """
+    report_path = folder / "xlink_training.json"
+    if not report_path.is_file():
+        return
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(report, dict) and report.get("complete") is False:
+        logger.warning(
+            "reranker %s is the checkpoint of a training run that did not finish (step %s of its run); "
+            "train it again to the end for the selected model", folder, report.get("steps", "?"),
+        )

@@ -126,6 +126,15 @@ class RerankerTrainingConfig:
             raise TrainingConfigError(f"k must be at least 2, not {self.k}")
         if self.lam < 0:
             raise TrainingConfigError(f"lam must be >= 0, not {self.lam}")
+        if self.device is not None:  # checked before minutes of linking, not at the first batch
+            import torch
+
+            try:
+                device = torch.device(self.device)
+            except (RuntimeError, TypeError) as err:
+                raise TrainingConfigError(f"device = {self.device!r}: {err}; give cpu, cuda, cuda:1 or null") from None
+            if device.type == "cuda" and not torch.cuda.is_available():
+                raise TrainingConfigError(f"device = {self.device!r}, but this torch sees no CUDA device; use cpu or null")
 
     @classmethod
     def from_file(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> RerankerTrainingConfig:
@@ -309,6 +318,9 @@ def _cached_or_linked(
         atomic_write_lines(meta, [json.dumps(stamp, indent=1)])
         write_predictions(linked, cache)
         logger.info("wrote the %s split's candidates to %s", role, cache)
+        # trained on as a later run reads them (scores rounded to 6 decimals), so that a rerun
+        # from the cache reproduces this run
+        linked = read_predictions(cache)
     return linked[:limit] if limit else linked
 
 
