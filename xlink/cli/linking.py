@@ -155,7 +155,7 @@ def _warn_gold_coverage(corpus, terminology, path: Path) -> None:
     if coverage.n_not_in_terminology:
         logger.warning(
             "%s: %d of %d gold mentions have an id that the terminology does not hold (e.g. %s), so acc@k "
-            "is at most %.1f%%; is this the terminology the corpus was annotated with?",
+            "is at most %.1f%% under the strict rule; is this the terminology the corpus was annotated with?",
             path,
             coverage.n_not_in_terminology,
             coverage.n_mentions,
