@@ -69,6 +69,7 @@ def test_composite_mention_gets_a_composite_prediction(linker: Linker) -> None:
     top = lm.predictions[0]
     assert top.concept_id == "D001943|D010051"
     assert set(top.ids) >= {"D001943", "D010051"}
+    assert [part[0] for part in top.part_ids] == ["D001943", "D010051"]  # each part with its own ids
 
 
 def test_whole_string_wins_over_split_when_it_matches(linker: Linker) -> None:

@@ -34,6 +34,8 @@ class PredictedConcept:
     alias: str = ""
     #: which generator(s) found it (ensembles), "composite" for a joined composite prediction
     source: str = ""
+    #: a composite prediction's parts, each with its equivalent ids (``ids`` pools them all)
+    part_ids: tuple[tuple[str, ...], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         record: dict[str, object] = {
@@ -45,6 +47,8 @@ class PredictedConcept:
         }
         if self.source:
             record["source"] = self.source
+        if self.part_ids:
+            record["part_ids"] = [list(part) for part in self.part_ids]
         return record
 
     @classmethod
@@ -58,6 +62,7 @@ class PredictedConcept:
             ids=tuple(str(i) for i in ids),
             alias=str(record.get("alias", "")),
             source=str(record.get("source", "")),
+            part_ids=tuple(tuple(str(i) for i in part) for part in record.get("part_ids") or ()),
         )
 
 
@@ -276,7 +281,7 @@ class Linker:
             concepts = list(dict.fromkeys(c.concept_id for c in tops))
             if len(tops) != len(parts) or len(concepts) < 2:
                 continue
-            predicted = self._predicted(tops)
+            predicted = list({p.concept_id: p for p in self._predicted(tops)}.values())
             out[i] = PredictedConcept(
                 concept_id="|".join(concepts),
                 name=" | ".join(dict.fromkeys(p.name for p in predicted)),
@@ -284,6 +289,7 @@ class Linker:
                 ids=tuple(dict.fromkeys(i for p in predicted for i in p.ids)),
                 alias=" | ".join(parts),
                 source="composite",
+                part_ids=tuple(p.ids or (p.concept_id,) for p in predicted),
             )
         return out
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from xlink.corpus.model import Mention
@@ -117,3 +119,15 @@ def test_nil_predicted_is_reported() -> None:
     nil_gold = LinkedMention(mention=Mention("d", "n", "x", gold=()), candidates=[])
     report = evaluate_linking([nil_gold, lm([["D1"]], [p("D1")])])
     assert report.to_json()["nil_predicted"] == 1
+
+
+def test_a_composite_part_matches_through_its_own_equivalent_ids() -> None:
+    # "breast and ovarian cancer" linked to OMIM-first concepts whose MeSH ids are equivalents
+    joined = PredictedConcept(
+        concept_id="114480|167000", name="", score=1.0, ids=("114480", "D001943", "167000", "D010051"),
+        source="composite", part_ids=(("114480", "D001943"), ("167000", "D010051")),
+    )
+    assert correct_at([["D001943"], ["D010051"]], [joined], 1)
+    assert not correct_at([["D001943"]], [joined], 1)  # it also names ovarian cancer
+    back = PredictedConcept.from_json(json.loads(json.dumps(joined.to_json())))
+    assert back == joined

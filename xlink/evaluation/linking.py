@@ -43,11 +43,13 @@ def _ids_of(predictions: Sequence[PredictedConcept], k: int) -> list[frozenset[s
 def _parts(prediction: PredictedConcept) -> list[frozenset[str]]:
     """The concepts a prediction names, each as the set of its ids.
 
-    A composite prediction (``D1|D2``: the linker's joined conjuncts, or a BioSyn dictionary
-    entry for a composite training mention) names one concept per id of its ``concept_id``;
-    any other prediction names one concept, with all of its equivalent ``ids``.
+    A composite prediction (``D1|D2``, the linker's joined conjuncts) names one concept per
+    part, each with the equivalent ids in its ``part_ids``; a joined id without them names
+    one concept per id; any other prediction names one concept, with all of its ``ids``.
     """
-    if "|" in prediction.concept_id:
+    if prediction.part_ids:
+        return [normalize_ids(part) for part in prediction.part_ids]
+    if "|" in prediction.concept_id:  # a BioSyn-style entry, or a file written before part_ids
         return [normalize_ids([i]) for i in prediction.concept_id.split("|") if i.strip()]
     return [normalize_ids(prediction.ids or (prediction.concept_id,))]
 
