@@ -28,7 +28,7 @@ def test_ncbi_dev_against_medic_2012(shared_data: Path, tmp_path: Path) -> None:
     linker = build_linker(term, TFIDF_ONLY, cache_dir=tmp_path)
     report = evaluate_linking(list(linker.link(corpus_mentions(dev))))
     assert report.n_evaluated == 787
-    assert report.acc[1] >= 77.5  # 78.5 in BENCHMARKS.md
+    assert report.acc[1] >= 77.0  # 77.76 in BENCHMARKS.md (rescored 2026-11-28; 78.5 as first scored)
     assert report.recall[64] >= 96.0  # 96.7
     # the cached index is found and gives the same answer
     again = build_linker(term, TFIDF_ONLY, cache_dir=tmp_path)
