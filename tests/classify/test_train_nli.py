@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 import torch
 
 from xlink.classify.nli_data import NLIExample
@@ -57,3 +58,33 @@ def test_few_steps_reduce_loss_and_save_fp16(tiny_nli: Path, tmp_path: Path) -> 
     assert next(model.model.parameters()).dtype == torch.float32
     assert model.predict_labels(["a man plays"], ["a man plays"])[0] in {"entailment", "neutral", "contradiction"}
     assert json.loads((out / "training_report.json").read_text())["steps"] == 32
+
+
+def test_a_base_nli_head_in_another_label_order_is_reordered_not_renamed(tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from xlink.classify.tiny import make_tiny_nli_model
+    from xlink.classify.train_nli import ID2LABEL, load_base_for_nli
+
+    permuted = make_tiny_nli_model(tmp_path / "perm", id2label={0: "contradiction", 1: "entailment", 2: "neutral"})
+    tokenizer = AutoTokenizer.from_pretrained(permuted)
+    batch = tokenizer(["a man plays"], ["a person plays"], return_tensors="pt")
+    base = AutoModelForSequenceClassification.from_pretrained(permuted).eval()
+    model = load_base_for_nli(str(permuted)).eval()
+    with torch.no_grad():
+        before, after = base(**batch).logits[0], model(**batch).logits[0]
+    names = {0: "contradiction", 1: "entailment", 2: "neutral"}
+    for i, label in ID2LABEL.items():
+        j = next(k for k, name in names.items() if name == label)
+        assert float(after[i]) == pytest.approx(float(before[j]), abs=1e-6)
+    assert model.config.id2label == ID2LABEL
+
+
+def test_a_base_with_another_number_of_labels_gets_a_new_head(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from xlink.classify.tiny import make_tiny_nli_model
+    from xlink.classify.train_nli import load_base_for_nli
+
+    one = make_tiny_nli_model(tmp_path / "one", id2label={0: "LABEL_0"})
+    model = load_base_for_nli(str(one))
+    assert model.config.num_labels == 3 and "a new 3-way NLI head replaces it" in caplog.text

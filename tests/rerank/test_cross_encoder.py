@@ -228,3 +228,14 @@ def test_markers_take_the_space_before_them(tmp_path: Path, tiny_cross_encoder: 
     start, end = wordpiece.tokenizer.convert_tokens_to_ids(["[START]", "[END]"])
     words = [wordpiece.tokenizer.convert_tokens_to_ids(w) for w in ("in", "the", "wilson", "disease")]
     assert ids[1:-1][:6] == [words[0], words[1], start, words[2], words[3], end]
+
+
+def test_an_nli_model_as_the_base_gets_a_one_logit_head(
+    tmp_path: Path, tiny_terminology: Terminology, caplog: pytest.LogCaptureFixture
+) -> None:
+    from xlink.classify.tiny import make_tiny_nli_model
+
+    nli = make_tiny_nli_model(tmp_path / "nli")  # a 3-label head
+    reranker = CrossEncoderReranker.from_base(str(nli), RerankerConfig(), tiny_terminology, "cpu")
+    assert reranker.model.config.num_labels == 1
+    assert "3-label head; a new one-logit head replaces it" in caplog.text

@@ -40,7 +40,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -311,6 +311,39 @@ NLI_REPORT_FILE = "training_report.json"
 NLI_MODEL_FOLDER = FolderKind(NLI_REPORT_FILE, "an xlink NLI model folder")
 
 
+def load_base_for_nli(base: str) -> Any:
+    """The base model with a 3-way head whose rows are ``ID2LABEL``'s, whatever head it had.
+
+    An encoder without a classification head gets a new one. A base that is already an NLI
+    classifier with the same three labels in another order keeps its head, its rows reordered
+    (renaming the labels would swap what the rows mean). A head with another number of labels
+    (a 1-logit reranker, say) is replaced by a new one, with a warning.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    labels = {v: k for k, v in ID2LABEL.items()}
+    config = AutoConfig.from_pretrained(base)
+    has_head = any(str(a).endswith("ForSequenceClassification") for a in (getattr(config, "architectures", None) or []))
+    base_labels = {int(i): str(label).lower() for i, label in (getattr(config, "id2label", None) or {}).items()}
+    if has_head and sorted(base_labels.values()) == sorted(labels) and [base_labels[i] for i in range(3)] != list(labels):
+        model = AutoModelForSequenceClassification.from_pretrained(base, dtype=torch.float32)
+        heads = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == 3]
+        order = [next(i for i, name in base_labels.items() if name == label) for label in labels]
+        with torch.no_grad():
+            heads[-1].weight.copy_(heads[-1].weight[order])
+            heads[-1].bias.copy_(heads[-1].bias[order])
+        model.config.id2label, model.config.label2id = dict(ID2LABEL), labels
+        logger.info("base model %s: its NLI head's rows reordered from %s to %s", base, base_labels, ID2LABEL)
+        return model
+    mismatched = has_head and int(getattr(config, "num_labels", 3)) != 3
+    if mismatched:
+        logger.warning("base model %s has a %d-label head; a new 3-way NLI head replaces it", base, config.num_labels)
+    return AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=3, id2label=ID2LABEL, label2id=labels, dtype=torch.float32, ignore_mismatched_sizes=mismatched
+    )
+
+
 def save_model_atomically(model: torch.nn.Module, tokenizer: object, output: Path, extra: dict[str, object]) -> None:
     """Write fp16 safetensors, config (with ``id2label``) and tokenizer, then swap directories.
 
@@ -338,7 +371,7 @@ def _lr_factor(step: int, warmup: int, total: int) -> float:
 
 def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = None) -> TrainingReport:
     """Run one training job; returns its report (also saved with the model)."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     torch.manual_seed(config.seed)
     random.seed(config.seed)
@@ -353,13 +386,7 @@ def train_nli(config: NLITrainingConfig, examples: list[NLIExample] | None = Non
     base = _base_model_path(config.base_model)
     logger.info("base model %s; %d training pairs", base, len(examples))
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base,
-        num_labels=3,
-        id2label=ID2LABEL,
-        label2id={v: k for k, v in ID2LABEL.items()},
-        dtype=torch.float32,
-    )
+    model = load_base_for_nli(base)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     use_amp = bool(config.amp and device.type == "cuda")

@@ -213,8 +213,18 @@ class CrossEncoderReranker:
         path = resolve_reranker(name)
         config.base_model = name
         try:
+            from transformers import AutoConfig
+
+            base_config = AutoConfig.from_pretrained(path)
+            heads = [a for a in (getattr(base_config, "architectures", None) or []) if str(a).endswith("ForSequenceClassification")]
+            mismatched = bool(heads) and int(getattr(base_config, "num_labels", 1)) != 1
+            if mismatched:  # an NLI model as the base, say: its encoder is kept, its head is not
+                logger.warning("base model %s has a %d-label head; a new one-logit head replaces it", path,
+                               base_config.num_labels)
             tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=torch.float32)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path, num_labels=1, dtype=torch.float32, ignore_mismatched_sizes=mismatched
+            )
         except OSError as err:
             raise XlinkError(f"cannot load base model {path!r} for the reranker ({err})") from None
         from tokenizers import AddedToken
