@@ -30,3 +30,8 @@ def test_train_reranker_command(tiny_cross_encoder: Path, tiny_corpora: dict[str
     report = json.loads(result.stdout[result.stdout.index("{"):])
     assert report["steps"] == 2 and report["config"]["lam"] == 0.5
     assert (out / "xlink_reranker.json").exists() and (out / "model.safetensors").exists()
+    quiet = CliRunner().invoke(
+        app, ["train", "reranker", "--config", str(cfg), "--output", str(tmp_path / "model2"), "--quiet"],
+        catch_exceptions=False,
+    )
+    assert quiet.exit_code == 0 and quiet.stdout.startswith(f"saved {tmp_path / 'model2'}: 2 steps")

@@ -150,9 +150,9 @@ def train_reranker_command(
     report = train_reranker(cfg)
     if json_output:
         print_json({k: v for k, v in asdict(report).items() if k != "losses"})
-    else:
-        logging.getLogger(__name__).info(
-            "saved %s: %d steps, %.1f min, loss %.4f -> %.4f, best dev acc@1 %.2f (generator alone %s)",
-            cfg.output, report.steps, report.seconds / 60, report.first_loss, report.last_loss,
-            report.best_dev_acc1, report.generator_dev.get("acc@1"),
+    else:  # on stdout, as the other trainers print theirs (and with --quiet)
+        print(
+            f"saved {cfg.output}: {report.steps} steps, {report.seconds / 60:.1f} min, loss {report.first_loss:.4f} -> "
+            f"{report.last_loss:.4f}, best dev acc@1 {report.best_dev_acc1:.2f} "
+            f"(generator alone {report.generator_dev.get('acc@1')})"
         )
