@@ -370,3 +370,18 @@ def test_the_component_batch_size_caps_nlp_pipe_batches(tiny_model: Path, monkey
     sizes.clear()
     list(nlp.pipe(["the team scores"] * 5, batch_size=2))
     assert sizes == [2, 2, 1]
+
+
+def test_to_bytes_round_trips_the_pipe_with_its_pruner_and_local_model(
+    tiny_model: Path, pruner: ConformalLabelPruner
+) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS}).pruner = pruner
+    data = nlp.to_bytes()
+    fresh = spacy.util.get_lang_class("en").from_config(nlp.config)  # the same config, no data yet
+    assert fresh.get_pipe("xlink_zeroshot").pruner is None
+    fresh.from_bytes(data)
+    pipe = fresh.get_pipe("xlink_zeroshot")
+    assert pipe.labels == LABELS and pipe.pruner is not None
+    text = "rain storm cloud"
+    assert fresh(text).cats == pytest.approx(nlp(text).cats, abs=1e-5)

@@ -47,7 +47,13 @@ from xlink.classify.zeroshot import (
     validate_labels,
     validate_template,
 )
-from xlink.components._persist import inside_from_config, loading_from_disk, mark_serialized
+from xlink.components._persist import (
+    bytes_to_folder,
+    folder_to_bytes,
+    inside_from_config,
+    loading_from_disk,
+    mark_serialized,
+)
 from xlink.conformal.pruner import PRUNER_FILE, ConformalLabelPruner
 from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder, atomic_write_text, looks_like_local_path
@@ -362,6 +368,14 @@ class ZeroShotComponent:
         elif (path / "pruner" / PRUNER_FILE).is_file():  # saved over a pipeline that had one: it must not come back
             shutil.rmtree(path / "pruner")
         atomic_write_text(path / "settings.json", json.dumps(settings, indent=2) + "\n")
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """What :meth:`to_disk` writes, as bytes (``nlp.to_bytes``), a local NLI model included."""
+        return folder_to_bytes(lambda folder: self.to_disk(folder, exclude=exclude))
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ZeroShotComponent:
+        """Read what :meth:`to_bytes` wrote (``nlp.from_bytes``)."""
+        return self.from_disk(bytes_to_folder(data, self), exclude=exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ZeroShotComponent:
         """Read what :meth:`to_disk` wrote; the component changes only once everything read and fits.
