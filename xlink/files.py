@@ -47,6 +47,11 @@ def require_file(path: Path, what: str) -> None:
         raise DirectoryGivenError(f"{path} is a directory; give {what}")
 
 
+def format_suffix(path: Path) -> str:
+    """The extension that names a file's format, lower case, a ``.gz`` after it set aside: ``notes.CSV.gz`` → ``.csv``."""
+    return Path(path.name.lower().removesuffix(".gz")).suffix
+
+
 def is_gzipped(path: Path) -> bool:
     """Whether the file starts with the gzip magic bytes (whatever its name says)."""
     with open(path, "rb") as handle:

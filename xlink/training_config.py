@@ -119,3 +119,15 @@ def _is_kind(value: object, kind: type) -> bool:
     if kind is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, kind)
+
+
+def head_labels(model_config: Any) -> int | None:
+    """How many labels a base model's sequence-classification head has; None when it has none.
+
+    A trainer that needs another head (3 NLI labels, 1 reranker logit) replaces a head of another
+    size rather than fail to load it.
+    """
+    architectures = getattr(model_config, "architectures", None) or []
+    if not any(str(name).endswith("ForSequenceClassification") for name in architectures):
+        return None
+    return int(getattr(model_config, "num_labels", 0))

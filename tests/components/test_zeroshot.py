@@ -318,7 +318,7 @@ def test_a_folder_saved_before_the_pruner_flag_still_loads_its_pruner(
     component.pruner = pruner
     component.to_disk(tmp_path / "zs")
     settings = json.loads((tmp_path / "zs" / "settings.json").read_text(encoding="utf-8"))
-    del settings["pruner_saved"], settings["configured"]
+    del settings["pruner_saved"]
     (tmp_path / "zs" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     fresh = spacy.blank("en").add_pipe("xlink_zeroshot", config={"model": str(tiny_model), "labels": LABELS})
     assert fresh.from_disk(tmp_path / "zs").pruner is not None

@@ -71,21 +71,16 @@ class SourceSpec:
     repeats: int = 1
 
 
-def _check_source(name: str, spec: dict[str, Any]) -> None:
+def _check_source(source: SourceSpec) -> None:
     """Refuse a ``[sources.NAME]`` setting that would change the training data silently, or fail late."""
-    checks = (
-        ("kind", spec.get("kind", "terminology") in ("terminology", "corpus"), '"terminology" or "corpus"'),
-        ("merge", spec.get("merge") in (None, "xref"), 'null or "xref"'),
-        ("max_pairs", _whole(spec.get("max_pairs", 0), 0), "a whole number, 0 for no limit"),
-        ("repeats", _whole(spec.get("repeats", 1), 1), "a whole number of at least 1"),
-    )
-    for key, ok, what in checks:
-        if not ok:
-            raise TrainingConfigError(f"[sources.{name}] {key} = {spec.get(key)!r}; give {what}")
-
-
-def _whole(value: object, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    for key, allowed, what in (("kind", ("terminology", "corpus"), '"terminology" or "corpus"'),
+                               ("merge", (None, "xref"), 'null or "xref"')):
+        if getattr(source, key) not in allowed:
+            raise TrainingConfigError(f"[sources.{source.name}] {key} = {getattr(source, key)!r}; give {what}")
+    try:
+        check_values(source, non_negative=("max_pairs",), at_least_one=("repeats",))
+    except TrainingConfigError as err:
+        raise TrainingConfigError(f"[sources.{source.name}] {err}") from None
 
 
 @dataclass
@@ -161,10 +156,10 @@ class BiencoderTrainingConfig:
             bad = set(spec) - spec_fields
             if bad or "path" not in spec:
                 raise TrainingConfigError(f"[sources.{name}]: needs 'path'; unknown keys {sorted(bad)}")
-            _check_source(name, spec)
             source_path = Path(spec["path"])
             spec["path"] = str(source_path if source_path.is_absolute() else root / source_path)
             sources.append(SourceSpec(name=name, **spec))
+            _check_source(sources[-1])
         return cls(
             base_model=paths.get("base_model") or None,
             output=str(paths.get("output") or cls.output),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlink.errors import DirectoryGivenError, FormatError, XlinkError, missing_file
-from xlink.files import numbered_lines, require_file
+from xlink.files import format_suffix, numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def read_texts(
     if not path.exists():
         raise missing_file(path)
     require_file(path, "a CSV, TSV, JSONL or JSON file")
-    suffix = Path(path.name.lower().removesuffix(".gz")).suffix  # "texts.csv.gz" reads as .csv (gunzipped)
+    suffix = format_suffix(path)  # "notes.jsonl.gz" reads as .jsonl, gunzipped
     if suffix in (".jsonl", ".json"):
         return _read_json(path, text_column, label_column, label_name)
     if suffix in (".csv", ".tsv", ".txt"):

@@ -56,18 +56,16 @@ def model_max_positions(model: str | None) -> int | None:
     Reads ``config.json`` (``max_position_embeddings``) and, where present, the tokenizer's
     ``model_max_length`` -- no weights are loaded. A hub id (no local folder) gives None.
     """
-    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, default_nli_model
+    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, default_nli_model, position_limit
 
     folder = Path(default_nli_model() if model is None or model in PACKAGED_NLI_NAMES else model)
-    limits: list[int] = []
+    values: list[object] = []
     for name, key in (("config.json", "max_position_embeddings"), ("tokenizer_config.json", "model_max_length")):
         try:
-            value = json.loads((folder / name).read_text(encoding="utf-8")).get(key)
+            values.append(json.loads((folder / name).read_text(encoding="utf-8")).get(key))
         except (OSError, ValueError, AttributeError):
             continue
-        if isinstance(value, int) and 0 < value < 1_000_000:  # tokenizers without a limit say 1e30
-            limits.append(value)
-    return min(limits) if limits else None
+    return position_limit(*values)
 
 
 def check_max_length(max_length: int, model: str | None) -> None:

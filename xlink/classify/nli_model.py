@@ -149,7 +149,9 @@ class NLIModel:
         self.model.to(self.device).eval()
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
             raise NLIModelError(f"max_length = {max_length!r}; give at least 1 token (the default is 128)")
-        limit = _position_limit(self.model.config, self.tokenizer)
+        limit = position_limit(
+            getattr(self.model.config, "max_position_embeddings", None), getattr(self.tokenizer, "model_max_length", None)
+        )
         if limit is not None and max_length > limit:  # beyond it the forward pass fails on long texts
             logger.warning("max_length = %d is more than NLI model %r takes; using %d", max_length, self.name, limit)
             self.max_length = limit
@@ -230,11 +232,8 @@ class NLIModel:
         return [names[int(i)] for i in logits.argmax(axis=1)]
 
 
-def _position_limit(config: Any, tokenizer: Any) -> int | None:
-    """The longest input, in tokens, a loaded model and its tokenizer take; None when neither says."""
-    limits = [
-        value
-        for value in (getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None))
-        if isinstance(value, int) and 0 < value < 1_000_000  # tokenizers without a limit say 1e30
-    ]
+def position_limit(*values: object) -> int | None:
+    """The longest input, in tokens: the least of a model's ``max_position_embeddings`` and its
+    tokenizer's ``model_max_length`` among ``values``; None when none says."""
+    limits = [value for value in values if isinstance(value, int) and 0 < value < 1_000_000]  # no limit: 1e30
     return min(limits) if limits else None

@@ -59,7 +59,7 @@ from xlink.classify.nli_model import NLIModel
 from xlink.errors import TrainingConfigError
 from xlink.files import FolderKind, atomic_folder, looks_like_local_path
 from xlink.pairs import EncodedPairs, collate, encode_pairs, pad_id
-from xlink.training_config import check_keys, check_values, read_training_config
+from xlink.training_config import check_keys, check_values, head_labels, read_training_config
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -324,9 +324,9 @@ def load_base_for_nli(base: str) -> Any:
 
     labels = {v: k for k, v in ID2LABEL.items()}
     config = AutoConfig.from_pretrained(base)
-    has_head = any(str(a).endswith("ForSequenceClassification") for a in (getattr(config, "architectures", None) or []))
+    n_labels = head_labels(config)
     base_labels = {int(i): str(label).lower() for i, label in (getattr(config, "id2label", None) or {}).items()}
-    if has_head and sorted(base_labels.values()) == sorted(labels) and [base_labels[i] for i in range(3)] != list(labels):
+    if n_labels == 3 and sorted(base_labels.values()) == sorted(labels) and [base_labels[i] for i in range(3)] != list(labels):
         model = AutoModelForSequenceClassification.from_pretrained(base, dtype=torch.float32)
         heads = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == 3]
         order = [next(i for i, name in base_labels.items() if name == label) for label in labels]
@@ -336,9 +336,9 @@ def load_base_for_nli(base: str) -> Any:
         model.config.id2label, model.config.label2id = dict(ID2LABEL), labels
         logger.info("base model %s: its NLI head's rows reordered from %s to %s", base, base_labels, ID2LABEL)
         return model
-    mismatched = has_head and int(getattr(config, "num_labels", 3)) != 3
+    mismatched = n_labels not in (None, 3)
     if mismatched:
-        logger.warning("base model %s has a %d-label head; a new 3-way NLI head replaces it", base, config.num_labels)
+        logger.warning("base model %s has a %d-label head; a new 3-way NLI head replaces it", base, n_labels)
     return AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=3, id2label=ID2LABEL, label2id=labels, dtype=torch.float32, ignore_mismatched_sizes=mismatched
     )

@@ -108,22 +108,26 @@ def read_settings(folder: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def saved_component_config(path: Path) -> dict[str, Any] | None:
-    """The settings ``config.cfg`` gave the component saved in ``path`` (``<pipeline>/<name>``), if there is one.
+def config_overrides(path: Path, configured: dict[str, Any]) -> set[str]:
+    """The settings that ``spacy.load(..., config=...)`` overrides for the component saved in ``path``.
 
-    :meth:`from_disk` compares them with the settings the component was built from in this
-    process: where the two differ, the user overrode the setting at ``spacy.load`` (``config=``).
+    ``configured`` holds the settings the component was built from in this process. Where one
+    differs from what the saved pipeline's ``config.cfg`` (``path.parent``) gave, the user
+    overrode it; elsewhere the component's saved values, which may hold changes made on the
+    live component before saving, win. A folder without a ``config.cfg`` beside it (a
+    component saved on its own, or read from bytes) has no overrides.
     """
     from spacy.util import load_config
 
     config_path = path.parent / "config.cfg"
     if not config_path.is_file():
-        return None
+        return set()
     try:
         section = load_config(config_path, interpolate=False).get("components", {}).get(path.name)
     except Exception:  # noqa: BLE001 - a config spaCy itself could not read would have failed spacy.load first
-        return None
-    return dict(section) if isinstance(section, dict) else None
+        return set()
+    saved = dict(section) if isinstance(section, dict) else {}
+    return {key for key, value in configured.items() if key in saved and saved[key] != value}
 
 
 _BYTES_FORMAT = "xlink-component-folder"

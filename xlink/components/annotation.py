@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 
 from xlink.corpus.model import Corpus, Document, Passage
 from xlink.errors import FormatError, XlinkError
-from xlink.files import numbered_lines, read_text, require_file
+from xlink.files import format_suffix, numbered_lines, read_text, require_file
 
 #: The columns of :func:`tsv_lines`, in order.
 TSV_COLUMNS = ("doc_id", "start", "end", "text", "label", "concept_id", "name", "score")
@@ -146,7 +146,7 @@ def read_input(path: Path, text_column: str = "text", id_column: str | None = No
     from xlink.corpus.pubtator import read_pubtator
 
     require_file(path, "a corpus (PubTator, BigBIO) or a CSV/TSV/JSONL/JSON table of texts")
-    suffix = Path(path.name.lower().removesuffix(".gz")).suffix  # "notes.jsonl.gz" reads as .jsonl (gunzipped)
+    suffix = format_suffix(path)  # "notes.jsonl.gz" reads as .jsonl, gunzipped
     corpus = None
     if suffix in (".pubtator", ".txt") and _detected(path) == "pubtator":
         corpus = read_pubtator(path, text_only=True)

@@ -83,6 +83,7 @@ from xlink.components._persist import (
     SETTINGS_FILE,
     TERMINOLOGY_FILE,
     bytes_to_folder,
+    config_overrides,
     folder_to_bytes,
     inside_from_config,
     load_source_terminology,
@@ -90,7 +91,6 @@ from xlink.components._persist import (
     mark_serialized,
     read_settings,
     register_span_extension,
-    saved_component_config,
     write_settings,
 )
 from xlink.corpus.model import Mention
@@ -566,10 +566,7 @@ class EntityLinkerComponent:
         A value that ``spacy.load(path, config=...)`` overrides is kept instead: one where the
         config this component was built from differs from the saved pipeline's ``config.cfg``.
         """
-        saved_config = saved_component_config(path) or {}
-        overridden = {
-            key for key, value in self._configured_decision.items() if key in saved_config and saved_config[key] != value
-        }
+        overridden = config_overrides(path, self._configured_decision)
         if overridden:
             logger.info("%s: the config overrides the saved %s", self.name, ", ".join(sorted(overridden)))
         checks: dict[str, tuple[type | tuple[type, ...], str]] = {

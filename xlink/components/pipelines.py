@@ -19,7 +19,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -100,7 +100,7 @@ def nil_ids_of(nlp: Language) -> frozenset[str]:
     A span whose ``kb_id_`` is one of them is unlinked: it is scored and written as a mention
     without an id, not as a concept called "NIL".
     """
-    values = (getattr(pipe, "nil_id", None) for _, pipe in nlp.pipeline)
+    values = (getattr(pipe, "nil_id", None) for pipe in _linkers(nlp))
     return frozenset(value for value in values if isinstance(value, str) and value)
 
 
@@ -350,22 +350,21 @@ def require_components(nlp: Language) -> None:
         )
 
 
+def _linkers(nlp: Language) -> Iterator[Any]:
+    """The pipeline's ``xlink_linker`` components (known by their ``candidates_attr``), in order."""
+    return (pipe for _, pipe in nlp.pipeline if isinstance(getattr(pipe, "candidates_attr", None), str))
+
+
 def linker_spans_key(nlp: Language) -> str | None:
     """The ``doc.spans`` key the pipeline's ``xlink_linker`` links (None: it links ``doc.ents``)."""
-    for _, pipe in nlp.pipeline:
-        if isinstance(getattr(pipe, "candidates_attr", None), str):
-            key = getattr(pipe, "spans_key", None)
-            return key if isinstance(key, str) else None
-    return None
+    key = getattr(next(_linkers(nlp), None), "spans_key", None)
+    return key if isinstance(key, str) else None
 
 
 def candidates_attribute(nlp: Language) -> str | None:
     """The span extension where the pipeline's ``xlink_linker`` keeps its candidates, if any."""
-    for _, pipe in nlp.pipeline:
-        attr = getattr(pipe, "candidates_attr", None)
-        if isinstance(attr, str):
-            return attr
-    return None
+    linker = next(_linkers(nlp), None)
+    return None if linker is None else str(linker.candidates_attr)
 
 
 def evaluate_pipeline(

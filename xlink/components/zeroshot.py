@@ -49,6 +49,7 @@ from xlink.classify.zeroshot import (
 )
 from xlink.components._persist import (
     bytes_to_folder,
+    config_overrides,
     folder_to_bytes,
     inside_from_config,
     loading_from_disk,
@@ -180,8 +181,7 @@ class ZeroShotComponent:
         self.hypothesis_template = validate_template(hypothesis_template)
         self.label_descriptions = dict(label_descriptions or {})
         self.labels = validate_labels(labels) if labels else []
-        # what the config gave, saved with the pipeline: spacy.load(..., config=...) overrides are
-        # told from saved values by comparing the two (see from_disk)
+        # what the config gave, to tell spacy.load(..., config=...) overrides (see from_disk)
         self._configured: dict[str, Any] = {
             "labels": list(self.labels), "multi_label": multi_label, "batch_size": batch_size,
             "nli_batch_size": nli_batch_size, "max_length": max_length, "bf16": bf16,
@@ -359,10 +359,7 @@ class ZeroShotComponent:
         if local is not None and local.resolve() != target.resolve():
             with atomic_folder(target, _NLI_COPY_KIND) as tmp:
                 shutil.copytree(local, tmp, dirs_exist_ok=True)
-        settings = {
-            **self._settings(), "model_saved": local is not None, "pruner_saved": self.pruner is not None,
-            "configured": self._configured,
-        }
+        settings = {**self._settings(), "model_saved": local is not None, "pruner_saved": self.pruner is not None}
         if self.pruner is not None:
             self.pruner.save(path / "pruner")
         elif (path / "pruner" / PRUNER_FILE).is_file():  # saved over a pipeline that had one: it must not come back
@@ -381,9 +378,8 @@ class ZeroShotComponent:
         """Read what :meth:`to_disk` wrote; the component changes only once everything read and fits.
 
         The saved settings win over ``config.cfg`` (they hold changes made on the live component
-        before saving), except where the config this component was built from differs from the
-        one it was saved with: a ``spacy.load(path, config={...})`` override, which is checked
-        and applied.
+        before saving), except where ``spacy.load(path, config={...})`` overrides them
+        (:func:`~xlink.components._persist.config_overrides`); an override is checked and applied.
         """
         path = Path(path)
         settings = json.loads((path / "settings.json").read_text(encoding="utf-8"))
@@ -404,15 +400,11 @@ class ZeroShotComponent:
         values = {key: settings[key] for key in ("multi_label", "batch_size", "nli_batch_size", "max_length")}
         values["bf16"] = settings.get("bf16", False)  # folders saved before the option: float32
         values["labels"] = labels
-        saved_config = settings.get("configured")
-        overridden = [
-            key for key in values if isinstance(saved_config, dict) and key in saved_config
-            and self._configured[key] != saved_config[key]
-        ]
+        overridden = config_overrides(path, self._configured)
         for key in overridden:
             values[key] = self._configured[key]
         if overridden:
-            logger.info("%s: the config overrides the saved %s", self.name, ", ".join(overridden))
+            logger.info("%s: the config overrides the saved %s", self.name, ", ".join(sorted(overridden)))
         labels = validate_labels(values["labels"]) if values["labels"] else []
         if pruner is not None and set(pruner.labels) != set(labels):
             where = "the labels given in the config differ from" if "labels" in overridden else "the saved labels differ from"

@@ -215,12 +215,12 @@ class CrossEncoderReranker:
         try:
             from transformers import AutoConfig
 
-            base_config = AutoConfig.from_pretrained(path)
-            heads = [a for a in (getattr(base_config, "architectures", None) or []) if str(a).endswith("ForSequenceClassification")]
-            mismatched = bool(heads) and int(getattr(base_config, "num_labels", 1)) != 1
+            from xlink.training_config import head_labels
+
+            n_labels = head_labels(AutoConfig.from_pretrained(path))
+            mismatched = n_labels not in (None, 1)
             if mismatched:  # an NLI model as the base, say: its encoder is kept, its head is not
-                logger.warning("base model %s has a %d-label head; a new one-logit head replaces it", path,
-                               base_config.num_labels)
+                logger.warning("base model %s has a %d-label head; a new one-logit head replaces it", path, n_labels)
             tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForSequenceClassification.from_pretrained(
                 path, num_labels=1, dtype=torch.float32, ignore_mismatched_sizes=mismatched
