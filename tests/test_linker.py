@@ -77,6 +77,24 @@ def test_whole_string_wins_over_split_when_it_matches(linker: Linker) -> None:
     assert lm.predictions[0].concept_id == "D061325"
 
 
+@pytest.mark.parametrize("fusion", ["rrf", "sum", "max"])
+def test_an_ensemble_keeps_a_whole_string_match_whole(term: Terminology, fusion: str) -> None:
+    """A fused score (a reciprocal rank never passes 1/61) is no similarity: the composite test reads
+    the members' best similarity, so an ensemble splits exactly what its members would split."""
+    from xlink.candidates.ensemble import EnsembleGenerator
+
+    tfidf = TfidfGenerator(term).build()
+    ensemble = EnsembleGenerator([tfidf, tfidf], weights=[1.0, 2.0], fusion=fusion)
+    linker = Linker(term, ensemble, k=5)
+    (whole,) = linker.link([Mention("d", "1", "hereditary breast and ovarian cancer")])
+    assert whole.predictions[0].concept_id == "D061325"
+    assert whole.predictions[0].source != "composite"
+    (split,) = linker.link([Mention("d", "1", "breast and ovarian cancer")])
+    assert split.predictions[0].concept_id == "D001943|D010051"  # a weak whole-string match still splits
+    (best,) = ensemble.generate(["hereditary breast and ovarian cancer"], 1)
+    assert best[0].match == pytest.approx(tfidf.generate(["hereditary breast and ovarian cancer"], 1)[0][0].score)
+
+
 def test_invisible_characters_inside_a_mention_do_not_change_its_link(linker: Linker) -> None:
     plain = next(iter(linker.link([Mention("d", "1", "Wilson disease")]))).predictions[0]
     for text in ("Wil\u00adson disease", "Wil\u200dson\u200bdisease", "\u200fWilson disease\u200e"):

@@ -258,15 +258,18 @@ class Linker:
     ) -> dict[int, PredictedConcept]:
         """A composite prediction for each coordinated mention whose whole string matches weakly.
 
-        The whole string wins when its best score reaches ``composite_threshold``
-        ("hereditary breast and ovarian cancer" is one concept); otherwise each
-        conjunct is linked and the top concepts are joined with ``|``.
+        The whole string wins when its best candidate's similarity reaches
+        ``composite_threshold`` ("hereditary breast and ovarian cancer" is one
+        concept); otherwise each conjunct is linked and the top concepts are
+        joined with ``|``. For an ensemble the similarity is the best member
+        score (:attr:`Candidate.match`), not the fused one: a reciprocal-rank
+        score never reaches 0.9, so every coordinated mention was split.
         """
         from xlink.text.composites import split_composite
 
         jobs: dict[int, list[str]] = {}
         for i, mention in enumerate(batch):
-            if found[i] and found[i][0].score >= self.composite_threshold:
+            if found[i] and found[i][0].similarity >= self.composite_threshold:
                 continue
             parts = split_composite(mention.expansion or mention.text)
             if parts:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from xlink.errors import XlinkError
+
 if TYPE_CHECKING:
     import torch
 
@@ -39,18 +41,96 @@ class EncodedPairs:
         return [len(ids) for ids in self.input_ids]
 
 
-def encode_pairs(tokenizer: object, first: Sequence[str], second: Sequence[str], max_length: int) -> EncodedPairs:
-    """Tokenize ``(first[i], second[i])`` pairs once, cutting the longer side first to ``max_length``."""
+def encode_pairs(
+    tokenizer: object,
+    first: Sequence[str],
+    second: Sequence[str],
+    max_length: int,
+    markers: tuple[int, int] | None = None,
+) -> EncodedPairs:
+    """Tokenize ``(first[i], second[i])`` pairs once, cutting the longer side first to ``max_length``.
+
+    ``markers`` (the token ids of a span's start and end markers in ``first``, as in the
+    reranker's ``left [START] mention [END] right``) protects that span: the first text loses
+    its right context from the end, then its left context from the start, and only then the
+    end of the span, whose end marker always stays. Without ``markers`` the tokenizer's own
+    ``longest_first`` truncation cuts the end of the longer side, which can drop a mention's end
+    marker and part of the mention.
+    """
     if len(first) != len(second):
         raise ValueError(f"{len(first)} first texts but {len(second)} second texts")
     if not first:
         return EncodedPairs([], None)
+    if markers is not None:
+        return _encode_marked(tokenizer, first, second, max_length, markers)
     enc = tokenizer(  # type: ignore[operator]
         list(first), list(second), truncation="longest_first", max_length=max_length, padding=False
     )
     ids = [list(x) for x in enc["input_ids"]]
     types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
-    return EncodedPairs(ids, types, sum(1 for x in ids if len(x) >= max_length))
+    # only a pair that came out at max_length may have been cut; the others are not tokenized again
+    full_width = [i for i, x in enumerate(ids) if len(x) >= max_length]
+    truncated = 0
+    if full_width:
+        full = tokenizer(  # type: ignore[operator]
+            [first[i] for i in full_width], [second[i] for i in full_width], truncation=False, padding=False
+        )
+        truncated = sum(1 for x in full["input_ids"] if len(x) > max_length)
+    return EncodedPairs(ids, types, truncated)
+
+
+def _encode_marked(
+    tokenizer: object, first: Sequence[str], second: Sequence[str], max_length: int, markers: tuple[int, int]
+) -> EncodedPairs:
+    """:func:`encode_pairs` with the marked span of each first text kept whole where it fits."""
+    enc = tokenizer(list(first), list(second), truncation=False, padding=False)  # type: ignore[operator]
+    all_ids = [list(x) for x in enc["input_ids"]]
+    all_types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
+    truncated = 0
+    for i, ids in enumerate(all_ids):
+        excess = len(ids) - max_length
+        if excess <= 0:
+            continue
+        truncated += 1
+        seq = enc.sequence_ids(i)
+        one = [j for j, s in enumerate(seq) if s == 0]
+        two = [j for j, s in enumerate(seq) if s == 1]
+        cut_one, cut_two = _longest_first(len(one), len(two), excess)
+        drop = set(_trim_first(one, [ids[j] for j in one], cut_one, markers)) | set(two[len(two) - cut_two :])
+        all_ids[i] = [t for j, t in enumerate(ids) if j not in drop]
+        if all_types is not None:
+            all_types[i] = [t for j, t in enumerate(all_types[i]) if j not in drop]
+    return EncodedPairs(all_ids, all_types, truncated)
+
+
+def _longest_first(n_one: int, n_two: int, excess: int) -> tuple[int, int]:
+    """How many tokens each side loses when the longer side loses one at a time (ties: the second)."""
+    cut_one = cut_two = 0
+    for _ in range(excess):
+        if n_one - cut_one > n_two - cut_two:
+            cut_one += 1
+        elif n_two - cut_two > 0:
+            cut_two += 1
+        else:
+            cut_one += 1
+    return cut_one, cut_two
+
+
+def _trim_first(positions: list[int], tokens: list[int], cut: int, markers: tuple[int, int]) -> list[int]:
+    """The positions of ``cut`` tokens to drop from a marked first text (see :func:`encode_pairs`)."""
+    if cut <= 0:
+        return []
+    start, end = markers
+    try:
+        s = tokens.index(start)
+        e = tokens.index(end, s + 1)
+    except ValueError:  # no marked span: cut the end, as longest_first does
+        return positions[len(positions) - cut :]
+    right = list(range(len(tokens) - 1, e, -1))  # right context, from the end
+    left = list(range(0, s))  # left context, from the start
+    inside = list(range(e - 1, s, -1))  # the span's own tokens, from its end; the markers stay
+    order = [*right, *left, *inside, e, s][:cut]
+    return [positions[j] for j in order]
 
 
 def length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[np.ndarray]:
@@ -88,3 +168,29 @@ def pad_id(tokenizer: object) -> int:
     """The tokenizer's padding id (0 for tokenizers without one)."""
     value = getattr(tokenizer, "pad_token_id", None)
     return int(value) if value is not None else 0
+
+
+def check_tokenizer_fits(tokenizer: object, model: object, source: str) -> None:
+    """Refuse a tokenizer that does not belong to ``model``'s embeddings.
+
+    A model folder that lost its ``tokenizer.json`` (transformers 5 writes no ``vocab.txt``)
+    still loads: ``AutoTokenizer`` builds an almost empty tokenizer that maps every word to
+    ``[UNK]``, and the model then scores nonsense without an error. A tokenizer with ids beyond
+    the embedding table, or with far fewer entries than it (vocabularies are padded by at most a
+    few hundred rows), is another model's.
+    """
+    n_tokens = len(tokenizer)  # type: ignore[arg-type]
+    n_rows = int(model.get_input_embeddings().num_embeddings)  # type: ignore[attr-defined]
+    if n_tokens > n_rows or n_tokens < 0.9 * n_rows:
+        raise XlinkError(
+            f"{source}: its tokenizer has {n_tokens} entries but the model has {n_rows} token embeddings; "
+            "the tokenizer files (tokenizer.json, or vocab.txt / sentencepiece.bpe.model) are missing or "
+            "belong to another model; copy them from the folder the model was saved to"
+        )
+
+
+def position_limit(*values: object) -> int | None:
+    """The longest input, in tokens: the least of a model's ``max_position_embeddings`` and its
+    tokenizer's ``model_max_length`` among ``values``; None when none says."""
+    limits = [value for value in values if isinstance(value, int) and 0 < value < 1_000_000]  # no limit: 1e30
+    return min(limits) if limits else None

@@ -21,12 +21,22 @@ class Candidate:
     generator's similarity (higher is better, comparable within a generator).
     ``source`` names the generator(s) that found it when an ensemble fused
     several ("tfidf", "dense", "dense+tfidf"); single generators leave it empty.
+    ``match`` is set by an ensemble: the best similarity any member gave the
+    concept, on the members' own scale, because a fused score (a reciprocal
+    rank, a weighted sum) no longer says how well the mention matched a name.
+    The linker's composite test reads it (``None``: ``score`` says it).
     """
 
     concept_id: str
     alias: str
     score: float
     source: str = ""
+    match: float | None = None
+
+    @property
+    def similarity(self) -> float:
+        """How well the mention matched the concept's best name: ``match``, else ``score``."""
+        return self.score if self.match is None else self.match
 
     def to_json(self) -> dict[str, object]:
         record: dict[str, object] = {"concept_id": self.concept_id, "alias": self.alias, "score": round(float(self.score), 6)}

@@ -28,6 +28,7 @@ class _Entry:
     score: float
     alias: str
     best: float  # the best weighted member contribution, to pick the alias
+    match: float  # the best unweighted member similarity (Candidate.match)
     sources: set[str] = field(default_factory=set)
 
 
@@ -81,9 +82,10 @@ class EnsembleGenerator:
                     part = weight * c.score
                 entry = fused.get(c.concept_id)
                 if entry is None:
-                    fused[c.concept_id] = _Entry(part, c.alias, part, {name})
+                    fused[c.concept_id] = _Entry(part, c.alias, part, c.similarity, {name})
                     continue
                 entry.sources.add(name)
+                entry.match = max(entry.match, c.similarity)
                 if self.fusion == "max":
                     entry.score = max(entry.score, part)
                 else:
@@ -92,4 +94,7 @@ class EnsembleGenerator:
                     entry.best, entry.alias = part, c.alias
         # Sort by score; among ties the first generator's order is kept (dicts are ordered).
         ranked = sorted(fused.items(), key=lambda item: -item[1].score)
-        return [Candidate(concept_id, e.alias, e.score, "+".join(sorted(e.sources))) for concept_id, e in ranked[:k]]
+        return [
+            Candidate(concept_id, e.alias, e.score, "+".join(sorted(e.sources)), e.match)
+            for concept_id, e in ranked[:k]
+        ]

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from xlink.errors import XlinkError
-from xlink.pairs import collate, encode_pairs, length_batches, pad_id
+from xlink.pairs import collate, encode_pairs, length_batches, pad_id, position_limit
 from xlink.parallel import one_thread_in_forked_child
 
 logger = logging.getLogger(__name__)
@@ -230,10 +230,3 @@ class NLIModel:
         logits = self.logits(premises, hypotheses)
         names = {int(k): str(v).lower() for k, v in self.model.config.id2label.items()}
         return [names[int(i)] for i in logits.argmax(axis=1)]
-
-
-def position_limit(*values: object) -> int | None:
-    """The longest input, in tokens: the least of a model's ``max_position_embeddings`` and its
-    tokenizer's ``model_max_length`` among ``values``; None when none says."""
-    limits = [value for value in values if isinstance(value, int) and 0 < value < 1_000_000]  # no limit: 1e30
-    return min(limits) if limits else None

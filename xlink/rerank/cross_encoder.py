@@ -36,7 +36,15 @@ import numpy as np
 from xlink.errors import XlinkError
 from xlink.files import FolderKind, atomic_folder
 from xlink.linker import LinkedMention, PredictedConcept
-from xlink.pairs import EncodedPairs, collate, encode_pairs, length_batches, pad_id
+from xlink.pairs import (
+    EncodedPairs,
+    check_tokenizer_fits,
+    collate,
+    encode_pairs,
+    length_batches,
+    pad_id,
+    position_limit,
+)
 from xlink.rerank.inputs import InputFormat
 from xlink.terminology.model import Terminology
 
@@ -100,15 +108,34 @@ class RerankerConfig:
         return record
 
     @classmethod
-    def from_json(cls, record: dict[str, Any]) -> RerankerConfig:
+    def from_json(cls, record: dict[str, Any], source: str = CONFIG_FILE) -> RerankerConfig:
+        """Read the settings a reranker was saved with, refusing ones this xlink cannot honour."""
+        from xlink.rerank.loss import SCORE_NORMS
+
         record = dict(record)
-        record.pop("format_version", None)
-        inputs = InputFormat(**record.pop("inputs", {}))
+        version = record.pop("format_version", None)
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise XlinkError(
+                f"{source}: reranker format {version}, newer than this xlink reads ({FORMAT_VERSION}); upgrade xlink"
+            )
+        raw_inputs = record.pop("inputs", {})
+        input_fields = {f.name for f in fields(InputFormat)}
+        if not isinstance(raw_inputs, dict) or set(raw_inputs) - input_fields:
+            extra = sorted(set(raw_inputs) - input_fields) if isinstance(raw_inputs, dict) else raw_inputs
+            raise XlinkError(f"{source}: unknown 'inputs' settings {extra!r}; allowed: {sorted(input_fields)}")
+        inputs = InputFormat(**raw_inputs)
         known = {f.name for f in fields(cls)}
         unknown = set(record) - known
         if unknown:
-            raise XlinkError(f"unknown reranker settings {sorted(unknown)}; allowed: {sorted(known)}")
-        return cls(inputs=inputs, **record)
+            raise XlinkError(f"{source}: unknown reranker settings {sorted(unknown)}; allowed: {sorted(known)}")
+        config = cls(inputs=inputs, **record)
+        for key in ("max_length", "k", "batch_size"):
+            value = getattr(config, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise XlinkError(f"{source}: {key} = {value!r}; it must be a whole number of at least 1")
+        if config.score_norm not in SCORE_NORMS:
+            raise XlinkError(f"{source}: score_norm = {config.score_norm!r}; choose one of {SCORE_NORMS}")
+        return config
 
 
 def resolve_reranker(model: str | Path) -> str:
@@ -129,9 +156,18 @@ def resolve_reranker(model: str | Path) -> str:
 
 
 def _device(name: str | None) -> torch.device:
+    """``name`` as a torch device (default: CUDA when there is one), refused early when unusable."""
     import torch
 
-    return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if not name:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as err:
+        raise XlinkError(f"reranker device {name!r}: {err}; give cpu, cuda, cuda:1 or leave it out") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise XlinkError(f"reranker device {name!r}, but this torch sees no CUDA device; use cpu or leave it out")
+    return device
 
 
 @dataclass
@@ -177,6 +213,12 @@ class CrossEncoderReranker:
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
+        limit = position_limit(
+            getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)
+        )
+        if limit is not None and config.max_length > limit:  # beyond it the forward pass fails on long pairs
+            logger.warning("reranker max_length = %d is more than its model takes; using %d", config.max_length, limit)
+            config = replace(config, max_length=limit)
         self.config = config
         self.terminology = terminology
         self.device = _device(device)
@@ -187,6 +229,7 @@ class CrossEncoderReranker:
         #: Counts summed over every :meth:`rerank` call since construction (or a reset).
         self.totals = ScoreStats()
         self._pad_id = pad_id(tokenizer)
+        self._last_truncated = 0  # pairs cut to max_length by the last score_pairs call
         #: An alternative scorer for inference (e.g. ONNX Runtime, see xlink.rerank.onnx):
         #: padded batch as int64 numpy arrays → one float per pair.
         self.runner: Any = None
@@ -249,6 +292,7 @@ class CrossEncoderReranker:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        _device(device)  # an unusable device is refused before the weights are read
         folder = resolve_reranker(path)
         config_path = Path(folder) / CONFIG_FILE
         if Path(folder).is_dir():
@@ -257,12 +301,19 @@ class CrossEncoderReranker:
                     f"{folder} holds no {CONFIG_FILE}, so it is not an xlink reranker; "
                     "train one with 'xlink train reranker --config configs/train_reranker.cfg'"
                 )
-            record = json.loads(config_path.read_text(encoding="utf-8"))
         else:  # a hub id
             from transformers.utils import cached_file
 
-            record = json.loads(Path(str(cached_file(folder, CONFIG_FILE))).read_text(encoding="utf-8"))
-        config = RerankerConfig.from_json(record)
+            config_path = Path(str(cached_file(folder, CONFIG_FILE)))
+        try:
+            record = json.loads(config_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise XlinkError(
+                f"{config_path}: not valid JSON ({err}); restore the file from the reranker's package or retrain"
+            ) from None
+        if not isinstance(record, dict):
+            raise XlinkError(f"{config_path}: expected a JSON object of reranker settings")
+        config = RerankerConfig.from_json(record, source=str(config_path))
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder)
             model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32)
@@ -270,6 +321,14 @@ class CrossEncoderReranker:
             raise XlinkError(f"cannot load reranker {folder!r} ({err})") from None
         if int(model.config.num_labels) != 1:
             raise XlinkError(f"reranker {folder!r} has {model.config.num_labels} labels; a reranker has 1")
+        check_tokenizer_fits(tokenizer, model, str(folder))
+        added = tokenizer.get_added_vocab()
+        missing = [m for m in (config.inputs.start_marker, config.inputs.end_marker) if m not in added]
+        if missing:
+            raise XlinkError(
+                f"reranker {folder!r}: its tokenizer lacks the mention markers {missing} that {CONFIG_FILE} "
+                "names, so they would be split into word pieces; the tokenizer files belong to another model"
+            )
         _warn_if_incomplete(Path(folder))
         return cls(model, tokenizer, config, terminology, device, source=str(folder))
 
@@ -296,8 +355,22 @@ class CrossEncoderReranker:
 
     # -- tokenization and batching ------------------------------------------------
     def encode_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> EncodedPairs:
-        """Tokenize pairs once, without padding, cut to ``max_length`` (longest side first)."""
-        return encode_pairs(self.tokenizer, mention_texts, candidate_texts, self.config.max_length)
+        """Tokenize pairs once, without padding, cut to ``max_length`` (longest side first).
+
+        The marked mention is kept whole: a long mention side loses its right context, then its
+        left context, before any of the mention itself, and never its markers.
+        """
+        return encode_pairs(
+            self.tokenizer, mention_texts, candidate_texts, self.config.max_length, markers=self._marker_ids()
+        )
+
+    def _marker_ids(self) -> tuple[int, int] | None:
+        """The token ids of the mention markers, when the tokenizer holds both as added tokens."""
+        added = self.tokenizer.get_added_vocab()
+        start, end = self.config.inputs.start_marker, self.config.inputs.end_marker
+        if start in added and end in added:
+            return int(added[start]), int(added[end])
+        return None
 
     def collate(self, encoded: EncodedPairs, rows: Sequence[int] | np.ndarray) -> dict[str, torch.Tensor]:
         """Pad the chosen pairs to their longest member; tensors on the model's device."""
@@ -321,13 +394,14 @@ class CrossEncoderReranker:
 
         encoded = self.encode_pairs(mention_texts, candidate_texts)
         out = np.zeros(len(encoded), dtype=np.float32)
+        self._last_truncated = 0
         if not len(encoded):
             return out
         if self.runner is not None:
             for rows in self.length_batches(encoded):
                 batch = self.collate(encoded, rows)
                 out[rows] = self.runner({k: v.cpu().numpy() for k, v in batch.items()})
-            self.stats.truncated += encoded.truncated
+            self._last_truncated = encoded.truncated
             return out
         was_training = self.model.training
         self.model.eval()
@@ -337,7 +411,7 @@ class CrossEncoderReranker:
                     out[rows] = self.forward(self.collate(encoded, rows)).float().cpu().numpy()
         finally:
             self.model.train(was_training)
-        self.stats.truncated += encoded.truncated
+        self._last_truncated = encoded.truncated
         return out
 
     # -- listwise scoring -------------------------------------------------------
@@ -436,9 +510,9 @@ class CrossEncoderReranker:
             mentions=len(spans),
             skipped=sum(1 for lm in linked if lm.predictions) - len(spans),
             seconds=time.perf_counter() - start,
-            truncated=self.stats.truncated,
+            truncated=self._last_truncated,
         )
-        self.totals.add(replace(self.stats, truncated=0))
+        self.totals.add(self.stats)
         return out
 
     def with_prior(self, logits: np.ndarray, predictions: Sequence[PredictedConcept]) -> np.ndarray:

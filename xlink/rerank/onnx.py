@@ -12,12 +12,14 @@ torch, with the same tokenization, batching and reranking. Needs the
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from xlink.errors import XlinkError
+from xlink.pairs import collate, pad_id
 from xlink.rerank.cross_encoder import CrossEncoderReranker
 
 logger = logging.getLogger(__name__)
@@ -25,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 def export_onnx(reranker: CrossEncoderReranker, folder: str | Path, quantize: bool = True, opset: int = 17) -> Path:
     """Write ``model.onnx`` (and ``model.int8.onnx`` with ``quantize``) into ``folder``; return the one to use."""
-    import torch
 
     try:  # before anything is written: the export needs onnx, the int8 copy onnxruntime
         import onnx  # noqa: F401
@@ -36,43 +37,71 @@ def export_onnx(reranker: CrossEncoderReranker, folder: str | Path, quantize: bo
         raise XlinkError("ONNX export needs onnx and onnxruntime: pip install 'xlink[onnx]'") from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    fp32, int8 = folder / "model.onnx", folder / "model.int8.onnx"
+    # Both files are written under temporary names and renamed at the end, the stale int8 copy of an
+    # earlier export removed first: a failed or interrupted export never leaves one model's fp32 file
+    # beside another's int8 file.
+    tmp32, tmp8 = folder / f".model.onnx.{os.getpid()}.tmp", folder / f".model.int8.onnx.{os.getpid()}.tmp"
+    try:
+        _export(reranker, tmp32, opset)
+        if quantize:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            quantize_dynamic(str(tmp32), str(tmp8), weight_type=QuantType.QInt8)
+        int8.unlink(missing_ok=True)
+        os.replace(tmp32, fp32)
+        if quantize:
+            os.replace(tmp8, int8)
+    finally:
+        tmp32.unlink(missing_ok=True)
+        tmp8.unlink(missing_ok=True)
+    if not quantize:
+        return fp32
+    logger.info("exported %s (%.1f MB) and %s (%.1f MB)", fp32, fp32.stat().st_size / 1e6, int8,
+                int8.stat().st_size / 1e6)
+    return int8
+
+
+def _export(reranker: CrossEncoderReranker, path: Path, opset: int) -> None:
+    """Trace the reranker on the CPU into ``path``; its device, attention and mode are restored after."""
+    import torch
+
     model = reranker.model
-    model.eval()
+    was_training = model.training
+    device = reranker.device
     previous = getattr(model.config, "_attn_implementation", None)
     try:
         model.config._attn_implementation = "eager"  # traceable with dynamic shapes
     except (AttributeError, ValueError):
         previous = None
-    sample = reranker.collate(reranker.encode_pairs(["[START] a [END]"] * 2, ["b", "c"]), [0, 1])
-    names = list(sample)
-    axes = {name: {0: "pairs", 1: "tokens"} for name in names}
-    axes["logits"] = {0: "pairs"}
-    fp32 = folder / "model.onnx"
+    try:
+        model.to("cpu")
+        model.eval()
+        encoded = reranker.encode_pairs(["[START] a [END]"] * 2, ["b", "c"])
+        sample = collate(encoded, [0, 1], pad_id(reranker.tokenizer))
+        names = list(sample)
+        axes = {name: {0: "pairs", 1: "tokens"} for name in names}
+        axes["logits"] = {0: "pairs"}
 
-    class _Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
+        class _Logits(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
 
-        def forward(self, *args: Any) -> Any:
-            return self.model(**dict(zip(names, args, strict=True))).logits
+            def forward(self, *args: Any) -> Any:
+                return self.model(**dict(zip(names, args, strict=True))).logits
 
-    with torch.no_grad():
-        torch.onnx.export(
-            _Logits(), tuple(sample[n].cpu() for n in names), str(fp32), input_names=names,
-            output_names=["logits"], dynamic_axes=axes, opset_version=opset, dynamo=False,
-        )
-    if previous is not None:
-        model.config._attn_implementation = previous
-    if not quantize:
-        return fp32
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    int8 = folder / "model.int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    logger.info("exported %s (%.1f MB) and %s (%.1f MB)", fp32, fp32.stat().st_size / 1e6, int8,
-                int8.stat().st_size / 1e6)
-    return int8
+        wrapper = _Logits().eval()
+        with torch.no_grad():
+            torch.onnx.export(
+                wrapper, tuple(sample[n] for n in names), str(path), input_names=names,
+                output_names=["logits"], dynamic_axes=axes, opset_version=opset, dynamo=False,
+            )
+    finally:
+        if previous is not None:
+            model.config._attn_implementation = previous
+        model.to(device)
+        model.train(was_training)
 
 
 class OnnxRunner:

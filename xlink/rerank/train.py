@@ -120,6 +120,13 @@ class RerankerTrainingConfig:
             raise TrainingConfigError(f"score_norm must be one of {SCORE_NORMS}, not {self.score_norm!r}")
         if self.missing_gold not in MISSING_GOLD:
             raise TrainingConfigError(f"missing_gold must be one of {MISSING_GOLD}, not {self.missing_gold!r}")
+        if self.prior_weight and self.score_norm != "raw" and self.k != self.eval_k:
+            logger.warning(
+                "prior_weight = %s with score_norm = %r normalizes the generator scores over the %d candidates "
+                "of a training list but over eval_k = %d at inference, so the prior the model learns to correct "
+                "is not the one it meets; set k = eval_k for the same scale", self.prior_weight, self.score_norm,
+                self.k, self.eval_k,
+            )
         if self.missing_gold == "nil" and not self.nil:
             raise TrainingConfigError("missing_gold = 'nil' needs nil = true")
         if self.k < 2:
