@@ -324,7 +324,7 @@ def _build_ensemble(
         member = dict(member)
         if member.get("kind") == "ensemble":
             raise XlinkError(f"ensemble member {name!r} cannot itself be an ensemble")
-        weights.append(float(member.pop("weight", 1.0)))
+        weights.append(_member_weight(name, member))
         generators.append(build_generator(terminology, member, cache_dir, use_cache))
     try:
         return EnsembleGenerator(generators, weights, **options)
@@ -436,6 +436,18 @@ def check_calibration(linker: Linker, where: str = "") -> None:
 
 #: an ensemble's index folder: one index folder per member, member_0, member_1, ...
 ENSEMBLE_INDEX_FOLDER = FolderKind("member_0", "an xlink index")
+#: the file of an ensemble's index folder that lists its members (absent in folders of xlink < 0.1)
+ENSEMBLE_MANIFEST = "ensemble.json"
+
+
+def _member_weight(name: object, member: dict[str, Any]) -> float:
+    """A member's fusion weight, refused unless it is a finite number of at least 0."""
+    import math
+
+    weight = member.pop("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
+        raise XlinkError(f"ensemble member {name!r}: weight = {weight!r}; give a finite number of at least 0")
+    return float(weight)
 
 
 def save_generator(generator: CandidateGenerator, folder: Path, owner: str) -> None:
@@ -446,9 +458,17 @@ def save_generator(generator: CandidateGenerator, folder: Path, owner: str) -> N
     """
     members = getattr(generator, "generators", None)
     if members is not None:  # an EnsembleGenerator
-        folder.mkdir(parents=True, exist_ok=True)
-        for number, member in enumerate(members):
-            save_generator(member, folder / f"member_{number}", owner)
+        import json
+
+        from xlink.files import atomic_folder
+
+        # written whole and renamed into place: no member of an earlier, larger ensemble stays behind
+        with atomic_folder(folder, ENSEMBLE_INDEX_FOLDER) as tmp:
+            for number, member in enumerate(members):
+                save_generator(member, tmp / f"member_{number}", owner)
+            (tmp / ENSEMBLE_MANIFEST).write_text(
+                json.dumps({"members": [type(m).__name__ for m in members]}), encoding="utf-8"
+            )
         return
     save = getattr(generator, "save", None)
     if save is None:
@@ -474,8 +494,14 @@ def load_generator(folder: Path, terminology: Terminology, options: dict[str, An
         )
     options = dict(options)
     kind = options.pop("kind", "tfidf")
-    options.pop("fallback", None)  # a saved index is what it is
+    fallback = options.pop("fallback", None)
     is_ensemble = (folder / "member_0").is_dir()
+    if fallback and not is_ensemble and (folder / MANIFEST).is_file() and kind != fallback:
+        if IndexManifest.read(folder).kind == fallback:
+            # built where the configured generator was unavailable (build_generator fell back):
+            # the index is the fallback's, with the fallback's default settings
+            logger.warning("%s is a %r index, built in place of the %r generator; loading it", folder, fallback, kind)
+            return load_generator(folder, terminology, {"kind": fallback})
     if (kind == "ensemble") != is_ensemble and (is_ensemble or (folder / MANIFEST).is_file()):
         built = "an ensemble" if is_ensemble else f"a {IndexManifest.read(folder).kind!r}"
         raise IndexMismatchError(
@@ -486,11 +512,17 @@ def load_generator(folder: Path, terminology: Terminology, options: dict[str, An
         from xlink.candidates.ensemble import EnsembleGenerator
 
         members = options.pop("members", None) or {}
+        saved = sorted(p.name for p in folder.glob("member_*") if p.is_dir())
+        if len(saved) != len(members):
+            raise IndexMismatchError(
+                f"{folder}: the index holds {len(saved)} ensemble members, the config names {len(members)}; "
+                "give the generator config the index was built with, or build the index again"
+            )
         generators: list[CandidateGenerator] = []
         weights: list[float] = []
-        for number, member in enumerate(dict(members).values()):
+        for number, (name, member) in enumerate(dict(members).items()):
             member = dict(member)
-            weights.append(float(member.pop("weight", 1.0)))
+            weights.append(_member_weight(name, member))
             generators.append(load_generator(folder / f"member_{number}", terminology, member))
         return EnsembleGenerator(generators, weights, **options)
     manifest = IndexManifest.read(folder)

@@ -30,7 +30,9 @@ from xlink.candidates.encoder import TextEncoder, model_fingerprint, resolve_mod
 from xlink.candidates.index_store import (
     INDEX_FOLDER,
     IndexManifest,
+    check_index_sizes,
     check_manifest,
+    damaged_index_errors,
     write_json,
 )
 from xlink.candidates.names import collect_names
@@ -87,6 +89,17 @@ class DenseConfig:
             raise XlinkError(f"dense index must be one of {INDEX_TYPES}, not {self.index!r}")
         if self.pooling not in ("mean", "cls"):
             raise XlinkError(f"pooling must be 'mean' or 'cls', not {self.pooling!r}")
+        # a negative batch size encoded nothing (every name a zero vector) and 0 divided by zero
+        for key in ("max_length", "batch_size", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
+                    "ivf_nprobe", "pq_m", "pq_bits", "fetch_factor", "query_batch_size"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise XlinkError(f"dense {key} = {value!r}; give a whole number of at least 1")
+        if isinstance(self.ivf_nlist, bool) or not isinstance(self.ivf_nlist, int) or self.ivf_nlist < 0:
+            raise XlinkError(f"dense ivf_nlist = {self.ivf_nlist!r}; give a whole number (0: 4·√names)")
+        for key in ("normalize", "normalize_text"):
+            if not isinstance(getattr(self, key), bool):
+                raise XlinkError(f"dense {key} = {getattr(self, key)!r}; give true or false")
 
     def index_config(self) -> dict[str, Any]:
         """The settings that change the index (and so belong in its manifest)."""
@@ -151,6 +164,14 @@ class DenseGenerator:
     ) -> None:
         self.terminology = terminology
         self.config = config or DenseConfig()
+        if encoder is not None:  # the manifest records the config, so the encoder must be the config's
+            settings = {"pooling": encoder.pooling, "max_length": encoder.max_length, "normalize": encoder.normalize}
+            differ = {k: v for k, v in settings.items() if getattr(self.config, k) != v}
+            if differ:
+                raise XlinkError(
+                    f"the encoder's settings {differ} differ from the dense config's "
+                    f"{ {k: getattr(self.config, k) for k in differ} }; give a DenseConfig with the encoder's settings"
+                )
         self._encoder = encoder
         self._model_path = encoder.model_path if encoder is not None else resolve_model(self.config.model)
         self._index: faiss.Index | None = None
@@ -241,7 +262,11 @@ class DenseGenerator:
             short = []
             for j, q in enumerate(pending):
                 out[q] = self._reduce(scores[j], rows[j], k_eff)
-                if len(out[q]) < k_eff and fetch < n_names and (rows[j] >= 0).all():
+                full = (rows[j] >= 0).all()
+                # a tie at the edge of the fetched names may hide a tied name with a lower row (faiss
+                # returns ties in no set order): fetch more, so that the result does not depend on k
+                tied_edge = bool(out[q]) and full and scores[j][-1] >= out[q][-1].score
+                if (len(out[q]) < k_eff or tied_edge) and fetch < n_names and full:
                     short.append(q)
             if not short or fetch >= n_names:
                 break
@@ -250,7 +275,9 @@ class DenseGenerator:
         return out
 
     def _reduce(self, scores: np.ndarray, rows: np.ndarray, k: int) -> list[Candidate]:
-        """Names (best first) → at most k concepts, each at its best name."""
+        """Names (best first) → at most k concepts, each at its best name; ties go to the lower row."""
+        order = np.lexsort((rows, -scores))  # faiss returns equal scores in no set order
+        scores, rows = scores[order], rows[order]
         seen: set[int] = set()
         found = []
         for score, row in zip(scores, rows, strict=True):
@@ -323,11 +350,17 @@ class DenseGenerator:
             config=generator.config.index_config(),
             model_fingerprint=generator.model_fingerprint,
         )
-        generator._index = faiss.read_index(str(folder / "names.faiss"))
-        set_search_params(generator._index, generator.config)
-        generator._name_concept = np.load(folder / "name_concept.npy")
-        names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
-        generator._name_texts = names["names"]
-        generator._name_originals = names["originals"]
-        generator._concept_ids = names["concept_ids"]
+        with damaged_index_errors(folder):
+            generator._index = faiss.read_index(str(folder / "names.faiss"))
+            set_search_params(generator._index, generator.config)
+            generator._name_concept = np.load(folder / "name_concept.npy")
+            names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+            generator._name_texts = names["names"]
+            generator._name_originals = names["originals"]
+            generator._concept_ids = names["concept_ids"]
+            check_index_sizes(
+                folder, manifest, n_names=(len(generator._name_texts), len(generator._name_originals),
+                                           len(generator._name_concept), int(generator._index.ntotal)),
+                n_concepts=len(generator._concept_ids),
+            )
         return generator

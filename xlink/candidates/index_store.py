@@ -13,6 +13,9 @@ import hashlib
 import json
 import os
 import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +128,9 @@ def generator_fingerprint(generator: object) -> str:
     config = getattr(generator, "config", None)
     if config is not None and hasattr(config, "index_config"):
         record["config"] = config.index_config()
+        search = _search_settings(config)
+        if search:
+            record["search"] = search
     model = getattr(generator, "model_fingerprint", None)
     if isinstance(model, str):
         record["model"] = model
@@ -135,3 +141,47 @@ def generator_fingerprint(generator: object) -> str:
             if hasattr(generator, key):
                 record[key] = getattr(generator, key)
     return config_fingerprint(record)
+
+
+#: Settings that change candidate lists without changing the index files.
+SEARCH_SETTINGS = ("tie_break", "hnsw_ef_search", "ivf_nprobe", "fetch_factor")
+
+
+def _search_settings(config: object) -> dict[str, Any]:
+    """The search-only settings of ``config`` that differ from their defaults.
+
+    Only non-default values enter a fingerprint, so fingerprints of default settings (and the
+    calibrations that store them) stay what they were before these settings counted.
+    """
+    try:
+        defaults = type(config)()
+    except TypeError:
+        return {}
+    return {
+        key: getattr(config, key)
+        for key in SEARCH_SETTINGS
+        if hasattr(config, key) and getattr(config, key) != getattr(defaults, key)
+    }
+
+
+@contextmanager
+def damaged_index_errors(folder: str | Path) -> Iterator[None]:
+    """Turn the errors of reading a damaged or cut-short index file into one that says what to do."""
+    try:
+        yield
+    except IndexMismatchError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, EOFError, RuntimeError, zipfile.BadZipFile) as err:
+        raise XlinkError(
+            f"{folder}: the index files are damaged or incomplete ({type(err).__name__}: {err}); delete the "
+            "folder and build it again ('xlink index build', or let 'xlink link' rebuild its cache)"
+        ) from None
+
+
+def check_index_sizes(folder: str | Path, manifest: IndexManifest, n_names: tuple[int, ...], n_concepts: int) -> None:
+    """Refuse index arrays whose lengths disagree with each other or with the manifest."""
+    if len(set(n_names)) != 1 or n_names[0] != manifest.n_names or n_concepts != manifest.n_concepts:
+        raise ValueError(
+            f"the manifest says {manifest.n_names} names and {manifest.n_concepts} concepts, the files hold "
+            f"{'/'.join(map(str, n_names))} names and {n_concepts} concepts"
+        )

@@ -29,7 +29,9 @@ from xlink.candidates.base import Candidate
 from xlink.candidates.index_store import (
     INDEX_FOLDER,
     IndexManifest,
+    check_index_sizes,
     check_manifest,
+    damaged_index_errors,
     write_json,
 )
 from xlink.candidates.names import collect_names
@@ -203,10 +205,17 @@ class TfidfGenerator:
 
     @staticmethod
     def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-        """Indices of the k largest scores, best first; ties keep terminology order."""
+        """Indices of the k largest scores, best first; ties keep terminology order.
+
+        A tie at the k-th score goes to the lowest indices, so the first results never depend on
+        ``k`` (``argpartition`` alone picks tied members in no set order).
+        """
         if k >= scores.shape[0]:
             return np.argsort(-scores, kind="stable")
-        part = np.argpartition(-scores, k - 1)[:k]
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]
+        part = np.concatenate([above, tied])
         return part[np.lexsort((part, -scores[part]))]
 
     # -- persistence ------------------------------------------------------------
@@ -253,17 +262,26 @@ class TfidfGenerator:
             terminology_fingerprint=terminology.fingerprint,
             config=generator.config.index_config(),
         )
-        vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-        vectorizer = generator._vectorizer_for(vocabulary=vocab)
-        vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
-        vectorizer.idf_ = np.load(folder / "idf.npy")
-        generator._vectorizer = vectorizer
-        generator._names = sp.csr_matrix(sp.load_npz(folder / "names.npz"))
-        generator._name_concept = np.load(folder / "name_concept.npy")
-        names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
-        generator._name_texts = names["names"]
-        generator._name_originals = names["originals"]
-        generator._concept_ids = names["concept_ids"]
+        with damaged_index_errors(folder):
+            vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+            vectorizer = generator._vectorizer_for(vocabulary=vocab)
+            vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
+            vectorizer.idf_ = np.load(folder / "idf.npy")
+            generator._vectorizer = vectorizer
+            generator._names = sp.csr_matrix(sp.load_npz(folder / "names.npz"))
+            generator._name_concept = np.load(folder / "name_concept.npy")
+            names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+            generator._name_texts = names["names"]
+            generator._name_originals = names["originals"]
+            generator._concept_ids = names["concept_ids"]
+            check_index_sizes(
+                folder, manifest, n_names=(len(generator._name_texts), len(generator._name_originals),
+                                           len(generator._name_concept), generator._names.shape[0]),
+                n_concepts=len(generator._concept_ids),
+            )
+            if len(vectorizer.idf_) != len(vocab) or generator._names.shape[1] != len(vocab):
+                raise ValueError(f"{len(vocab)} n-grams, {len(vectorizer.idf_)} idf weights, "
+                                 f"{generator._names.shape[1]} matrix columns")
         generator._starts = np.searchsorted(
             generator._name_concept, np.arange(len(generator._concept_ids))
         )
