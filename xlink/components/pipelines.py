@@ -217,6 +217,13 @@ def select_gold_types(gold: Corpus, labels: set[str], requested: str = "auto") -
     matching = [t for t in present if t.casefold() in folded]
     if matching and len(matching) < len(present):
         return GoldTypes(matching, [t for t in present if t not in matching])
+    related = [t for t in present if any(f in t.casefold() or t.casefold() in f for f in folded)]
+    if present and folded and not related:  # SpecificDisease against DISEASE is related; Chemical is not
+        logger.warning(
+            "%s: none of the gold types %s is related to a label the pipeline predicts (%s); all are "
+            "scored, so the scores may say little about the pipeline; choose types with --gold-types",
+            gold.name, present, ", ".join(sorted(labels)),
+        )
     return GoldTypes(present, [])
 
 
@@ -412,7 +419,13 @@ def evaluate_pipeline(
 def _warn_gold_without_ids(gold: Corpus) -> None:
     entities = [e for d in gold.documents for e in d.entities]
     missing = sum(1 for e in entities if not e.id_groups)
-    if entities and missing == len(entities):
+    if not entities:
+        logger.warning(
+            "%s: no document has a gold mention, so recall and F1 are 0 and every predicted span counts as "
+            "a false positive; check the file, or the gold types chosen",
+            gold.name,
+        )
+    elif missing == len(entities):
         logger.warning(
             "%s: no gold entity has a concept id, so only the NER scores mean anything (linking scores are 0)",
             gold.name,
@@ -423,11 +436,21 @@ def _warn_gold_without_ids(gold: Corpus) -> None:
         )
 
 
+#: Component names that set doc.ents in spaCy and xlink pipelines.
+_SPAN_SETTERS = ("ner", "entity_ruler", "xlink_terminology_matcher")
+
+
 def _warn_empty_predictions(predicted: Corpus, gold: Corpus, spans_key: str | None, components: list[str]) -> None:
     n_gold = sum(len(d.entities) for d in gold.documents)
     spans = [e for d in predicted.documents for e in d.entities]
     where = f"doc.spans[{spans_key!r}]" if spans_key is not None else "doc.ents"
-    if n_gold and not spans:
+    setters = [c for c in components if c in _SPAN_SETTERS]
+    if n_gold and not spans and setters and spans_key is None:
+        logger.warning(
+            "the pipeline's %s found no entity in any of the %d documents, so every score is 0",
+            " and ".join(setters), len(predicted.documents),
+        )
+    elif n_gold and not spans:
         logger.warning(
             "the pipeline (%s) left %s empty on every document; does it have a component that sets %s%s?",
             ", ".join(components),

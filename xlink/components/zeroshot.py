@@ -7,7 +7,8 @@ A thin adapter over :class:`xlink.classify.zeroshot.ZeroShotClassifier` and, opt
   labels the pruner removed (so downstream code sees a fixed label inventory); labels that
   other categorizers wrote stay;
 * ``doc._.xlink_label_set`` is the tuple of labels that were scored (all labels without a
-  pruner);
+  pruner); ``nlp.pipe(n_process=2)`` hands it back as a list (spaCy's worker round trip), so
+  compare it as a sequence or a set;
 * ``doc._.xlink_nli_scores`` maps each label sent to the NLI model to its entailment logit
   (empty when the pruned set has one label in single-label mode: that label scores 1.0
   without an NLI pass).

@@ -1,0 +1,60 @@
+"""evaluate_pipeline says why a score is 0 when the corpus, not the pipeline, makes it so."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import spacy
+
+from xlink.components.pipelines import evaluate_pipeline, select_gold_types
+from xlink.corpus.model import Corpus, Document, Entity, Passage
+
+TEXT = "Wilson disease and aspirin were seen."
+
+
+def _corpus(*entities: tuple[str, str], name: str = "tiny.jsonl") -> Corpus:
+    found = []
+    for i, (surface, kind) in enumerate(entities):
+        start = TEXT.index(surface)
+        found.append(Entity(str(i), kind, [surface], [(start, start + len(surface))], id_groups=[["D1"]]))
+    return Corpus([Document("1", "1", [Passage("p", "abstract", [TEXT], [(0, len(TEXT))])], found)], name=name)
+
+
+def _ruler(label: str = "DISEASE", pattern: str | None = "Wilson disease") -> spacy.language.Language:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    if pattern:
+        ruler.add_patterns([{"label": label, "pattern": pattern}])
+    return nlp
+
+
+def test_gold_types_unrelated_to_every_label_are_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        types = select_gold_types(_corpus(("aspirin", "Chemical")), {"DISEASE"})
+    assert types.scored == ["Chemical"]
+    assert "none of the gold types ['Chemical'] is related to a label the pipeline predicts (DISEASE)" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):  # NCBI's SpecificDisease against DISEASE: related, no warning
+        select_gold_types(_corpus(("Wilson disease", "SpecificDisease")), {"DISEASE"})
+    assert caplog.text == ""
+
+
+def test_a_corpus_without_gold_mentions_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        result = evaluate_pipeline(_ruler(), _corpus())
+    assert result.report.strict.n_gold == 0
+    assert "tiny.jsonl: no document has a gold mention" in caplog.text
+
+
+def test_an_ner_that_finds_nothing_is_named_not_questioned(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        evaluate_pipeline(_ruler(pattern=None), _corpus(("Wilson disease", "Disease")))
+    assert "the pipeline's entity_ruler found no entity in any of the 1 documents" in caplog.text
+    assert "does it have a component" not in caplog.text
+    caplog.clear()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    with caplog.at_level(logging.WARNING):
+        evaluate_pipeline(nlp, _corpus(("Wilson disease", "Disease")))
+    assert "does it have a component that sets doc.ents" in caplog.text
