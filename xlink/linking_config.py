@@ -26,6 +26,9 @@ from xlink.linker import Linker, check_k
 from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
+#: One-line notices of slow first-time work (a dense index takes minutes on 2 cores); the command
+#: line shows them, a library user sees them only when they enable INFO for "xlink.notice".
+notice = logging.getLogger("xlink.notice")
 
 GENERATOR_KINDS = ("tfidf", "dense", "ensemble")
 
@@ -300,6 +303,11 @@ def _build_dense(
         if cached is not None:
             return cached
         use_cache = False
+    n_names = sum(1 + len(c.aliases) for c in terminology)
+    notice.info(
+        "building the dense index of about %d names (%s); %s", n_names, config.model or "all-MiniLM-L6-v2",
+        f"the next run loads it from {folder}" if use_cache else "not cached",
+    )
     generator.build()
     if use_cache:
         _cache(generator, folder)

@@ -149,3 +149,17 @@ def test_an_ensemble_folder_is_replaced_whole_and_its_member_count_checked(
         load_generator(tmp_path / "index", tiny_terminology, two)
     assert len(load_generator(tmp_path / "index", tiny_terminology, one).generators) == 1
     shutil.rmtree(tmp_path / "index")
+
+
+def test_a_dense_build_is_announced_on_the_notice_logger(
+    tmp_path: Path, tiny_model: Path, tiny_terminology: Terminology, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The command line shows "xlink.notice" at INFO: minutes of encoding are not silent."""
+    options = {"kind": "dense", "model": str(tiny_model)}
+    with caplog.at_level(logging.INFO, logger="xlink.notice"):
+        build_generator(tiny_terminology, dict(options), cache_dir=tmp_path)
+    assert "building the dense index of about 23 names" in caplog.text and "the next run loads it" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="xlink.notice"):
+        build_generator(tiny_terminology, dict(options), cache_dir=tmp_path)  # cached: nothing to announce
+    assert "building" not in caplog.text

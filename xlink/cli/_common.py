@@ -30,6 +30,7 @@ console = Console(stderr=True)
 def run_safely(app: typer.Typer) -> int:
     """Run the Typer app; turn expected errors into one line on stderr and exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.getLogger("xlink.notice").setLevel(logging.INFO)  # "building the dense index ..." and the like
     try:
         result = app(standalone_mode=False)
     except KeyboardInterrupt:
