@@ -58,3 +58,23 @@ def test_an_ner_that_finds_nothing_is_named_not_questioned(caplog: pytest.LogCap
     with caplog.at_level(logging.WARNING):
         evaluate_pipeline(nlp, _corpus(("Wilson disease", "Disease")))
     assert "does it have a component that sets doc.ents" in caplog.text
+
+
+def test_pipes_that_name_packaged_models_make_them_package_requirements(tmp_path) -> None:
+    """``spacy package`` infers xlink and spaCy only; a pipe that names a packaged model (its weights
+    are not saved with the pipeline) records that package in nlp.meta["requirements"]."""
+    pytest.importorskip("xlink_reranker_minilm")
+    from xlink.components.linker import packaged_model_modules
+    from xlink.linking_config import DEFAULT_GENERATOR
+
+    assert packaged_model_modules(DEFAULT_GENERATOR, {"model": "xlink-reranker-minilm"}) == [
+        "xlink_biencoder_minilm", "xlink_reranker_minilm"]
+    assert packaged_model_modules({"kind": "tfidf"}, {"model": str(tmp_path)}) == []
+    nlp = spacy.blank("en")
+    nlp.meta["requirements"] = ["xlink_reranker_minilm>=0.1"]  # already named (another spelling): kept as is
+    from xlink.components._persist import require_packages
+
+    require_packages(nlp, ["xlink_reranker_minilm", "no_such_module"])
+    assert nlp.meta["requirements"] == ["xlink_reranker_minilm>=0.1"]
+    require_packages(nlp, ["xlink_nli_minilm"])
+    assert nlp.meta["requirements"][1].startswith("xlink-nli-minilm>=")

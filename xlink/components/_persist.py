@@ -170,3 +170,38 @@ def bytes_to_folder(data: bytes, owner: object) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     return root
+
+
+def require_packages(nlp: Language, modules: list[str]) -> None:
+    """Record the pip packages of model modules (``xlink_nli_minilm``) in ``nlp.meta["requirements"]``.
+
+    A pipe that uses a packaged model saves its name, not its weights, so ``spacy package``
+    must make the package a requirement: spaCy infers only the packages of the pipeline's
+    code (xlink, spaCy). A module that is not installed, or whose distribution cannot be
+    told, is left out; loading then fails with the install hint of the model's resolver.
+    """
+    from importlib import metadata
+
+    if not modules:
+        return
+    distributions = metadata.packages_distributions()
+    requirements = nlp.meta.setdefault("requirements", [])
+    named = {_requirement_name(r) for r in requirements}
+    for module in modules:
+        for dist in distributions.get(module, []):
+            if _requirement_name(dist) in named:
+                continue
+            try:
+                version = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+            requirements.append(f"{dist}>={version}")
+            named.add(_requirement_name(dist))
+
+
+def _requirement_name(requirement: str) -> str:
+    """``"Xlink_NLI-minilm>=0.3"`` → ``"xlink-nli-minilm"`` (PEP 503 normalized)."""
+    import re
+
+    name = re.split(r"[<>=!~;\[ ]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()

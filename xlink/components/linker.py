@@ -91,6 +91,7 @@ from xlink.components._persist import (
     mark_serialized,
     read_settings,
     register_span_extension,
+    require_packages,
     write_settings,
 )
 from xlink.corpus.model import Mention
@@ -206,7 +207,30 @@ def make_linker(
     elif index is not None or train_corpus is not None:
         raise XlinkError(f"{name}: 'index' and 'train_corpus' need 'terminology' to be set too")
     mark_serialized(nlp, name)
+    require_packages(nlp, packaged_model_modules(generator, reranker))
     return component
+
+
+def packaged_model_modules(generator: dict[str, Any], reranker: dict[str, Any] | None) -> list[str]:
+    """The modules of the packaged models a linker config names (encoders, the reranker)."""
+    from xlink.candidates.encoder import PACKAGED_MODELS
+    from xlink.rerank.cross_encoder import PACKAGED_RERANKERS
+
+    modules: list[str] = []
+
+    def visit(options: Any) -> None:
+        if isinstance(options, dict):
+            model = options.get("model")
+            if isinstance(model, str) and model in PACKAGED_MODELS:
+                modules.append(PACKAGED_MODELS[model][0])
+            for value in options.values():
+                visit(value)
+
+    visit(generator)
+    model = (reranker or {}).get("model")
+    if isinstance(model, str) and model in PACKAGED_RERANKERS:
+        modules.append(PACKAGED_RERANKERS[model][0])
+    return list(dict.fromkeys(modules))
 
 
 RERANKER_FOLDER = "reranker"

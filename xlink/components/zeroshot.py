@@ -55,6 +55,7 @@ from xlink.components._persist import (
     inside_from_config,
     loading_from_disk,
     mark_serialized,
+    require_packages,
 )
 from xlink.conformal.pruner import PRUNER_FILE, ConformalLabelPruner
 from xlink.errors import XlinkError
@@ -126,6 +127,10 @@ def make_zeroshot(
         loading=loading_from_disk(nlp, name),
     )
     mark_serialized(nlp, name)
+    from xlink.classify.nli_model import PACKAGED_NLI_NAMES
+
+    if model is None or str(model) in PACKAGED_NLI_NAMES:
+        require_packages(nlp, ["xlink_nli_minilm"])
     return component
 
 
