@@ -127,6 +127,17 @@ def test_evaluate_pipeline_refuses_what_it_cannot_score(tmp_path: Path, cache: P
     assert_clear_error(run, "cannot load pipeline 'json'")
 
 
+def test_evaluate_pipeline_takes_format_aliases(tmp_path: Path, cache: Path) -> None:
+    # "jsonl" and "BigBIO" name bigbio: they were refused as "not whole documents"
+    bigbio = FIXTURES / "corpus" / "bigbio_sample.jsonl"
+    for alias in ("jsonl", "BigBIO"):
+        run = xlink("evaluate-pipeline", str(bigbio), "--corpus-format", alias, "--pipeline", "json", cache=cache)
+        assert_clear_error(run, "cannot load pipeline 'json'")
+    queries = FIXTURES / "corpus" / "biosyn_queries.txt"
+    run = xlink("evaluate-pipeline", str(queries), "--corpus-format", "biosyn", cache=cache)
+    assert_clear_error(run, "needs whole documents (PubTator or BigBIO), not biosyn-queries")
+
+
 def test_evaluate_pipeline_output_extension_must_name_a_format(tmp_path: Path, cache: Path) -> None:
     run = xlink("evaluate-pipeline", str(CORPUS), "-o", str(tmp_path / "predicted.csv"), cache=cache)
     assert_clear_error(run, "the extension picks the format")

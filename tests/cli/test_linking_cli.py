@@ -68,6 +68,19 @@ def test_biosyn_queries_use_the_lenient_rule_and_report_strict_too(tmp_path: Pat
     assert report["acc@1"] >= report["strict_acc@1"]
 
 
+def test_a_format_alias_keeps_the_rule_and_the_reported_name(tmp_path: Path, cache: Path) -> None:
+    # "biosyn" is an alias of biosyn-queries: it picked the strict rule and was reported as typed
+    queries = FIXTURES / "corpus" / "biosyn_queries.txt"
+    run = xlink(
+        "evaluate-linking", "--corpus", str(queries), "--corpus-format", "BioSyn", "-t", str(TERM), "--json",
+        cache=cache,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["corpus_format"] == "biosyn-queries"
+    assert report["rule"] == "any"
+
+
 def test_config_file_is_honoured(tmp_path: Path, cache: Path) -> None:
     cfg = tmp_path / "k1.cfg"
     cfg.write_text("[linker]\nk = 1\n\n[generator]\nkind = \"tfidf\"\n")
@@ -164,3 +177,53 @@ def test_plot_and_all_nil_corpora_are_refused_before_linking(tmp_path: Path, cac
     )
     run = xlink("evaluate-linking", "--corpus", str(nil), "-t", str(TERM), cache=cache)
     assert run.returncode == 2 and "has a concept id (all NIL), so there is nothing to score" in run.stderr
+
+
+BC5CDR = FIXTURES / "corpus" / "bc5cdr_sample.txt"  # 4 Chemical, 3 Disease mentions
+TFIDF = Path(__file__).resolve().parents[2] / "configs" / "linking" / "tfidf.cfg"
+
+
+@pytest.fixture()
+def diseases(tmp_path: Path) -> Path:
+    """A disease terminology holding the disease ids of BC5CDR_SAMPLE and none of its chemicals'."""
+    path = tmp_path / "diseases.jsonl"
+    names = {"D007022": "hypotension", "D001919": "bradycardia", "D008545": "melanoma", "D002277": "carcinoma"}
+    path.write_text(
+        "".join(json.dumps({"concept_id": cid, "canonical_name": name}) + "\n" for cid, name in names.items()),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_gold_types_score_only_the_types_the_terminology_is_for(tmp_path: Path, cache: Path, diseases: Path) -> None:
+    base = ["evaluate-linking", "--corpus", str(BC5CDR), "-t", str(diseases), "-c", str(TFIDF), "--json"]
+    every = xlink(*base, cache=cache)  # the default scores every type, as before
+    assert every.returncode == 0, every.stderr
+    report = json.loads(every.stdout)
+    assert report["n_mentions"] == 7 and report["gold_types_scored"] == ["Chemical", "Disease"]
+    # the warning names the types of the mentions the terminology lacks, and the way out
+    assert "by entity type: Chemical 4 of 4" in every.stderr
+    assert "--gold-types Disease (or auto)" in every.stderr
+    for value in ("auto", "Disease"):
+        run = xlink(*base, "--gold-types", value, cache=cache)
+        assert run.returncode == 0, run.stderr
+        report = json.loads(run.stdout)
+        assert report["n_mentions"] == 3
+        assert (report["gold_types_scored"], report["gold_types_left_out"]) == (["Disease"], ["Chemical"])
+        assert "does not hold" not in run.stderr
+    run = xlink(*base, "--gold-types", "Gene", cache=cache)
+    assert run.returncode == 2 and "not in the corpus: ['Gene']" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_link_and_evaluate_take_gold_types_too(tmp_path: Path, cache: Path, diseases: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    run = xlink("link", str(BC5CDR), "-t", str(diseases), "-c", str(TFIDF), "-o", str(pred), "--gold-types", "auto",
+                cache=cache)
+    assert run.returncode == 0, run.stderr
+    assert len(pred.read_text(encoding="utf-8").splitlines()) == 3
+    report = json.loads(xlink("evaluate", str(pred), str(BC5CDR), "--gold-types", "Disease", "--json", cache=cache).stdout)
+    assert (report["n_mentions"], report["n_missing_predictions"]) == (3, 0)
+    every = json.loads(xlink("evaluate", str(pred), str(BC5CDR), "--json", cache=cache).stdout)
+    assert (every["n_mentions"], every["n_missing_predictions"]) == (7, 4)
+    run = xlink("evaluate", str(pred), str(BC5CDR), "--gold-types", "auto", cache=cache)
+    assert run.returncode == 2 and "--gold-types Chemical,Disease" in run.stderr

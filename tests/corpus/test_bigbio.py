@@ -122,3 +122,36 @@ def test_an_entity_id_repeated_within_a_document_id_is_refused(tmp_path: Path) -
     path.write_text("\n".join(json.dumps(record).replace("{n}", str(n)) for n in (1, 2)) + "\n", encoding="utf-8")
     with pytest.raises(FormatError, match=r"twice\.jsonl:2: entity id 'T1' of document 7 was used before \(line 1\)"):
         read_bigbio_jsonl(path)
+
+
+def _one_entity_file(tmp_path: Path, *normalized: dict[str, str], name: str = "one.jsonl") -> Path:
+    record = {"id": "d1", "document_id": "d1", "passages": [{"id": "p", "type": "text", "text": ["Hydrocele here."],
+              "offsets": [[0, 15]]}], "entities": [{"id": "e1", "type": "Disease", "text": ["Hydrocele"],
+              "offsets": [[0, 9]], "normalized": list(normalized)}]}
+    path = tmp_path / name
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_db_id_with_its_own_prefix_is_kept_as_it_is(tmp_path: Path) -> None:
+    # HPO + HP:0000107 became HPO:HP:0000107, which no HPO id equals
+    assert DbRef("HPO", "HP:0000107").curie == "HP:0000107"
+    assert DbRef("NCBITaxon", "NCBITaxon:9606").curie == "NCBITaxon:9606"
+    assert DbRef("CHEBI", "15377").curie == "CHEBI:15377"
+    path = _one_entity_file(tmp_path, {"db_name": "HPO", "db_id": "HP:0000107"})
+    assert read_bigbio_jsonl(path).mentions()[0].gold == (("HP:0000107",),)
+
+
+@pytest.mark.parametrize("nil", ["-1", "", " "])
+def test_a_nil_db_id_is_no_gold_id(tmp_path: Path, nil: str) -> None:
+    # {"db_name": "MESH", "db_id": "-1"} became the gold id MESH:-1 instead of NIL, as PubTator's -1 is
+    path = _one_entity_file(tmp_path, {"db_name": "MESH", "db_id": nil})
+    corpus = read_bigbio_jsonl(path)
+    assert corpus.mentions()[0].gold == ()
+    assert corpus.documents[0].entities[0].is_nil
+    both = _one_entity_file(tmp_path, {"db_name": "MESH", "db_id": "-1"}, {"db_name": "MESH", "db_id": "D006848"}, name="both.jsonl")
+    assert read_bigbio_jsonl(both).mentions()[0].gold == (("MESH:D006848",),)
+    # written back, the NIL ref stays in normalized but gives no gold part
+    out = tmp_path / "back.jsonl"
+    write_bigbio_jsonl(read_bigbio_jsonl(path), out)
+    assert read_bigbio_jsonl(out).mentions()[0].gold == ()

@@ -68,3 +68,52 @@ def test_explicit_format_overrides_detection_and_aliases_work() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(XlinkError, match="nope.txt: no such file"):
         load_corpus(tmp_path / "nope.txt")
+
+
+def _bigbio_records() -> list[dict[str, object]]:
+    import json
+
+    lines = (FIXTURES / "bigbio_sample.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_jsonl_whose_text_holds_double_bars_is_bigbio_not_biosyn_queries(tmp_path: Path) -> None:
+    # JSON is recognised before the '||' of BioSyn queries and the 'x|t|' of PubTator
+    import json
+
+    record = _bigbio_records()[0]
+    record["passages"][0]["text"] = ["A||B and 1|t|x."]  # type: ignore[index]
+    path = tmp_path / "docs.txt"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert detect_corpus_format(path) == "bigbio"
+
+
+@pytest.mark.parametrize("name", ["docs.jsonl.gz", "docs.json.gz", "DOCS.JSONL.GZ"])
+def test_gzipped_json_names_are_bigbio_by_extension(tmp_path: Path, name: str) -> None:
+    import gzip
+    import json
+
+    records = _bigbio_records()
+    records[0]["passages"][0]["text"] = ["Cystic||fibrosis in twins."]  # type: ignore[index]
+    path = tmp_path / name
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(json.dumps(r) for r in records) + "\n")
+    assert detect_corpus_format(path) == "bigbio"
+    assert len(load_corpus(path)) == 2
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("name", ["list.txt", "list.json.gz", "list.data.gz"])
+def test_json_list_of_documents_is_detected_as_bigbio(tmp_path: Path, name: str, indent: int | None) -> None:
+    import gzip
+    import json
+
+    text = json.dumps(_bigbio_records(), indent=indent)
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    assert detect_corpus_format(path) == "bigbio"
+    assert len(load_corpus(path)) == 2

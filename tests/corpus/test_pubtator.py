@@ -151,6 +151,10 @@ def test_missing_blank_line_between_documents_is_tolerated(tmp_path: Path) -> No
         ("1\t0\t13\tWilson disease\tDisease\tD006527\n", 3, "'Wilson diseas'"),
         ("1\t20\t90\tWilson disease\tDisease\tD006527\n", 3, "outside the document text"),
         ("just some text\n", 3, "tab-separated"),
+        # a mention line without its offsets was read as a relation and the mention lost
+        ("1\tWilson disease\tDisease\tD006527\n", 3, "start and end offsets are missing"),
+        ("1\tWilson\tDisease\tD006527\n", 3, "start and end offsets are missing"),
+        ("1\tCID\tD006527\tcopper\n", 3, "are no relation"),
     ],
 )
 def test_malformed_lines_name_file_and_line(

@@ -58,7 +58,7 @@ def test_gold_coverage_counts_nil_and_ids_outside_the_terminology() -> None:
     corpus = Corpus([doc("1", (0, 1, "D1"), (2, 3, "MESH:D2"), (4, 5, "100"), (6, 7, "D9"), (8, 9, "D1|D9"), (10, 11, "-1"))])
     coverage = gold_coverage(corpus, terminology)
     assert (coverage.n_mentions, coverage.n_nil, coverage.n_not_in_terminology) == (6, 1, 2)
-    assert coverage.examples == ("D9", "D9")
+    assert coverage.examples == ("D9",)  # each missing id once
     assert coverage.ceiling == pytest.approx(60.0)
 
 
@@ -175,3 +175,41 @@ def test_ner_overlap_matches_each_gold_span_once_across_repeated_documents() -> 
     gold = Corpus([doc("1", (0, 5, "D1"))])
     twice = Corpus([doc("1", (0, 5, "D1")), doc("1", (0, 5, "D1"))])
     assert ner_overlap(twice, gold).recall == 1.0
+
+
+def test_bigbio_icd10cm_ids_match_the_bare_codes_of_the_terminology(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # BigBIO's {"db_name": "ICD10-CM", "db_id": "N44.8"} reads as ICD10-CM:N44.8; the ICD-10-CM
+    # terminology's id is N44.8: the gold counted as missing from it and never as right
+    import json
+
+    from xlink.corpus.bigbio import read_bigbio_jsonl
+    from xlink.evaluation.linking import correct_at
+    from xlink.linker import PredictedConcept
+
+    record = {"id": "d1", "document_id": "d1", "passages": [{"id": "p", "type": "text", "text": ["Hydrocele."],
+              "offsets": [[0, 10]]}], "entities": [{"id": "e1", "type": "Disease", "text": ["Hydrocele"],
+              "offsets": [[0, 9]], "normalized": [{"db_name": "ICD10-CM", "db_id": "N44.8"}]}]}
+    path = tmp_path / "icd.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    corpus = read_bigbio_jsonl(path)
+    terminology = Terminology.from_concepts([Concept("N44.8", "Other noninflammatory disorders of the testis")], name="t")
+    assert gold_coverage(corpus, terminology).n_not_in_terminology == 0
+    gold = corpus.mentions()[0].gold
+    assert correct_at(gold, [PredictedConcept(concept_id="N44.8", name="x", score=1.0, ids=("N44.8",))], 1)
+    assert not correct_at(gold, [PredictedConcept(concept_id="N44.9", name="x", score=1.0, ids=("N44.9",))], 1)
+
+
+def test_gold_coverage_counts_per_entity_type() -> None:
+    # the warning of evaluate-linking names the types the terminology lacks, and --gold-types auto keeps the others
+    from dataclasses import replace
+
+    terminology = Terminology.from_concepts([Concept("D1", "one"), Concept("D2", "two")], name="t")
+    gold = doc("1", (0, 1, "D1"), (2, 3, "D2"), (4, 5, "D9"), (6, 7, "C1"), (8, 9, "C2"), (10, 11, "-1"))
+    types = ["Disease", "Disease", "Disease", "Chemical", "Chemical", "Gene"]
+    gold.entities = [replace(e, type=t) for e, t in zip(gold.entities, types, strict=True)]
+    coverage = gold_coverage(Corpus([gold]), terminology)
+    assert [(t.type, t.n_with_ids, t.n_not_in_terminology) for t in coverage.by_type] == [
+        ("Chemical", 2, 2), ("Disease", 3, 1)
+    ]
+    assert [t.type for t in coverage.types_not_in_terminology] == ["Chemical", "Disease"]
+    assert coverage.held_types == {"Disease"}

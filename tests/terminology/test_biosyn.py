@@ -84,19 +84,40 @@ def test_not_utf8(tmp_path: Path) -> None:
         load_biosyn(path)
 
 
-def test_a_line_with_other_ids_than_its_first_ids_line_is_an_entry_of_its_own(
-    tmp_path: Path, write_lines: Writer
+_COMPOSITE_LINES = [
+    "D010051||ovarian cancer",
+    "D001943||breast cancer",
+    "D010051|D001943||breast cancer ovarian cancer",  # a composite training mention
+    "D010051||ovarian neoplasm",
+    "C567755|613097||tooth agenesis selective 6",
+    "C567755|613097||sthag6",  # the same ids: merged
+    "607677|C535416||disease a",
+    "607677|C535416|608673||disease a type 2",  # more ids than the plainest line of 607677: its own entry
+]
+
+
+@pytest.mark.parametrize("order", ["as written", "reversed", "composite first"])
+def test_a_line_with_other_ids_than_its_first_ids_own_is_an_entry_of_its_own(
+    tmp_path: Path, write_lines: Writer, order: str
 ) -> None:
-    path = write_lines(tmp_path / "dict.txt", [
-        "D010051||ovarian cancer",
-        "D001943||breast cancer",
-        "D010051|D001943||breast cancer ovarian cancer",  # a composite training mention
-        "D010051||ovarian neoplasm",
-        "C567755|613097||tooth agenesis selective 6",
-        "C567755||sthag6",  # a part of its first line's ids: merged
-    ])
-    term = load_biosyn(path)
-    assert sorted(c.concept_id for c in term) == ["C567755", "D001943", "D010051", "D010051+D001943"]
-    assert term["D010051"].alt_ids == () and "ovarian neoplasm" in term["D010051"].names
+    lines = list(_COMPOSITE_LINES)
+    if order == "reversed":
+        lines.reverse()
+    elif order == "composite first":  # merged the composite into D010051 (alt id D001943) before
+        lines.insert(0, lines.pop(2))
+    term = load_biosyn(write_lines(tmp_path / "dict.txt", lines))
+    assert sorted(c.concept_id for c in term) == [
+        "607677", "607677+C535416+608673", "C567755", "D001943", "D010051", "D010051+D001943"
+    ]
+    assert term["D010051"].alt_ids == () and set(term["D010051"].names) == {"ovarian cancer", "ovarian neoplasm"}
     assert term["D010051+D001943"].ids == ("D010051+D001943", "D010051", "D001943")
     assert term["C567755"].alt_ids == ("613097",) and "sthag6" in term["C567755"].names
+    assert term["607677"].alt_ids == ("C535416",) and term["607677"].names == ("disease a",)
+
+
+def test_a_single_id_line_is_the_plainest_whatever_comes_first(tmp_path: Path, write_lines: Writer) -> None:
+    # BioSyn's check_label credits 'sthag6' for C567755 only; the MeSH|OMIM line for either id
+    for lines in (["C567755|613097||tooth agenesis", "C567755||sthag6"], ["C567755||sthag6", "C567755|613097||tooth agenesis"]):
+        term = load_biosyn(write_lines(tmp_path / "dict.txt", lines))
+        assert sorted(c.concept_id for c in term) == ["C567755", "C567755+613097"]
+        assert term["C567755"].names == ("sthag6",) and term["C567755"].alt_ids == ()

@@ -148,3 +148,34 @@ def test_a_file_of_obsolete_terms_says_how_to_keep_them(tmp_path: Path, write_li
     with pytest.raises(XlinkError, match="all 1 named terms are obsolete.*include_obsolete=True"):
         load_obo(path)
     assert [c.concept_id for c in load_obo(path, include_obsolete=True)] == ["X:1"]
+
+
+def test_a_name_ending_in_a_brace_is_kept_whole(tmp_path: Path, write_lines: Writer) -> None:
+    # ChEBI names such as tris{2-[(2-hydroxyethyl)amino]ethyl} were cut to 'tris' as if '{...}'
+    # were a qualifier block; only ' {key=value, ...}' after whitespace is one
+    path = write_lines(
+        tmp_path / "chem.obo",
+        [
+            "format-version: 1.4",
+            "",
+            "[Term]",
+            "id: CHEBI:1",
+            "name: tris{2-[(2-hydroxyethyl)amino]ethyl}",
+            'synonym: "bis{2-chloroethyl} ether" EXACT []',
+            "",
+            "[Term]",
+            "id: CHEBI:2",
+            'name: water {source="ChEBI", comment="a, b"}',
+            "xref: CAS:7732-18-5 {source=KEGG:C00001}",
+            "",
+            "[Term]",
+            "id: CHEBI:3",
+            "name: copper {II} chloride",
+        ],
+    )
+    term = load_obo(path)
+    assert term["CHEBI:1"].canonical_name == "tris{2-[(2-hydroxyethyl)amino]ethyl}"
+    assert term["CHEBI:1"].aliases == ("bis{2-chloroethyl} ether",)
+    assert term["CHEBI:2"].canonical_name == "water"
+    assert term["CHEBI:2"].xrefs == ("CAS:7732-18-5",)
+    assert term["CHEBI:3"].canonical_name == "copper {II} chloride"

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.data
 REAL_FILES = [
     ("terminologies/medic/CTD_diseases_2017.tsv.gz", "ctd", 11_865, 0, "D006527"),
     ("terminologies/medic/medic_06Jul2012_BioSyn.txt", "biosyn", 11_915, 0, "D006527"),
-    ("el/ncbi_disease_biosyn/test_dictionary.txt", "biosyn", 12_985, 100, "D006527"),
+    ("el/ncbi_disease_biosyn/test_dictionary.txt", "biosyn", 13_545, 100, "D006527"),
     ("terminologies/hpo/hp.obo", "obo", 19_034, 500, "HP:0000118"),
     ("terminologies/icd10cm/icd10c-tabular-April-1-2026.xml", "icd10cm", 46_881, 0, "E11.9"),
     ("terminologies/disease_ontology/HumanDO.tsv", "do", 12_246, 100, "DOID:893"),

@@ -11,13 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from xlink.cli._common import check_output, console, print_json
 from xlink.errors import XlinkError
+
+if TYPE_CHECKING:
+    from xlink.corpus.model import Corpus
+    from xlink.evaluation.linking import GoldCoverage
+    from xlink.terminology.model import Terminology
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,15 @@ RuleOpt = Annotated[
     ),
 ]
 
+GoldTypesOpt = Annotated[
+    str,
+    typer.Option(
+        "--gold-types",
+        help="Gold entity types to link and score: all (every mention), a comma list (Disease,Chemical), or auto "
+        "(the types whose gold ids the terminology mostly holds, when the corpus has others too).",
+    ),
+]
+
 
 def _load_terminology(path: Path, fmt: str | None):
     from xlink.terminology.loaders import load_terminology
@@ -73,9 +87,14 @@ def _load_terminology(path: Path, fmt: str | None):
 
 
 def _load_corpus(path: Path, fmt: str | None):
-    from xlink.corpus.io import detect_corpus_format, load_corpus
+    """The corpus and its format's canonical name (``biosyn`` → ``biosyn-queries``).
 
-    fmt = fmt or detect_corpus_format(path)
+    The canonical name is what picks the default ``--rule`` and what the report shows,
+    so an alias must not change either.
+    """
+    from xlink.corpus.io import detect_corpus_format, load_corpus, normalize_corpus_format
+
+    fmt = normalize_corpus_format(fmt) if fmt else detect_corpus_format(path)
     return load_corpus(path, fmt), fmt
 
 
@@ -121,6 +140,37 @@ def _linker(
     return build_linker(terminology, config, use_cache=not no_cache), config
 
 
+def _gold_types(
+    corpus: Corpus, requested: str, terminology: Terminology | None = None
+) -> tuple[Corpus, list[str], list[str]]:
+    """The corpus with only the gold entity types ``--gold-types`` asks for, the types kept and those left out.
+
+    ``all`` keeps every mention (a corpus of one type is unchanged by any value). ``auto`` keeps the
+    types whose gold ids ``terminology`` mostly holds when other types are there too: on BC5CDR
+    (Chemical and Disease) linked to MEDIC, the diseases, instead of counting every chemical as a
+    miss. A comma list keeps those types; one the corpus lacks is an error that lists the types.
+    """
+    present = sorted({e.type for d in corpus.documents for e in d.entities})
+    if requested == "all":
+        return corpus, present, []
+    from xlink.components.pipelines import filter_gold_types, select_gold_types
+
+    held: set[str] = set()
+    if requested == "auto":
+        if terminology is None:
+            raise XlinkError(
+                "--gold-types auto picks the types whose gold ids the terminology holds, and 'xlink evaluate' has "
+                f"no terminology; name the types (--gold-types {','.join(present) or 'Disease'}) or use all"
+            )
+        from xlink.evaluation.linking import gold_coverage
+
+        held = gold_coverage(corpus, terminology).held_types
+    types = select_gold_types(corpus, held, requested)
+    if types.left_out:
+        logger.info("--gold-types %s: scoring %s, leaving out %s", requested, types.scored, types.left_out)
+    return filter_gold_types(corpus, types), types.scored, types.left_out
+
+
 def _require_mentions(corpus, path: Path) -> None:
     """Refuse a corpus without gold mentions: there is nothing to link or score."""
     if not corpus.documents:
@@ -155,13 +205,37 @@ def _warn_gold_coverage(corpus, terminology, path: Path) -> None:
     if coverage.n_not_in_terminology:
         logger.warning(
             "%s: %d of %d gold mentions have an id that the terminology does not hold (e.g. %s), so acc@k "
-            "is at most %.1f%% under the strict rule; is this the terminology the corpus was annotated with?",
+            "is at most %.1f%% under the strict rule; by entity type: %s. %s",
             path,
             coverage.n_not_in_terminology,
             coverage.n_mentions,
             ", ".join(coverage.examples),
             coverage.ceiling,
+            ", ".join(
+                f"{t.type or '(no type)'} {t.n_not_in_terminology} of {t.n_with_ids}"
+                for t in coverage.types_not_in_terminology
+            ),
+            _coverage_hint(coverage),
         )
+
+
+def _coverage_hint(coverage: GoldCoverage) -> str:
+    """What to do about gold ids the terminology lacks: score only the types it holds, or check the terminology.
+
+    A corpus with a type that the terminology mostly lacks (BC5CDR's chemicals against MEDIC) is
+    pointed to ``--gold-types``; otherwise the terminology itself is in question.
+    """
+    held = sorted(coverage.held_types)
+    foreign = [t.type for t in coverage.types_not_in_terminology if not t.mostly_held]
+    if held and foreign:
+        return (
+            f"The terminology lacks most {', '.join(foreign)} ids: --gold-types {','.join(held)} (or auto) "
+            "links and scores only the types it holds"
+        )
+    return (
+        "Is this the terminology the corpus was annotated with? (--gold-types T1,T2 links and scores only "
+        "some entity types)"
+    )
 
 
 def _run_linking(corpus, fmt: str, linker, config, abbreviations: bool):
@@ -217,6 +291,7 @@ def link(
     train_corpus: TrainOpt = None,
     conformal_alpha: AlphaOpt = None,
     calibration: CalibrationOpt = None,
+    gold_types: GoldTypesOpt = "all",
 ) -> None:
     """Link the gold mentions of CORPUS to a terminology and write ranked predictions."""
     from xlink.linker import write_predictions
@@ -225,6 +300,7 @@ def link(
     term = _load_terminology(terminology, terminology_format)
     docs, fmt = _load_corpus(corpus, corpus_format)
     _require_mentions(docs, corpus)
+    docs, _, _ = _gold_types(docs, gold_types, term)
     linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration, corpus)
     linked, seconds = _run_linking(docs, fmt, linker, cfg, not no_abbreviations)
     n = write_predictions(linked, output)
@@ -255,6 +331,14 @@ def evaluate(
     rule: RuleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a PNG of acc@k against k (k = 1..64) here.")] = None,
+    gold_types: Annotated[
+        str,
+        typer.Option(
+            "--gold-types",
+            help="Gold entity types to score: all (every mention) or a comma list (Disease,Chemical); "
+            "predictions of the other types are left out.",
+        ),
+    ] = "all",
 ) -> None:
     """Score a predictions file against a gold corpus (acc@k, recall@k)."""
     from dataclasses import replace
@@ -268,11 +352,16 @@ def evaluate(
     if not preds:
         raise XlinkError(f"{predictions}: no predictions; write them with 'xlink link CORPUS -t TERMINOLOGY -o FILE'")
     docs, fmt = _load_corpus(gold, corpus_format)
+    all_keys = {m.key for m in docs.mentions()}
+    docs, scored_types, left_out_types = _gold_types(docs, gold_types)
     gold_mentions = {m.key: m for m in docs.mentions()}
+    left_out = all_keys - gold_mentions.keys()  # mentions of the types --gold-types leaves out
     joined = []
     missing = 0
     seen: set[tuple[str, str]] = set()
     for lm in preds:
+        if lm.mention.key in left_out:
+            continue
         g = gold_mentions.pop(lm.mention.key, None)
         if g is None and lm.mention.key in seen:
             raise XlinkError(
@@ -308,7 +397,11 @@ def evaluate(
         joined.extend(LinkedMention(mention=m, candidates=[]) for m in gold_mentions.values())
     refuse_all_nil(len(joined), sum(1 for lm in joined if not lm.mention.gold), gold)
     report = evaluate_linking(joined, rule=_rule_for(fmt, rule))
-    extra: dict[str, object] = {"n_missing_predictions": missing}
+    extra: dict[str, object] = {
+        "n_missing_predictions": missing,
+        "gold_types_scored": scored_types,
+        "gold_types_left_out": left_out_types,
+    }
     _emit(report, extra, as_json, plot, f"{predictions.name} vs {gold.name}")
 
 
@@ -353,6 +446,7 @@ def evaluate_linking_cmd(
     calibration: CalibrationOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write a PNG of acc@k against k (k = 1..64) here.")] = None,
+    gold_types: GoldTypesOpt = "all",
 ) -> None:
     """Link the gold mentions of a corpus and score them, in one step."""
     from xlink.evaluation.linking import evaluate_linking
@@ -367,6 +461,7 @@ def evaluate_linking_cmd(
     t1 = time.perf_counter()
     docs, fmt = _load_corpus(corpus, corpus_format)
     _require_mentions(docs, corpus)
+    docs, scored_types, left_out_types = _gold_types(docs, gold_types, term)
     mentions = docs.mentions()
     refuse_all_nil(len(mentions), sum(1 for m in mentions if not m.gold), corpus)  # before the index is built
     linker, cfg = _linker(term, config, k, no_cache, train_corpus, conformal_alpha, calibration, corpus)
@@ -378,6 +473,8 @@ def evaluate_linking_cmd(
     report = evaluate_linking(linked, rule=_rule_for(fmt, rule))
     extra: dict[str, object] = {
         "corpus_format": fmt,
+        "gold_types_scored": scored_types,
+        "gold_types_left_out": left_out_types,
         "terminology": str(terminology),
         "n_concepts": len(term),
         "train_corpus": cfg.train_corpus,

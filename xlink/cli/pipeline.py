@@ -166,7 +166,7 @@ def evaluate_pipeline_cmd(
         predicted_labels,
         select_gold_types,
     )
-    from xlink.corpus.io import detect_corpus_format, load_corpus
+    from xlink.corpus.io import detect_corpus_format, load_corpus, normalize_corpus_format
 
     if output is not None:
         check_output(output, corpus)
@@ -174,7 +174,8 @@ def evaluate_pipeline_cmd(
             raise XlinkError(
                 f"--output {output}: the extension picks the format; use .jsonl (BigBIO) or .txt / .pubtator (PubTator)"
             )
-    fmt = corpus_format or detect_corpus_format(corpus)
+    # canonical name: "jsonl", "BigBIO" and "bigbio-kb" are bigbio, "biosyn" is biosyn-queries
+    fmt = normalize_corpus_format(corpus_format) if corpus_format else detect_corpus_format(corpus)
     if fmt not in ("pubtator", "bigbio"):
         raise XlinkError(
             f"{corpus}: evaluate-pipeline needs whole documents (PubTator or BigBIO), not {fmt}; "

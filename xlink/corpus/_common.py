@@ -18,11 +18,12 @@ def gold_id_groups(entity: Entity) -> list[list[str]]:
     """The entity's gold ids as parts × alternatives.
 
     ``id_groups`` wins; an entity built with only ``normalized`` refs gets one
-    part per ref, which is how BigBIO data without xlink's extra key reads.
+    part per ref, which is how BigBIO data without xlink's extra key reads; a NIL ref
+    (``db_id`` ``-1`` or empty) is no part.
     """
     if entity.id_groups:
         return entity.id_groups
-    return [[ref.curie] for ref in entity.normalized]
+    return [[ref.curie] for ref in entity.normalized if not ref.is_nil]
 
 
 def one_line(text: str) -> str:

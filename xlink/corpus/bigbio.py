@@ -139,6 +139,11 @@ def _document(record: Any, path: Path, lineno: int | None) -> Document:
 
 
 def _entity(record: dict[str, Any]) -> Entity:
+    """One BigBIO entity; without ``xlink_id_groups``, each non-NIL normalized ref is one part of its gold.
+
+    A ref with ``db_id`` ``-1`` (or empty) marks an unlinked mention, as ``-1`` does in PubTator:
+    it is no gold id, so such a mention is NIL.
+    """
     normalized = [DbRef(str(n["db_name"]), str(n["db_id"])) for n in record.get("normalized") or []]
     if ID_GROUPS_KEY in record:
         groups = record[ID_GROUPS_KEY]
@@ -150,7 +155,7 @@ def _entity(record: dict[str, Any]) -> Entity:
             )
         id_groups = [list(part) for part in groups]
     else:
-        id_groups = [[ref.curie] for ref in normalized]
+        id_groups = [[ref.curie] for ref in normalized if not ref.is_nil]
     offsets = _offsets(record["offsets"])
     if not offsets:
         raise ValueError(f"entity {record.get('id')}: 'offsets' is empty; give its [start, end] in the text")

@@ -17,7 +17,7 @@ from xlink.corpus.biosyn_queries import read_biosyn_queries, write_biosyn_querie
 from xlink.corpus.model import Corpus
 from xlink.corpus.pubtator import read_pubtator, write_pubtator
 from xlink.errors import XlinkError, missing_file
-from xlink.files import numbered_lines, require_file
+from xlink.files import format_suffix, numbered_lines, require_file
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ _WRITERS: dict[str, Callable[[Corpus, Path], None]] = {
 }
 _ALIASES = {"biosyn": "biosyn-queries", "bigbio-kb": "bigbio", "jsonl": "bigbio"}
 _PUBTATOR_PASSAGE = re.compile(r"^[^\t|]+\|[ta]\|")
+#: The first line of BigBIO JSON: an object (``{"id": ...``, or a lone ``{`` when pretty-printed) or a
+#: list of them (``[{...}, ...]``, ``[`` alone, or ``[]``).
+_JSON_START = re.compile(r'^(\{\s*("|\}|$)|\[\s*(\{|\]|$))')
 #: How many non-blank lines detection looks at before giving up.
 _DETECTION_LINES = 20
 #: What a corpus path must name, for the error when it names a directory.
@@ -58,9 +61,10 @@ def normalize_corpus_format(name: str) -> str:
 def detect_corpus_format(path: str | Path) -> str:
     """Guess the format of a corpus file from its extension, then its first lines.
 
-    ``.jsonl``/``.json`` (or a first line that is a JSON object) means BigBIO;
-    ``PMID|t|`` or ``PMID|a|`` lines mean PubTator; ``||``-separated lines
-    mean BioSyn queries.
+    ``.jsonl``/``.json`` (gzipped or not), or a first line that starts a JSON
+    object or a JSON list of objects, means BigBIO; ``PMID|t|`` or ``PMID|a|``
+    lines mean PubTator; ``||``-separated lines mean BioSyn queries. JSON is
+    recognised before the others, since a BigBIO text may hold ``||``.
 
     The lines are read as the readers read them (a UTF-8 byte order mark
     dropped, lines ended by ``\\n`` only), so a file that detection accepts
@@ -74,19 +78,20 @@ def detect_corpus_format(path: str | Path) -> str:
     """
     path = Path(path)
     require_file(path, _CORPUS_FILE)
-    if path.suffix.lower() in (".jsonl", ".json"):
+    if format_suffix(path) in (".jsonl", ".json"):  # docs.jsonl.gz too
         return "bigbio"
     seen = 0
     for _, line in numbered_lines(path, _CORPUS_FILE, keep_lone_cr=True):
         stripped = line.strip()
         if not stripped:
             continue
+        # JSON first: a BigBIO text may hold "||" or "x|t|", which would pass for the other formats
+        if _JSON_START.match(stripped):
+            return "bigbio"
         if _PUBTATOR_PASSAGE.match(line):
             return "pubtator"
         if "||" in line:
             return "biosyn-queries"
-        if stripped.startswith("{") and stripped.endswith("}"):
-            return "bigbio"
         seen += 1
         if seen >= _DETECTION_LINES:
             break

@@ -12,11 +12,14 @@ as parts × alternatives; ``normalized`` keeps BigBIO's flat list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 #: The id that PubTator corpora use for a mention linked to no concept.
 NIL_ID = "-1"
+#: An id that carries its namespace: ``HP:0000107``, ``MESH:D003920``, ``NCBITaxon:9606``.
+_PREFIXED_ID = re.compile(r"[A-Za-z][\w.-]*:\S")
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,20 @@ class DbRef:
 
     @property
     def curie(self) -> str:
-        """``db_name:db_id``; an id that already carries its prefix (``MESH`` + ``MESH:D003920``,
-        as some BigBIO loaders write it) is not prefixed twice."""
-        if not self.db_name or self.db_id.lower().startswith(self.db_name.lower() + ":"):
-            return self.db_id
-        return f"{self.db_name}:{self.db_id}"
+        """``db_name:db_id``; an id that already carries a prefix is kept as it is.
+
+        ``MESH`` + ``MESH:D003920`` (as some BigBIO loaders write it) is not prefixed twice, and
+        ``HPO`` + ``HP:0000107`` stays ``HP:0000107``, the id HPO itself uses.
+        """
+        db_id = self.db_id.strip()
+        if not self.db_name or _PREFIXED_ID.match(db_id):
+            return db_id
+        return f"{self.db_name}:{db_id}"
+
+    @property
+    def is_nil(self) -> bool:
+        """Whether the ref names no concept: an empty ``db_id`` or PubTator's ``-1``."""
+        return self.db_id.strip() in ("", NIL_ID)
 
 
 @dataclass

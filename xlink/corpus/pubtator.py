@@ -45,6 +45,10 @@ _PASSAGE_LINE = re.compile(r"([^\t|]+)\|([ta])\|")
 _MENTION_FIELDS = "PMID, start, end, text, type, ids"
 #: the start of a mention line ("PMID<tab>start<tab>end<tab>") or of a relation line ("PMID<tab>CID<tab>")
 _MENTION_START = re.compile(r"[^\t|\s]+\t(\d+\t\d+\t|[A-Za-z_]+\t)")
+#: The type of a relation line (``CID``), as :data:`_MENTION_START` reads it.
+_RELATION_TYPE = re.compile(r"[A-Za-z_]+")
+#: An argument of a relation line: an id, with a digit in it and no space (``D009270``, ``MESH:D006973``).
+_RELATION_ARG = re.compile(r"\S*\d\S*")
 _EXPECTED_LINE = (
     f"'PMID|t|title', 'PMID|a|abstract', a mention line of 6 tab-separated fields "
     f"({_MENTION_FIELDS}; a 7th with the part texts of a composite mention is allowed), "
@@ -215,6 +219,7 @@ def _parse(
         fields = line.split("\t")
         pmid = fields[0]
         if len(fields) == 4 and not _is_int(fields[1]):
+            _check_relation(fields, path, lineno)
             _check_pmid(pending, pmid, path, lineno, "relation")
             assert pending is not None
             pending.relations.append({"type": fields[1], "arg1": fields[2], "arg2": fields[3]})
@@ -246,6 +251,25 @@ def _refuse_line_in_line(line: str, path: Path, lineno: int) -> None:
         _PASSAGE_LINE.match(rest) or _MENTION_START.match(rest) for rest in line.split("\r")[1:]
     ):
         raise mixed_line_ends(path, lineno)
+
+
+def _check_relation(fields: list[str], path: Path, lineno: int) -> None:
+    """Refuse a 4-field line that is no relation: a mention line without its offsets, most likely.
+
+    A relation line (BC5CDR's ``PMID<TAB>CID<TAB>D009270<TAB>D006973``) has a one-word type and
+    two ids; ``PMID<TAB>Breast cancer<TAB>Disease<TAB>D001943`` has neither, and read as a relation
+    its mention would be lost without a word.
+    """
+    _, kind, arg1, arg2 = fields
+    if _RELATION_TYPE.fullmatch(kind) and all(_RELATION_ARG.fullmatch(arg) for arg in (arg1, arg2)):
+        return
+    raise FormatError(
+        path,
+        lineno,
+        f"4 tab-separated fields {fields[1:]!r} are no relation (a one-word type and two ids); "
+        "if this is a mention line, its start and end offsets are missing",
+        expected=_EXPECTED_LINE,
+    )
 
 
 def _is_int(text: str) -> bool:

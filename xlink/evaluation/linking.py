@@ -20,6 +20,7 @@ no prediction at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -177,6 +178,20 @@ def evaluate_linking(
 
 
 @dataclass(frozen=True)
+class TypeCoverage:
+    """The gold mentions of one entity type: how many have ids, and how many of those the terminology lacks."""
+
+    type: str
+    n_with_ids: int
+    n_not_in_terminology: int
+
+    @property
+    def mostly_held(self) -> bool:
+        """Whether the terminology holds the ids of more than half of the type's mentions with ids."""
+        return self.n_with_ids > 0 and 2 * self.n_not_in_terminology < self.n_with_ids
+
+
+@dataclass(frozen=True)
 class GoldCoverage:
     """How many gold mentions a terminology can be right on: the ceiling of acc@k."""
 
@@ -184,6 +199,8 @@ class GoldCoverage:
     n_nil: int
     n_not_in_terminology: int
     examples: tuple[str, ...] = ()
+    #: the same counts per entity type, in sorted order of the types
+    by_type: tuple[TypeCoverage, ...] = ()
 
     @property
     def ceiling(self) -> float:
@@ -191,22 +208,43 @@ class GoldCoverage:
         with_ids = self.n_mentions - self.n_nil
         return 100.0 * (with_ids - self.n_not_in_terminology) / with_ids if with_ids else 0.0
 
+    @property
+    def types_not_in_terminology(self) -> list[TypeCoverage]:
+        """The types with mentions whose ids the terminology lacks, the most such mentions first.
+
+        They say which entity types a warning is about: on a corpus of chemicals and
+        diseases linked against a disease vocabulary, the chemicals.
+        """
+        lacking = [t for t in self.by_type if t.n_not_in_terminology]
+        return sorted(lacking, key=lambda t: (-t.n_not_in_terminology, t.type))
+
+    @property
+    def held_types(self) -> set[str]:
+        """The entity types whose gold ids the terminology mostly holds (see :attr:`TypeCoverage.mostly_held`)."""
+        return {t.type for t in self.by_type if t.mostly_held}
+
 
 def gold_coverage(corpus: Corpus, terminology: Terminology, n_examples: int = 3) -> GoldCoverage:
-    """Count gold mentions without ids and those naming ids the terminology lacks (strict rule)."""
+    """Count gold mentions without ids and those naming ids the terminology lacks (strict rule), per entity type too."""
     known: set[str] = set()
     for concept in terminology:
         known.update(normalize_ids(concept.ids))
     n = nil = outside = 0
     examples: list[str] = []
+    with_ids: Counter[str] = Counter()
+    lacking: Counter[str] = Counter()
     for mention in corpus.mentions():
         n += 1
         if not mention.gold:
             nil += 1
             continue
+        with_ids[mention.type] += 1
         missing = [part for part in mention.gold if not normalize_ids(part) & known]
         if missing:
             outside += 1
-            if len(examples) < n_examples:
-                examples.append("+".join(missing[0]))
-    return GoldCoverage(n, nil, outside, tuple(examples))
+            lacking[mention.type] += 1
+            example = "+".join(missing[0])
+            if len(examples) < n_examples and example not in examples:  # distinct ids, not one id thrice
+                examples.append(example)
+    by_type = tuple(TypeCoverage(t, with_ids[t], lacking[t]) for t in sorted(with_ids))
+    return GoldCoverage(n, nil, outside, tuple(examples), by_type)

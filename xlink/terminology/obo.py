@@ -9,6 +9,7 @@ Specification: https://owlcollab.github.io/oboformat/doc/obo-syntax.html
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +67,19 @@ def _unquote(value: str) -> tuple[str, str] | None:
     return None
 
 
+#: One ``key=value`` of an OBO 1.4 trailing qualifier block; the value bare or quoted.
+_QUALIFIER = r'[A-Za-z_][\w:.-]*\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,{}"]+)'
+#: A trailing qualifier block, ``{source="PMID:1", comment="x"}``, after whitespace: a name that
+#: merely ends in ``}`` (``tris{2-[(2-hydroxyethyl)amino]ethyl}``) is no block.
+_QUALIFIER_BLOCK = re.compile(rf"\s\{{\s*{_QUALIFIER}(?:\s*,\s*{_QUALIFIER})*\s*\}}$")
+
+
 def _strip_comment(value: str) -> str:
-    """Drop a trailing ``! comment`` and ``{qualifiers}`` outside quotes."""
+    """Drop a trailing ``! comment`` and an OBO 1.4 ``{key=value, ...}`` qualifier block outside quotes.
+
+    Only a block after whitespace holding ``key=value`` pairs is a qualifier block, so a
+    chemical name whose last character is ``}`` is kept whole.
+    """
     if "!" not in value and "}" not in value:
         return value.strip()
     in_quotes = False
@@ -83,10 +95,9 @@ def _strip_comment(value: str) -> str:
             value = value[:i]
             break
     value = value.strip()
-    if value.endswith("}") and "{" in value:
-        head, _, _ = value.rpartition("{")
-        if head.count('"') % 2 == 0:
-            value = head.strip()
+    block = _QUALIFIER_BLOCK.search(value)
+    if block is not None and value[: block.start()].count('"') % 2 == 0:
+        value = value[: block.start()].strip()
     return value
 
 
