@@ -150,6 +150,10 @@ def test_demo_runs_on_a_tiny_model(tiny_nli: Path) -> None:
     rows = run_demo(str(tiny_nli), say=lines.append)
     assert len(rows) == len(SAMPLE_TEXTS) and lines
     assert all(1 <= len(r.label_set) <= len(DEMO_LABELS) and r.top_label in r.label_set for r in rows)
+    progress_only: list[str] = []
+    run_demo(str(tiny_nli), say=progress_only.append, per_text=False)  # the command line's table shows the rest
+    assert len(progress_only) == len(lines) - len(SAMPLE_TEXTS)
+    assert not any(text in line for text in SAMPLE_TEXTS for line in progress_only)
 
 
 def test_packaged_name_resolves_to_the_shipped_model(monkeypatch: pytest.MonkeyPatch, tiny_nli: Path) -> None:

@@ -57,8 +57,17 @@ class DemoRow:
     score: float
 
 
-def run_demo(model: str | None = None, alpha: float = 0.1, base: str = "knn", say: Callable[[str], None] | None = None) -> list[DemoRow]:
-    """Calibrate on the bundled texts and classify the samples with pruned label sets."""
+def run_demo(
+    model: str | None = None,
+    alpha: float = 0.1,
+    base: str = "knn",
+    say: Callable[[str], None] | None = None,
+    per_text: bool = True,
+) -> list[DemoRow]:
+    """Calibrate on the bundled texts and classify the samples with pruned label sets.
+
+    ``say`` receives progress lines, and with ``per_text`` each text's kept labels and top label.
+    """
     from xlink.classify.evaluate_zeroshot import top_labels
     from xlink.classify.zeroshot import ZeroShotClassifier
     from xlink.conformal.pruner import ConformalLabelPruner
@@ -78,5 +87,6 @@ def run_demo(model: str | None = None, alpha: float = 0.1, base: str = "knn", sa
     for text, label_set, prediction in zip(SAMPLE_TEXTS, sets, predictions, strict=True):
         top = prediction.top_label
         rows.append(DemoRow(text, label_set.labels, top, prediction.scores.get(top, 0.0) if top else 0.0))
-        emit(f"{text}\n  kept {len(label_set)}/{len(LABELS)}: {', '.join(label_set.labels)}\n  -> {top}")
+        if per_text:
+            emit(f"{text}\n  kept {len(label_set)}/{len(LABELS)}: {', '.join(label_set.labels)}\n  -> {top}")
     return rows

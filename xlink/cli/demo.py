@@ -45,8 +45,7 @@ def demo(
         )
     term = load_terminology(term_path).require_nonempty(term_path)
     corpus = load_corpus(sample or SAMPLE, "pubtator")
-    linker = build_linker(term, use_cache=False)
-    linker.k = 5
+    linker = build_linker(term, use_cache=False)  # the built-in default, as 'xlink link' uses it
     table = Table(title=f"Disease mentions linked to {term_path.name} ({len(term)} concepts)")
     for column in ("mention", "long form", "concept id", "name", "score", "runner-up"):
         table.add_column(column)
@@ -109,7 +108,8 @@ def _classification_demo(console: Console) -> None:
     from xlink.errors import XlinkError
 
     try:
-        rows = run_demo(say=lambda message: console.print(message, highlight=False))
+        # progress lines only: the table below shows each text's labels once
+        rows = run_demo(say=lambda message: console.print(message, highlight=False), per_text=False)
     except XlinkError as err:
         console.print(f"[yellow]skipped: {err}[/yellow]")
         return
