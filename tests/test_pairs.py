@@ -36,6 +36,9 @@ def test_encode_matches_the_tokenizer_and_counts_truncation(tokenizer: object) -
     assert encoded.lengths() == [8, len(reference[1])]
     assert encoded.truncated == 1
     assert encoded.token_type_ids is not None and len(encoded.token_type_ids[1]) == len(reference[1])
+    exact = len(tokenizer("a b c", "x")["input_ids"])  # type: ignore[operator]
+    assert encode_pairs(tokenizer, ["a b c"], ["x"], max_length=exact).truncated == 0  # fits: not cut
+    assert encode_pairs(tokenizer, ["a b c"], ["x"], max_length=exact - 1).truncated == 1
 
 
 def test_encode_rejects_unequal_sides_and_accepts_nothing(tokenizer: object) -> None:

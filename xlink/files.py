@@ -282,6 +282,9 @@ class FolderKind:
     #: files that mark a folder of another kind which also holds ``marker`` (a reranker folder
     #: holds a bi-encoder's ``xlink_training.json`` too): such a folder is not replaced
     excludes: tuple[str, ...] = ()
+    #: markers of related kinds this kind may replace (an ensemble's index replaces a single
+    #: generator's index at the same path, and the other way round)
+    replaces: tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
@@ -330,7 +333,7 @@ def check_replaceable_folder(target: Path, kind: FolderKind) -> None:
         raise XlinkError(
             f"{target} holds {other}, so it is another kind of xlink folder, not {kind.what}; give a new folder path"
         )
-    if (target / kind.marker).exists() or not any(target.iterdir()):
+    if any((target / marker).exists() for marker in (kind.marker, *kind.replaces)) or not any(target.iterdir()):
         return
     raise XlinkError(
         f"{target} already exists and is not {kind.what} (it holds no {kind.marker}); xlink only replaces a folder it "

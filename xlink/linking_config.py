@@ -443,7 +443,7 @@ def check_calibration(linker: Linker, where: str = "") -> None:
 
 
 #: an ensemble's index folder: one index folder per member, member_0, member_1, ...
-ENSEMBLE_INDEX_FOLDER = FolderKind("member_0", "an xlink index")
+ENSEMBLE_INDEX_FOLDER = FolderKind("member_0", "an xlink index", replaces=("manifest.json",))
 #: the file of an ensemble's index folder that lists its members (absent in folders of xlink < 0.1)
 ENSEMBLE_MANIFEST = "ensemble.json"
 

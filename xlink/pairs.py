@@ -53,9 +53,11 @@ def encode_pairs(
     ``markers`` (the token ids of a span's start and end markers in ``first``, as in the
     reranker's ``left [START] mention [END] right``) protects that span: the first text loses
     its right context from the end, then its left context from the start, and only then the
-    end of the span, whose end marker always stays. Without ``markers`` the tokenizer's own
-    ``longest_first`` truncation cuts the end of the longer side, which can drop a mention's end
-    marker and part of the mention.
+    end of the span, whose markers stay as long as the first text keeps two tokens. How many
+    tokens each side loses follows ``longest_first`` (the longer side loses one at a time; the
+    tokenizer's own split of a tie may differ by one token). Without ``markers`` the
+    tokenizer's ``longest_first`` cuts the end of the longer side, which can drop a mention's
+    end marker and part of the mention. A slow tokenizer (no sequence ids) always cuts that way.
     """
     if len(first) != len(second):
         raise ValueError(f"{len(first)} first texts but {len(second)} second texts")
@@ -68,14 +70,11 @@ def encode_pairs(
     )
     ids = [list(x) for x in enc["input_ids"]]
     types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
-    # only a pair that came out at max_length may have been cut; the others are not tokenized again
-    full_width = [i for i, x in enumerate(ids) if len(x) >= max_length]
-    truncated = 0
-    if full_width:
-        full = tokenizer(  # type: ignore[operator]
-            [first[i] for i in full_width], [second[i] for i in full_width], truncation=False, padding=False
-        )
-        truncated = sum(1 for x in full["input_ids"] if len(x) > max_length)
+    encodings = getattr(enc, "encodings", None)
+    if encodings:  # a fast tokenizer says which pairs it cut, at no cost
+        truncated = sum(1 for e in encodings if e.overflowing)
+    else:  # a slow one does not: a pair at max_length may have been cut
+        truncated = sum(1 for x in ids if len(x) >= max_length)
     return EncodedPairs(ids, types, truncated)
 
 
@@ -83,7 +82,16 @@ def _encode_marked(
     tokenizer: object, first: Sequence[str], second: Sequence[str], max_length: int, markers: tuple[int, int]
 ) -> EncodedPairs:
     """:func:`encode_pairs` with the marked span of each first text kept whole where it fits."""
-    enc = tokenizer(list(first), list(second), truncation=False, padding=False)  # type: ignore[operator]
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # "longer than the maximum ... indexing errors": cut below
+    try:
+        enc = tokenizer(list(first), list(second), truncation=False, padding=False)  # type: ignore[operator]
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    if not getattr(enc, "encodings", None):  # a slow tokenizer has no sequence ids: its own truncation
+        return encode_pairs(tokenizer, first, second, max_length)
     all_ids = [list(x) for x in enc["input_ids"]]
     all_types = [list(x) for x in enc["token_type_ids"]] if "token_type_ids" in enc else None
     truncated = 0

@@ -163,3 +163,31 @@ def test_a_dense_build_is_announced_on_the_notice_logger(
     with caplog.at_level(logging.INFO, logger="xlink.notice"):
         build_generator(tiny_terminology, dict(options), cache_dir=tmp_path)  # cached: nothing to announce
     assert "building" not in caplog.text
+
+
+def test_an_ensemble_index_and_a_single_index_replace_each_other(tmp_path: Path, tiny_terminology: Terminology) -> None:
+    """Switching a saved linker between tfidf and ensemble rewrites its index folder in place."""
+    tfidf = TfidfGenerator(tiny_terminology).build()
+    folder = tmp_path / "index"
+    save_generator(tfidf, folder, "test")
+    save_generator(EnsembleGenerator([tfidf, tfidf]), folder, "test")
+    assert (folder / "member_1").is_dir() and not (folder / "manifest.json").exists()
+    save_generator(tfidf, folder, "test")
+    assert (folder / "manifest.json").exists() and not (folder / "member_0").exists()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    with pytest.raises(XlinkError, match="not an xlink index"):  # a user's folder is still never replaced
+        save_generator(EnsembleGenerator([tfidf]), tmp_path / "mine", "test")
+
+
+def test_a_member_with_weight_zero_decides_no_composite(tiny_terminology: Terminology) -> None:
+    tfidf = TfidfGenerator(tiny_terminology).build()
+    words = TfidfGenerator(tiny_terminology, TfidfConfig(analyzer="word", ngram_min=1, ngram_max=1)).build()
+    silent = EnsembleGenerator([tfidf, words], weights=[1.0, 0.0], fusion="rrf")
+    heard = EnsembleGenerator([tfidf, words], weights=[1.0, 1.0], fusion="rrf")
+    alone = EnsembleGenerator([tfidf], fusion="rrf")
+    mention = "cancer breast"  # every word of a name: the word member scores 1.0, the n-grams less
+    matches = {c.concept_id: c.match for c in alone.generate([mention], 5)[0]}
+    assert {c.concept_id: c.match for c in silent.generate([mention], 5)[0] if c.concept_id in matches} == matches
+    louder = {c.concept_id: c.match for c in heard.generate([mention], 5)[0]}
+    assert any(louder[c] != matches[c] for c in matches if c in louder)  # the word member would have decided

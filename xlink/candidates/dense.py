@@ -350,17 +350,17 @@ class DenseGenerator:
             config=generator.config.index_config(),
             model_fingerprint=generator.model_fingerprint,
         )
-        with damaged_index_errors(folder):
-            generator._index = faiss.read_index(str(folder / "names.faiss"))
-            set_search_params(generator._index, generator.config)
-            generator._name_concept = np.load(folder / "name_concept.npy")
+        with damaged_index_errors(folder):  # the file reads only: an error after them is no damage
+            index = faiss.read_index(str(folder / "names.faiss"))
+            name_concept = np.load(folder / "name_concept.npy")
             names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
-            generator._name_texts = names["names"]
-            generator._name_originals = names["originals"]
-            generator._concept_ids = names["concept_ids"]
+            texts, originals, concept_ids = names["names"], names["originals"], names["concept_ids"]
             check_index_sizes(
-                folder, manifest, n_names=(len(generator._name_texts), len(generator._name_originals),
-                                           len(generator._name_concept), int(generator._index.ntotal)),
-                n_concepts=len(generator._concept_ids),
+                folder, manifest, n_names=(len(texts), len(originals), len(name_concept), int(index.ntotal)),
+                n_concepts=len(concept_ids),
             )
+        generator._index = index
+        set_search_params(generator._index, generator.config)
+        generator._name_concept = name_concept
+        generator._name_texts, generator._name_originals, generator._concept_ids = texts, originals, concept_ids
         return generator

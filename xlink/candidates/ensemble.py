@@ -89,12 +89,13 @@ class EnsembleGenerator:
                     part = weight / (self.rrf_c + rank)
                 else:
                     part = weight * c.score
+                similarity = c.similarity if weight > 0 else float("-inf")  # a silenced member decides nothing
                 entry = fused.get(c.concept_id)
                 if entry is None:
-                    fused[c.concept_id] = _Entry(part, c.alias, part, c.similarity, {name})
+                    fused[c.concept_id] = _Entry(part, c.alias, part, similarity, {name})
                     continue
                 entry.sources.add(name)
-                entry.match = max(entry.match, c.similarity)
+                entry.match = max(entry.match, similarity)
                 if self.fusion == "max":
                     entry.score = max(entry.score, part)
                 else:
@@ -104,6 +105,6 @@ class EnsembleGenerator:
         # Sort by score; among ties the first generator's order is kept (dicts are ordered).
         ranked = sorted(fused.items(), key=lambda item: -item[1].score)
         return [
-            Candidate(concept_id, e.alias, e.score, "+".join(sorted(e.sources)), e.match)
+            Candidate(concept_id, e.alias, e.score, "+".join(sorted(e.sources)), max(e.match, 0.0))
             for concept_id, e in ranked[:k]
         ]

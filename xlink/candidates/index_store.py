@@ -28,7 +28,7 @@ from xlink.files import FolderKind
 INDEX_FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: an index folder, as xlink.files.atomic_folder writes and checks it
-INDEX_FOLDER = FolderKind(MANIFEST, "an xlink index")
+INDEX_FOLDER = FolderKind(MANIFEST, "an xlink index", replaces=("member_0",))  # member_0: an ensemble's
 
 
 def config_fingerprint(config: dict[str, Any]) -> str:

@@ -262,26 +262,25 @@ class TfidfGenerator:
             terminology_fingerprint=terminology.fingerprint,
             config=generator.config.index_config(),
         )
-        with damaged_index_errors(folder):
+        with damaged_index_errors(folder):  # the file reads only: an error after them is no damage
             vocab = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-            vectorizer = generator._vectorizer_for(vocabulary=vocab)
-            vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
-            vectorizer.idf_ = np.load(folder / "idf.npy")
-            generator._vectorizer = vectorizer
-            generator._names = sp.csr_matrix(sp.load_npz(folder / "names.npz"))
-            generator._name_concept = np.load(folder / "name_concept.npy")
+            idf = np.load(folder / "idf.npy")
+            matrix = sp.csr_matrix(sp.load_npz(folder / "names.npz"))
+            name_concept = np.load(folder / "name_concept.npy")
             names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
-            generator._name_texts = names["names"]
-            generator._name_originals = names["originals"]
-            generator._concept_ids = names["concept_ids"]
+            texts, originals, concept_ids = names["names"], names["originals"], names["concept_ids"]
             check_index_sizes(
-                folder, manifest, n_names=(len(generator._name_texts), len(generator._name_originals),
-                                           len(generator._name_concept), generator._names.shape[0]),
-                n_concepts=len(generator._concept_ids),
+                folder, manifest, n_names=(len(texts), len(originals), len(name_concept), matrix.shape[0]),
+                n_concepts=len(concept_ids),
             )
-            if len(vectorizer.idf_) != len(vocab) or generator._names.shape[1] != len(vocab):
-                raise ValueError(f"{len(vocab)} n-grams, {len(vectorizer.idf_)} idf weights, "
-                                 f"{generator._names.shape[1]} matrix columns")
+            if sorted(vocab.values()) != list(range(len(vocab))) or len(idf) != len(vocab) or matrix.shape[1] != len(vocab):
+                raise ValueError(f"{len(vocab)} n-grams, {len(idf)} idf weights, {matrix.shape[1]} matrix columns")
+        vectorizer = generator._vectorizer_for(vocabulary=vocab)
+        vectorizer.fit(["x"])  # initialises internal state; vocabulary and idf are then set
+        vectorizer.idf_ = idf
+        generator._vectorizer = vectorizer
+        generator._names, generator._name_concept = matrix, name_concept
+        generator._name_texts, generator._name_originals, generator._concept_ids = texts, originals, concept_ids
         generator._starts = np.searchsorted(
             generator._name_concept, np.arange(len(generator._concept_ids))
         )

@@ -211,25 +211,27 @@ def make_linker(
     return component
 
 
-def packaged_model_modules(generator: dict[str, Any], reranker: dict[str, Any] | None) -> list[str]:
-    """The modules of the packaged models a linker config names (encoders, the reranker)."""
-    from xlink.candidates.encoder import PACKAGED_MODELS
-    from xlink.rerank.cross_encoder import PACKAGED_RERANKERS
+def packaged_model_modules(generator: dict[str, Any], reranker: dict[str, Any] | None = None) -> list[str]:
+    """The modules of the packaged encoders a linker's generator config names.
+
+    A dense index names its query encoder rather than holding it, so the encoder's package must
+    be installed where the pipeline is loaded; a dense generator without ``model`` uses the
+    packaged all-MiniLM-L6-v2. The reranker is copied into the saved pipeline, so its package is
+    not needed there (``reranker`` is accepted for symmetry and ignored).
+    """
+    from xlink.candidates.encoder import DEFAULT_MODEL, PACKAGED_MODELS
 
     modules: list[str] = []
 
     def visit(options: Any) -> None:
         if isinstance(options, dict):
-            model = options.get("model")
+            model = options.get("model") or (DEFAULT_MODEL if options.get("kind") == "dense" else None)
             if isinstance(model, str) and model in PACKAGED_MODELS:
                 modules.append(PACKAGED_MODELS[model][0])
             for value in options.values():
                 visit(value)
 
     visit(generator)
-    model = (reranker or {}).get("model")
-    if isinstance(model, str) and model in PACKAGED_RERANKERS:
-        modules.append(PACKAGED_RERANKERS[model][0])
     return list(dict.fromkeys(modules))
 
 

@@ -46,7 +46,7 @@ _MENTION_FIELDS = "PMID, start, end, text, type, ids"
 #: the start of a mention line ("PMID<tab>start<tab>end<tab>") or of a relation line ("PMID<tab>CID<tab>")
 _MENTION_START = re.compile(r"[^\t|\s]+\t(\d+\t\d+\t|[A-Za-z_]+\t)")
 #: The type of a relation line (``CID``), as :data:`_MENTION_START` reads it.
-_RELATION_TYPE = re.compile(r"[A-Za-z_]+")
+_RELATION_TYPE = re.compile(r"[^\s\d][^\s]*")  # CID, CPR:4, DDI-effect; not a mention's words
 #: An argument of a relation line: an id, with a digit in it and no space (``D009270``, ``MESH:D006973``).
 _RELATION_ARG = re.compile(r"\S*\d\S*")
 _EXPECTED_LINE = (
@@ -256,8 +256,8 @@ def _refuse_line_in_line(line: str, path: Path, lineno: int) -> None:
 def _check_relation(fields: list[str], path: Path, lineno: int) -> None:
     """Refuse a 4-field line that is no relation: a mention line without its offsets, most likely.
 
-    A relation line (BC5CDR's ``PMID<TAB>CID<TAB>D009270<TAB>D006973``) has a one-word type and
-    two ids; ``PMID<TAB>Breast cancer<TAB>Disease<TAB>D001943`` has neither, and read as a relation
+    A relation line (BC5CDR's ``PMID<TAB>CID<TAB>D009270<TAB>D006973``, ChemProt's ``CPR:4``) has a
+    one-word type and two ids; ``PMID<TAB>Breast cancer<TAB>Disease<TAB>D001943`` has neither, and read as a relation
     its mention would be lost without a word.
     """
     _, kind, arg1, arg2 = fields

@@ -357,8 +357,8 @@ class CrossEncoderReranker:
     def encode_pairs(self, mention_texts: Sequence[str], candidate_texts: Sequence[str]) -> EncodedPairs:
         """Tokenize pairs once, without padding, cut to ``max_length`` (longest side first).
 
-        The marked mention is kept whole: a long mention side loses its right context, then its
-        left context, before any of the mention itself, and never its markers.
+        The marked mention is kept whole where it fits: a long mention side loses its right
+        context, then its left context, before any of the mention itself, and its markers last.
         """
         return encode_pairs(
             self.tokenizer, mention_texts, candidate_texts, self.config.max_length, markers=self._marker_ids()

@@ -68,17 +68,18 @@ def _unquote(value: str) -> tuple[str, str] | None:
 
 
 #: One ``key=value`` of an OBO 1.4 trailing qualifier block; the value bare or quoted.
-_QUALIFIER = r'[A-Za-z_][\w:.-]*\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,{}"]+)'
-#: A trailing qualifier block, ``{source="PMID:1", comment="x"}``, after whitespace: a name that
-#: merely ends in ``}`` (``tris{2-[(2-hydroxyethyl)amino]ethyl}``) is no block.
-_QUALIFIER_BLOCK = re.compile(rf"\s\{{\s*{_QUALIFIER}(?:\s*,\s*{_QUALIFIER})*\s*\}}$")
+_QUALIFIER = r'[^\s=,{}"]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,{}"]+)'
+#: A trailing qualifier block, ``{source="PMID:1", comment="x"}`` (keys may be IRIs, as ROBOT
+#: writes them): a name that merely ends in ``}`` (``tris{2-[(2-hydroxyethyl)amino]ethyl}``)
+#: holds no ``key=value`` pair and is no block.
+_QUALIFIER_BLOCK = re.compile(rf"\s*\{{\s*{_QUALIFIER}(?:\s*,\s*{_QUALIFIER})*\s*\}}$")
 
 
 def _strip_comment(value: str) -> str:
     """Drop a trailing ``! comment`` and an OBO 1.4 ``{key=value, ...}`` qualifier block outside quotes.
 
-    Only a block after whitespace holding ``key=value`` pairs is a qualifier block, so a
-    chemical name whose last character is ``}`` is kept whole.
+    Only a block holding ``key=value`` pairs is a qualifier block, so a chemical name whose last
+    character is ``}`` is kept whole.
     """
     if "!" not in value and "}" not in value:
         return value.strip()
