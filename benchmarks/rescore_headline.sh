@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Re-measures the headline linking and pipeline figures after the scoring fixes of 2026-11-28
 # (strict acc@k and composite predictions, BioSyn dictionary entries, loose F1). One figure per
-# command, each command as BENCHMARKS.md gives it; results in benchmarks/results/rescored/.
+# command, each command as BENCHMARKS.md gives it; results in benchmarks/results/rescored/ (or $OUT).
 #   bash benchmarks/rescore_headline.sh
 set -euo pipefail
 DATA=${XLINK_DATA:-../shared/data}
-OUT=benchmarks/results/rescored
+OUT=${OUT:-benchmarks/results/rescored}
 mkdir -p "$OUT"
 X=".venv/bin/xlink"
 PY=".venv/bin/python"
