@@ -191,3 +191,11 @@ def test_a_member_with_weight_zero_decides_no_composite(tiny_terminology: Termin
     assert {c.concept_id: c.match for c in silent.generate([mention], 5)[0] if c.concept_id in matches} == matches
     louder = {c.concept_id: c.match for c in heard.generate([mention], 5)[0]}
     assert any(louder[c] != matches[c] for c in matches if c in louder)  # the word member would have decided
+
+
+def test_a_terminology_without_a_usable_name_says_so(tiny_model: Path) -> None:
+    punctuation = Terminology.from_concepts([Concept("A", "+++"), Concept("B", "---")], name="punct")
+    for build in (lambda: TfidfGenerator(punctuation).build(),
+                  lambda: DenseGenerator(punctuation, DenseConfig(model=str(tiny_model))).build()):
+        with pytest.raises(XlinkError, match="none of its 2 concepts has a name with a letter or digit"):
+            build()

@@ -186,3 +186,32 @@ def test_a_name_ending_in_a_brace_is_kept_whole(tmp_path: Path, write_lines: Wri
     assert term["CHEBI:3"].canonical_name == "copper {II} chloride"
     # ROBOT writes IRI keys, and a block may follow the value without a space
     assert (term["CHEBI:4"].canonical_name, term["CHEBI:4"].aliases) == ("salt", ("NaCl",))
+
+
+def test_an_obsolete_terms_id_credits_its_replacement(tmp_path: Path, write_lines: Writer) -> None:
+    path = write_lines(
+        tmp_path / "old.obo",
+        [
+            "format-version: 1.4",
+            "",
+            "[Term]",
+            "id: HP:0000107",
+            "name: Renal cyst",
+            "",
+            "[Term]",
+            "id: HP:0000003",
+            "name: obsolete Multicystic kidney",
+            "is_obsolete: true",
+            "replaced_by: HP:0000107",
+            "",
+            "[Term]",
+            "id: HP:0000004",
+            "name: obsolete vague term",
+            "is_obsolete: true",
+            "consider: HP:0000107",
+        ],
+    )
+    term = load_obo(path)
+    assert len(term) == 1 and term["HP:0000107"].alt_ids == ("HP:0000003",)  # 'consider' is no replacement
+    assert "HP:0000003" in term["HP:0000107"].ids  # what evaluation credits a prediction through
+    assert {c.concept_id for c in load_obo(path, include_obsolete=True)} == {"HP:0000107", "HP:0000003", "HP:0000004"}

@@ -44,4 +44,12 @@ def collect_names(terminology: Terminology, prepare: Callable[[str], str]) -> Na
         texts.extend(keys)
         originals.extend(keys.values())
         owner.extend([index] * len(keys))
+    if not texts and len(terminology):
+        from xlink.errors import XlinkError
+
+        example = next(iter(terminology)).canonical_name
+        raise XlinkError(
+            f"terminology {terminology.name!r}: none of its {len(terminology)} concepts has a name with a letter or "
+            f"digit left after normalization (e.g. {example!r}); check the file and its format"
+        )
     return NameTable(texts, originals, np.asarray(owner, dtype=np.int64), concept_ids)

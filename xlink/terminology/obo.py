@@ -45,6 +45,7 @@ class OboTerm:
     alt_ids: list[str] = field(default_factory=list)
     xrefs: list[str] = field(default_factory=list)
     is_obsolete: bool = False
+    replaced_by: list[str] = field(default_factory=list)
 
 
 def _unquote(value: str) -> tuple[str, str] | None:
@@ -181,6 +182,10 @@ def _read_tag(path: Path, lineno: int, term: OboTerm, tag: str, raw: str) -> Non
             term.xrefs.append(xref)
     elif tag == "is_obsolete":
         term.is_obsolete = value.lower() == "true"
+    elif tag == "replaced_by":
+        replacement = value.split()[0] if value.split() else ""
+        if replacement:
+            term.replaced_by.append(replacement)
 
 
 def _finish(path: Path, term: OboTerm, default_namespace: str) -> OboTerm:
@@ -204,8 +209,10 @@ def load_obo(
     ``synonym_scopes`` keeps only synonyms of those scopes (``EXACT``,
     ``RELATED``, ``NARROW``, ``BROAD``; default all): BROAD and NARROW
     synonyms name a wider or narrower idea, which some uses must not treat as
-    the term itself. Obsolete terms are left out unless ``include_obsolete``.
-    A term's namespace becomes its type.
+    the term itself. Obsolete terms are left out unless ``include_obsolete``; the id of one
+    that names a single ``replaced_by`` term becomes an alternative id of that term, so that
+    gold annotated with the old id (HPO's ``HP:0000003``) credits its replacement. A term's
+    namespace becomes its type.
     """
     path = Path(path)
     scopes = set(SYNONYM_SCOPES if synonym_scopes is None else (s.upper() for s in synonym_scopes))
@@ -218,10 +225,16 @@ def load_obo(
     cleaner = NameCleaner()
 
     n_obsolete = 0
+    terms = list(iter_obo_terms(path))
+    replaced: dict[str, list[str]] = {}  # a kept term → the obsolete ids it replaces
+    if not include_obsolete:
+        for term in terms:
+            if term.is_obsolete and len(term.replaced_by) == 1:
+                replaced.setdefault(term.replaced_by[0], []).append(term.id)
 
     def concepts() -> Iterator[Concept]:
         nonlocal n_obsolete
-        for term in iter_obo_terms(path):
+        for term in terms:
             if term.is_obsolete and not include_obsolete:
                 n_obsolete += 1
                 continue
@@ -240,7 +253,7 @@ def load_obo(
                 types=(term.namespace,) if term.namespace else (),
                 definition=term.definition or None,
                 source=terminology_name(path),
-                alt_ids=tuple(i for i in dict.fromkeys(term.alt_ids) if i != term.id),
+                alt_ids=tuple(i for i in dict.fromkeys((*term.alt_ids, *replaced.get(term.id, ()))) if i != term.id),
                 xrefs=tuple(dict.fromkeys(term.xrefs)),
             )
 
