@@ -166,6 +166,8 @@ def test_build_pipeline_writes_a_loadable_package(terminology_path: Path, tmp_pa
 
     pyproject = (tmp_path / "package" / "pyproject.toml").read_text(encoding="utf-8")
     assert 'name = "xlink_tiny"' in pyproject and 'version = "0.0.1"' in pyproject
+    assert 'dependencies = ["spacy>=3.8,<3.9", "xlink>=0.1"]' in pyproject
+    assert '["meta.json", "**/*"]' in pyproject  # every depth: an ensemble's index is five folders deep
     spec = importlib.util.spec_from_file_location("xlink_tiny", tmp_path / "package" / "xlink_tiny" / "__init__.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import spacy
@@ -80,3 +81,27 @@ def test_pipes_that_name_packaged_models_make_them_package_requirements(tmp_path
     assert nlp.meta["requirements"] == ["xlink_reranker_minilm>=0.1"]
     require_packages(nlp, ["xlink_nli_minilm"])
     assert nlp.meta["requirements"][1].startswith("xlink-nli-minilm>=")
+
+
+def test_build_pipeline_keeps_the_requirements_the_pipes_recorded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """build_pipeline sets meta.json's requirements; those the pipes recorded (a dense index's query
+    encoder) must survive, in meta.json and in a new pyproject.toml's dependencies."""
+    import json
+
+    import tomllib
+
+    import xlink.components.linker as linker_module
+    from tests.components.test_pipeline_cli import CONCEPTS, _tiny_build_config
+    from xlink.components.pipelines import build_pipeline
+    from xlink.terminology.model import Terminology
+
+    terminology_path = tmp_path / "tiny.jsonl"
+    Terminology.from_concepts(CONCEPTS, name="tiny").to_jsonl(terminology_path)
+    monkeypatch.setattr(linker_module, "packaged_model_modules", lambda generator, reranker=None: ["xlink_nli_minilm"])
+    built = build_pipeline(_tiny_build_config(terminology_path, tmp_path))
+    meta = json.loads((built.model_dir / "meta.json").read_text(encoding="utf-8"))
+    assert meta["requirements"][0] == "xlink>=0.1" and meta["requirements"][1].startswith("xlink-nli-minilm>=")
+    pyproject = tomllib.loads((tmp_path / "package" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["dependencies"][2].startswith("xlink-nli-minilm>=")

