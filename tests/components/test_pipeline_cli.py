@@ -238,7 +238,7 @@ def test_a_rebuild_deletes_nothing_it_refuses_and_keeps_the_users_folders(termin
 
 
 def test_the_shipped_pipeline_config_passes_the_output_check() -> None:
-    """Its NER sits in the package's assets/ folder, beside (not inside) what the build writes."""
+    """Its NER is the xlink-ner-ncbi-disease package's folder, apart from what the build writes."""
     from xlink.components.pipelines import _check_package_output, model_dir_name
 
     repo = Path(__file__).resolve().parents[2]

@@ -694,7 +694,7 @@ def _check_package_output(config: PipelineBuildConfig, target: Path) -> None:
     if blocking is not None:
         raise XlinkError(f"package output {config.package_dir}: {blocking} is a file; give a folder path")
     ner, written = config.ner_model.resolve(), (out / config.name).resolve()
-    if written == ner or ner in written.parents or written in ner.parents:  # the package folder itself may hold assets/
+    if written == ner or ner in written.parents or written in ner.parents:  # the NER must lie apart from the output
         raise XlinkError(
             f"package output {config.package_dir} overlaps the NER model {config.ner_model}, an input; "
             "give another --output folder"
