@@ -199,3 +199,21 @@ def test_a_terminology_without_a_usable_name_says_so(tiny_model: Path) -> None:
                   lambda: DenseGenerator(punctuation, DenseConfig(model=str(tiny_model))).build()):
         with pytest.raises(XlinkError, match="none of its 2 concepts has a name with a letter or digit"):
             build()
+
+
+def test_dense_ties_go_to_the_concept_with_more_names_as_in_tfidf(tiny_model: Path) -> None:
+    """MEDIC 2012 names some OMIM entries exactly as their MeSH concept; the MeSH concept, with more
+    names, comes first, as the TF-IDF generator orders its ties (tie_break = "names", chosen on dev)."""
+    terminology = Terminology.from_concepts(
+        [Concept("230400", "galactosemia"), Concept("D005693", "galactosemia", ("galactosemias", "tumor"))],
+        name="ties", duplicates_expected=True,
+    )
+    by_names = DenseGenerator(terminology, DenseConfig(model=str(tiny_model))).build()
+    by_order = DenseGenerator(terminology, DenseConfig(model=str(tiny_model), tie_break="order")).build()
+    tfidf = TfidfGenerator(terminology).build()
+    assert by_names.generate(["galactosemia"], 1)[0][0].concept_id == "D005693"
+    assert tfidf.generate(["galactosemia"], 1)[0][0].concept_id == "D005693"
+    assert by_order.generate(["galactosemia"], 1)[0][0].concept_id == "230400"
+    assert DenseConfig(tie_break="order").index_config() == DenseConfig().index_config()  # a search setting
+    with pytest.raises(XlinkError, match="dense tie_break"):
+        DenseConfig(tie_break="random")

@@ -83,12 +83,18 @@ class DenseConfig:
     fetch_factor: int = 4
     #: Mentions encoded and searched per block.
     query_batch_size: int = 1024
+    #: How equal scores are ordered, as in the TF-IDF generator: "names" puts the concept with more
+    #: distinct names first (MEDIC's MeSH entry before an OMIM entry of the same name), "order"
+    #: keeps terminology order. Equal scores are common: equal names embed identically.
+    tie_break: str = "names"
 
     def __post_init__(self) -> None:
         if self.index not in INDEX_TYPES:
             raise XlinkError(f"dense index must be one of {INDEX_TYPES}, not {self.index!r}")
         if self.pooling not in ("mean", "cls"):
             raise XlinkError(f"pooling must be 'mean' or 'cls', not {self.pooling!r}")
+        if self.tie_break not in ("names", "order"):
+            raise XlinkError(f"dense tie_break = {self.tie_break!r}; choose one of names, order")
         # a negative batch size encoded nothing (every name a zero vector) and 0 divided by zero
         for key in ("max_length", "batch_size", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
                     "ivf_nprobe", "pq_m", "pq_bits", "fetch_factor", "query_batch_size"):
@@ -104,7 +110,7 @@ class DenseConfig:
     def index_config(self) -> dict[str, Any]:
         """The settings that change the index (and so belong in its manifest)."""
         config = asdict(self)
-        for search_only in ("batch_size", "hnsw_ef_search", "ivf_nprobe", "fetch_factor", "query_batch_size"):
+        for search_only in ("batch_size", "hnsw_ef_search", "ivf_nprobe", "fetch_factor", "query_batch_size", "tie_break"):
             config.pop(search_only)
         if self.index != "hnsw":
             for key in ("hnsw_m", "hnsw_ef_construction"):
@@ -178,6 +184,7 @@ class DenseGenerator:
         self._name_texts: list[str] = []
         self._name_originals: list[str] = []
         self._name_concept: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._n_names: np.ndarray = np.zeros(0, dtype=np.int64)  # names per concept, for tie_break
         self._concept_ids: list[str] = []
         #: Mentions truncated to ``max_length`` by generate() since this generator was made.
         self.n_truncated_mentions = 0
@@ -212,6 +219,7 @@ class DenseGenerator:
         self._name_texts, self._name_originals = table.texts, table.originals
         self._name_concept = table.owner
         self._concept_ids = table.concept_ids
+        self._n_names = np.zeros(0, dtype=np.int64)
 
     def build(self) -> DenseGenerator:
         """Embed every name of the terminology and index the embeddings."""
@@ -275,8 +283,18 @@ class DenseGenerator:
         return out
 
     def _reduce(self, scores: np.ndarray, rows: np.ndarray, k: int) -> list[Candidate]:
-        """Names (best first) → at most k concepts, each at its best name; ties go to the lower row."""
-        order = np.lexsort((rows, -scores))  # faiss returns equal scores in no set order
+        """Names (best first) → at most k concepts, each at its best name; ties by ``tie_break``.
+
+        faiss returns equal scores in no set order, so they are ordered here: by the concept's
+        number of names (``tie_break = "names"``), then by row (terminology order).
+        """
+        if self.config.tie_break == "names":
+            if len(self._n_names) != len(self._concept_ids):
+                self._n_names = np.bincount(self._name_concept, minlength=len(self._concept_ids))
+            names = self._n_names[self._name_concept[np.maximum(rows, 0)]]
+            order = np.lexsort((rows, -names, -scores))
+        else:
+            order = np.lexsort((rows, -scores))
         scores, rows = scores[order], rows[order]
         seen: set[int] = set()
         found = []
@@ -363,4 +381,5 @@ class DenseGenerator:
         set_search_params(generator._index, generator.config)
         generator._name_concept = name_concept
         generator._name_texts, generator._name_originals, generator._concept_ids = texts, originals, concept_ids
+        generator._n_names = np.zeros(0, dtype=np.int64)
         return generator
