@@ -50,6 +50,9 @@ def section(title: str, name: str) -> str:
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help prints, writes nothing
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8")
     head = text
