@@ -57,7 +57,7 @@ DEFAULT_GENERATOR: dict[str, Any] = {
 
 #: The reranker of the built-in defaults: the packaged cross-encoder xlink-reranker-minilm (0.2.0),
 #: reranking the ensemble's top 16 with its exact-match guard. On NCBI Disease it lifts acc@1 from
-#: 80.9 to 86.2 on dev and from 80.8 to 85.7 on test (raw protocol; BENCHMARKS.md, "Audit fixes"), at about
+#: 82.3 to 86.5 on dev and from 81.3 to 85.6 on test (raw protocol; BENCHMARKS.md, "Audit fixes"), at about
 #: four to five times the linking time on 2 CPU cores. ``optional``: without the package, xlink links without
 #: reranking and says how to install it. ``configs/linking/ensemble.cfg`` (or any config without a
 #: ``[reranker]`` section) links without it.
