@@ -76,3 +76,16 @@ class EmptyTerminologyError(XlinkError):
 
 class TrainingConfigError(XlinkError):
     """A training config (``xlink train nli|biencoder|reranker --config``) that cannot be used."""
+
+
+def is_count(value: object, minimum: int = 1) -> bool:
+    """Whether ``value`` is a whole number (``True`` is not one) of at least ``minimum``: what a
+    size, a count or a batch setting must be."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def is_finite_number(value: object, minimum: float = 0.0) -> bool:
+    """Whether ``value`` is a finite int or float (not a bool) of at least ``minimum``: a weight, a constant."""
+    import math
+
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= minimum

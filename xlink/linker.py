@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from xlink.candidates.base import Candidate, CandidateGenerator
 from xlink.corpus.model import Corpus, Mention
-from xlink.errors import FormatError, XlinkError, missing_file
+from xlink.errors import FormatError, XlinkError, is_count, missing_file
 from xlink.files import atomic_write_lines, numbered_lines
 from xlink.terminology.model import Terminology
 
@@ -168,7 +168,7 @@ def read_predictions(path: str | Path) -> list[LinkedMention]:
 
 def check_k(k: object, what: str = "k") -> None:
     """Refuse a candidate count that is not a whole number of at least 1 (0 would link nothing)."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    if not is_count(k):
         raise XlinkError(f"{what} = {k!r}; candidates per mention must be a whole number of at least 1")
 
 

@@ -449,11 +449,11 @@ ENSEMBLE_MANIFEST = "ensemble.json"
 
 
 def _member_weight(name: object, member: dict[str, Any]) -> float:
-    """A member's fusion weight, refused unless it is a finite number of at least 0."""
-    import math
+    """A member's fusion weight, refused (with the member's name) unless it is a finite number of at least 0."""
+    from xlink.errors import is_finite_number
 
     weight = member.pop("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
+    if not is_finite_number(weight):
         raise XlinkError(f"ensemble member {name!r}: weight = {weight!r}; give a finite number of at least 0")
     return float(weight)
 

@@ -36,7 +36,7 @@ from xlink.candidates.index_store import (
     write_json,
 )
 from xlink.candidates.names import collect_names
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, is_count
 from xlink.files import atomic_folder
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
@@ -99,9 +99,9 @@ class DenseConfig:
         for key in ("max_length", "batch_size", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
                     "ivf_nprobe", "pq_m", "pq_bits", "fetch_factor", "query_batch_size"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_count(value):
                 raise XlinkError(f"dense {key} = {value!r}; give a whole number of at least 1")
-        if isinstance(self.ivf_nlist, bool) or not isinstance(self.ivf_nlist, int) or self.ivf_nlist < 0:
+        if not is_count(self.ivf_nlist, 0):
             raise XlinkError(f"dense ivf_nlist = {self.ivf_nlist!r}; give a whole number (0: 4·√names)")
         for key in ("normalize", "normalize_text"):
             if not isinstance(getattr(self, key), bool):
@@ -181,11 +181,7 @@ class DenseGenerator:
         self._encoder = encoder
         self._model_path = encoder.model_path if encoder is not None else resolve_model(self.config.model)
         self._index: faiss.Index | None = None
-        self._name_texts: list[str] = []
-        self._name_originals: list[str] = []
-        self._name_concept: np.ndarray = np.zeros(0, dtype=np.int64)
-        self._n_names: np.ndarray = np.zeros(0, dtype=np.int64)  # names per concept, for tie_break
-        self._concept_ids: list[str] = []
+        self._set_names([], [], np.zeros(0, dtype=np.int64), [])
         #: Mentions truncated to ``max_length`` by generate() since this generator was made.
         self.n_truncated_mentions = 0
         self.build_seconds = 0.0
@@ -216,10 +212,13 @@ class DenseGenerator:
             return key if key and normalize_text(key) else ""
 
         table = collect_names(self.terminology, prepare)
-        self._name_texts, self._name_originals = table.texts, table.originals
-        self._name_concept = table.owner
-        self._concept_ids = table.concept_ids
-        self._n_names = np.zeros(0, dtype=np.int64)
+        self._set_names(table.texts, table.originals, table.owner, table.concept_ids)
+
+    def _set_names(self, texts: list[str], originals: list[str], owner: np.ndarray, concept_ids: list[str]) -> None:
+        """The indexed names, their concepts, and each concept's number of names (for ``tie_break``)."""
+        self._name_texts, self._name_originals, self._concept_ids = texts, originals, concept_ids
+        self._name_concept = owner
+        self._n_names = np.bincount(owner, minlength=len(concept_ids))
 
     def build(self) -> DenseGenerator:
         """Embed every name of the terminology and index the embeddings."""
@@ -289,8 +288,6 @@ class DenseGenerator:
         number of names (``tie_break = "names"``), then by row (terminology order).
         """
         if self.config.tie_break == "names":
-            if len(self._n_names) != len(self._concept_ids):
-                self._n_names = np.bincount(self._name_concept, minlength=len(self._concept_ids))
             names = self._n_names[self._name_concept[np.maximum(rows, 0)]]
             order = np.lexsort((rows, -names, -scores))
         else:
@@ -379,7 +376,5 @@ class DenseGenerator:
             )
         generator._index = index
         set_search_params(generator._index, generator.config)
-        generator._name_concept = name_concept
-        generator._name_texts, generator._name_originals, generator._concept_ids = texts, originals, concept_ids
-        generator._n_names = np.zeros(0, dtype=np.int64)
+        generator._set_names(texts, originals, name_concept, concept_ids)
         return generator

@@ -15,12 +15,11 @@ The fusion rule and the weights are chosen on a dev split (benchmarks/generators
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from xlink.candidates.base import Candidate, CandidateGenerator
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, is_count, is_finite_number
 
 FUSIONS = ("max", "sum", "rrf")
 
@@ -59,11 +58,11 @@ class EnsembleGenerator:
         if len(weights) != len(generators):
             raise ValueError(f"{len(weights)} weights for {len(generators)} generators")
         for weight in weights:
-            if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
+            if not is_finite_number(weight):
                 raise XlinkError(f"ensemble weight = {weight!r}; give a finite number of at least 0")
-        if isinstance(k_per_generator, bool) or not isinstance(k_per_generator, int) or k_per_generator < 1:
+        if not is_count(k_per_generator):
             raise XlinkError(f"ensemble k_per_generator = {k_per_generator!r}; give a whole number of at least 1")
-        if isinstance(rrf_c, bool) or not isinstance(rrf_c, int | float) or not math.isfinite(rrf_c) or rrf_c < 0:
+        if not is_finite_number(rrf_c):
             raise XlinkError(f"ensemble rrf_c = {rrf_c!r}; give a finite number of at least 0")
         self.generators = list(generators)
         self.weights = [float(w) for w in weights]

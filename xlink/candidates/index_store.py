@@ -169,8 +169,6 @@ def damaged_index_errors(folder: str | Path) -> Iterator[None]:
     """Turn the errors of reading a damaged or cut-short index file into one that says what to do."""
     try:
         yield
-    except IndexMismatchError:
-        raise
     except (OSError, ValueError, KeyError, IndexError, EOFError, RuntimeError, zipfile.BadZipFile) as err:
         raise XlinkError(
             f"{folder}: the index files are damaged or incomplete ({type(err).__name__}: {err}); delete the "

@@ -35,7 +35,7 @@ from xlink.candidates.index_store import (
     write_json,
 )
 from xlink.candidates.names import collect_names
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, is_count
 from xlink.files import atomic_folder
 from xlink.terminology.model import Terminology
 from xlink.text.normalize import normalize_text
@@ -88,7 +88,7 @@ class TfidfConfig:
             raise XlinkError(f"TF-IDF min_df = {min_df!r}; give a count of at least 1, or a share of names in (0, 1]")
         for key in ("ngram_min", "ngram_max", "max_block_cells"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_count(value):
                 raise XlinkError(f"TF-IDF {key} = {value!r}; give a whole number of at least 1")
         if self.ngram_max < self.ngram_min:
             raise XlinkError(f"TF-IDF ngram_max = {self.ngram_max} is below ngram_min = {self.ngram_min}")

@@ -56,7 +56,8 @@ def model_max_positions(model: str | None) -> int | None:
     Reads ``config.json`` (``max_position_embeddings``) and, where present, the tokenizer's
     ``model_max_length`` -- no weights are loaded. A hub id (no local folder) gives None.
     """
-    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, default_nli_model, position_limit
+    from xlink.classify.nli_model import PACKAGED_NLI_NAMES, default_nli_model
+    from xlink.pairs import position_limit
 
     folder = Path(default_nli_model() if model is None or model in PACKAGED_NLI_NAMES else model)
     values: list[object] = []

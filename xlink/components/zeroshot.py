@@ -58,7 +58,7 @@ from xlink.components._persist import (
     require_packages,
 )
 from xlink.conformal.pruner import PRUNER_FILE, ConformalLabelPruner
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, is_count
 from xlink.files import FolderKind, atomic_folder, atomic_write_text, looks_like_local_path
 
 logger = logging.getLogger(__name__)
@@ -417,7 +417,7 @@ class ZeroShotComponent:
             raise XlinkError(f"{path}: {where} the saved pruner's; give the pruner's labels, or save the pipeline again")
         for key in ("batch_size", "nli_batch_size", "max_length"):
             value = values[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_count(value):
                 raise XlinkError(f"{self.name}: {key} = {value!r}; give a whole number of at least 1")
         limit = model_max_positions(model)
         if limit is not None and values["max_length"] > limit:

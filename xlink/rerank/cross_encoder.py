@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xlink.errors import XlinkError
+from xlink.errors import XlinkError, is_count
 from xlink.files import FolderKind, atomic_folder
 from xlink.linker import LinkedMention, PredictedConcept
 from xlink.pairs import (
@@ -131,7 +131,7 @@ class RerankerConfig:
         config = cls(inputs=inputs, **record)
         for key in ("max_length", "k", "batch_size"):
             value = getattr(config, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_count(value):
                 raise XlinkError(f"{source}: {key} = {value!r}; it must be a whole number of at least 1")
         if config.score_norm not in SCORE_NORMS:
             raise XlinkError(f"{source}: score_norm = {config.score_norm!r}; choose one of {SCORE_NORMS}")
@@ -153,6 +153,14 @@ def resolve_reranker(model: str | Path) -> str:
     return resolve_model(
         name, hint="give 'xlink-reranker-minilm', a folder written by 'xlink train reranker', or a hub id"
     )
+
+
+def marker_ids(tokenizer: Any, inputs: InputFormat) -> tuple[int, int] | None:
+    """The token ids of the mention markers, when the tokenizer holds both as added tokens."""
+    added = tokenizer.get_added_vocab()
+    if inputs.start_marker in added and inputs.end_marker in added:
+        return int(added[inputs.start_marker]), int(added[inputs.end_marker])
+    return None
 
 
 def _device(name: str | None) -> torch.device:
@@ -229,6 +237,7 @@ class CrossEncoderReranker:
         #: Counts summed over every :meth:`rerank` call since construction (or a reset).
         self.totals = ScoreStats()
         self._pad_id = pad_id(tokenizer)
+        self._markers = marker_ids(tokenizer, config.inputs)  # kept whole when pairs are cut
         self._last_truncated = 0  # pairs cut to max_length by the last score_pairs call
         #: An alternative scorer for inference (e.g. ONNX Runtime, see xlink.rerank.onnx):
         #: padded batch as int64 numpy arrays → one float per pair.
@@ -322,11 +331,10 @@ class CrossEncoderReranker:
         if int(model.config.num_labels) != 1:
             raise XlinkError(f"reranker {folder!r} has {model.config.num_labels} labels; a reranker has 1")
         check_tokenizer_fits(tokenizer, model, str(folder))
-        added = tokenizer.get_added_vocab()
-        missing = [m for m in (config.inputs.start_marker, config.inputs.end_marker) if m not in added]
-        if missing:
+        if marker_ids(tokenizer, config.inputs) is None:
+            markers = [config.inputs.start_marker, config.inputs.end_marker]
             raise XlinkError(
-                f"reranker {folder!r}: its tokenizer lacks the mention markers {missing} that {CONFIG_FILE} "
+                f"reranker {folder!r}: its tokenizer lacks the mention markers {markers} that {CONFIG_FILE} "
                 "names, so they would be split into word pieces; the tokenizer files belong to another model"
             )
         _warn_if_incomplete(Path(folder))
@@ -360,17 +368,7 @@ class CrossEncoderReranker:
         The marked mention is kept whole where it fits: a long mention side loses its right
         context, then its left context, before any of the mention itself, and its markers last.
         """
-        return encode_pairs(
-            self.tokenizer, mention_texts, candidate_texts, self.config.max_length, markers=self._marker_ids()
-        )
-
-    def _marker_ids(self) -> tuple[int, int] | None:
-        """The token ids of the mention markers, when the tokenizer holds both as added tokens."""
-        added = self.tokenizer.get_added_vocab()
-        start, end = self.config.inputs.start_marker, self.config.inputs.end_marker
-        if start in added and end in added:
-            return int(added[start]), int(added[end])
-        return None
+        return encode_pairs(self.tokenizer, mention_texts, candidate_texts, self.config.max_length, markers=self._markers)
 
     def collate(self, encoded: EncodedPairs, rows: Sequence[int] | np.ndarray) -> dict[str, torch.Tensor]:
         """Pad the chosen pairs to their longest member; tensors on the model's device."""
@@ -551,7 +549,7 @@ def _check_overrides(options: dict[str, Any]) -> None:
     """Refuse inference overrides of the wrong type or range before the model is loaded."""
     for key in ("k", "batch_size"):
         value = options.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and not is_count(value):
             raise XlinkError(f"[reranker] {key} = {value!r}; give a whole number of at least 1")
     margin = options.get("skip_margin")
     if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0):
